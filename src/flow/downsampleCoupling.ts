@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LayerSpec } from '../formats/modelSpec';
+import { ActNormPermute } from './actNormPermute';
+import type { InvertibleLayer } from './layer';
+import { depthToSpace, spaceToDepth, sumPerSample } from './spaceToDepth';
+import { Subnet } from './subnet';
+import type { WeightStore } from './weightStore';
+
+type DownsampleSpec = Extract<LayerSpec, { type: 'downsample_coupling' }>;
+
+/**
+ * Coupling that halves the resolution: both halves go through space-to-depth, the second is
+ * transformed by a strided subnet of the first at full resolution, then the first by a subnet
+ * of the transformed second. Ends with act-norm and a permutation over 4C channels.
+ */
+export class DownsampleCoupling implements InvertibleLayer {
+  readonly type = 'downsample_coupling';
+  readonly name: string;
+  private readonly len1: number;
+  private readonly len2: number;
+  private readonly clamp: number;
+  private readonly strided: Subnet;
+  private readonly lowRes: Subnet;
+  private readonly actNorm: ActNormPermute;
+
+  constructor(spec: DownsampleSpec, weights: WeightStore) {
+    this.name = spec.name;
+    this.len2 = Math.floor(spec.channels / 2);
+    this.len1 = spec.channels - this.len2;
+    this.clamp = spec.clamp;
+    this.strided = new Subnet(spec.subnetStrided, weights);
+    this.lowRes = new Subnet(spec.subnetLowRes, weights);
+    this.actNorm = new ActNormPermute(spec.actNorm, weights);
+  }
+
+  /** Splits a subnet output into clamp·tanh(0.2 a_s) and the unscaled shift a_t. */
+  private logScaleAndShift(a: tf.Tensor, channels: number): [tf.Tensor, tf.Tensor] {
+    const [s, t] = tf.split(a, [channels, channels], 3);
+    return [tf.mul(this.clamp, tf.tanh(tf.mul(0.2, s))), t];
+  }
+
+  forward(x: tf.Tensor): { y: tf.Tensor; logDet: tf.Tensor } {
+    return tf.tidy(() => {
+      const [x1, x2] = tf.split(x, [this.len1, this.len2], 3);
+      const [logS2, shift2] = this.logScaleAndShift(this.strided.apply(x1), 4 * this.len2);
+      const y2 = tf.add(tf.mul(spaceToDepth(x2), tf.exp(logS2)), shift2);
+      const [logS1, shift1] = this.logScaleAndShift(this.lowRes.apply(y2), 4 * this.len1);
+      const y1 = tf.add(tf.mul(spaceToDepth(x1), tf.exp(logS1)), shift1);
+      const [, h, w] = y1.shape;
+      const y = this.actNorm.forward(tf.concat([y1, y2], 3));
+      const logDet = tf.add(tf.add(sumPerSample(logS1), sumPerSample(logS2)), this.actNorm.logDet(h, w));
+      return { y, logDet };
+    });
+  }
+
+  inverse(y: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const [y1, y2] = tf.split(this.actNorm.inverse(y), [4 * this.len1, 4 * this.len2], 3);
+      const [logS1, shift1] = this.logScaleAndShift(this.lowRes.apply(y2), 4 * this.len1);
+      const x1 = depthToSpace(tf.mul(tf.sub(y1, shift1), tf.exp(tf.neg(logS1))));
+      const [logS2, shift2] = this.logScaleAndShift(this.strided.apply(x1), 4 * this.len2);
+      const x2 = depthToSpace(tf.mul(tf.sub(y2, shift2), tf.exp(tf.neg(logS2))));
+      return tf.concat([x1, x2], 3);
+    });
+  }
+
+  dispose(): void {
+    this.strided.dispose();
+    this.lowRes.dispose();
+    this.actNorm.dispose();
+  }
+}

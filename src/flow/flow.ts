@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LayerSpec } from '../formats/modelSpec';
+import { AffineCoupling } from './coupling';
+import { DctPooling } from './dctPool';
+import { DownsampleCoupling } from './downsampleCoupling';
+import { HaarDownsampling } from './haar';
+import type { InvertibleLayer } from './layer';
+import { PermutePrefix } from './permutePrefix';
+import type { WeightStore } from './weightStore';
+
+export function buildLayer(spec: LayerSpec, weights: WeightStore): InvertibleLayer {
+  switch (spec.type) {
+    case 'coupling':
+      return new AffineCoupling(spec, weights);
+    case 'downsample_coupling':
+      return new DownsampleCoupling(spec, weights);
+    case 'haar':
+      return new HaarDownsampling(spec);
+    case 'dct_pool':
+      return new DctPooling(spec);
+    case 'permute_prefix':
+      return new PermutePrefix(spec, weights);
+  }
+}
+
+export interface FlowForward {
+  /** The flat latent code [B, D]. */
+  z: tf.Tensor;
+  /** log|det J| per sample [B]. */
+  logDet: tf.Tensor;
+  /** Each layer's output and log-determinant, when asked for; the caller disposes them. */
+  intermediates?: { name: string; type: string; y: tf.Tensor; logDet: tf.Tensor }[];
+}
+
+/** The invertible network: a list of layers run in order (forward) or in reverse (inverse). */
+export class Flow {
+  constructor(readonly layers: InvertibleLayer[]) {}
+
+  static fromSpec(specs: LayerSpec[], weights: WeightStore): Flow {
+    const layers: InvertibleLayer[] = [];
+    try {
+      for (const spec of specs) layers.push(buildLayer(spec, weights));
+    } catch (e) {
+      layers.forEach((l) => l.dispose());
+      throw e;
+    }
+    return new Flow(layers);
+  }
+
+  /** x: NHWC [B, H, W, C]. */
+  forward(x: tf.Tensor, keepIntermediates = false): FlowForward {
+    const intermediates: NonNullable<FlowForward['intermediates']> = [];
+    let h: tf.Tensor = x;
+    let logDet = tf.zeros([x.shape[0]]);
+    for (const layer of this.layers) {
+      const out = layer.forward(h);
+      const total = tf.add(logDet, out.logDet);
+      logDet.dispose();
+      logDet = total;
+      if (h !== x && !keepIntermediates) h.dispose();
+      if (keepIntermediates) intermediates.push({ name: layer.name, type: layer.type, y: out.y, logDet: out.logDet });
+      else out.logDet.dispose();
+      h = out.y;
+    }
+    const z = keepIntermediates ? tf.clone(h) : h;
+    return { z: z, logDet, intermediates: keepIntermediates ? intermediates : undefined };
+  }
+
+  /** z: flat [B, D]; returns NHWC x. */
+  inverse(z: tf.Tensor): tf.Tensor {
+    let h: tf.Tensor = z;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const next = this.layers[i].inverse(h);
+      if (h !== z) h.dispose();
+      h = next;
+    }
+    return h;
+  }
+
+  dispose(): void {
+    this.layers.forEach((l) => l.dispose());
+  }
+}

@@ -1,0 +1,110 @@
+import { WeightStore, type NamedArray } from '../flow/weightStore';
+import { fromFloat16Bits } from './float16';
+import type { ModelSpec, WeightSpec } from './modelSpec';
+import { ModelSpecError, validateModelSpec } from './validateModel';
+
+/** How a model package's files are reached: over HTTP, from disk, or from browser storage. */
+export interface PackageFiles {
+  readText(name: string): Promise<string>;
+  /** Reads a whole file, reporting bytes as they arrive. */
+  readBinary(name: string, onBytes?: (n: number) => void): Promise<Uint8Array>;
+}
+
+export type LoadProgress = (loadedBytes: number, totalBytes: number) => void;
+
+export function storedBytes(w: WeightSpec): number {
+  const n = w.shape.reduce((a, b) => a * b, 1);
+  return n * (w.quantization?.dtype === 'float16' ? 2 : 4);
+}
+
+/** Reads model.json, validates it, then every weight shard, with progress in bytes. */
+export async function loadModelPackage(files: PackageFiles, onProgress?: LoadProgress): Promise<{ spec: ModelSpec; weights: WeightStore }> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await files.readText('model.json'));
+  } catch (e) {
+    throw new ModelSpecError('(file)', `cannot be parsed as JSON: ${(e as Error).message}`);
+  }
+  const spec = validateModelSpec(raw);
+  const total = spec.weightsManifest.flatMap((g) => g.weights).reduce((s, w) => s + storedBytes(w), 0);
+  let loaded = 0;
+  onProgress?.(0, total);
+  const arrays = new Map<string, NamedArray>();
+  for (const [gi, group] of spec.weightsManifest.entries()) {
+    const parts: Uint8Array[] = [];
+    for (const path of group.paths)
+      parts.push(await files.readBinary(path, (n) => onProgress?.((loaded += n), total)));
+    decodeGroup(group.weights, concat(parts), `weightsManifest[${gi}]`, arrays);
+  }
+  return { spec, weights: new WeightStore(arrays) };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Splits one manifest group's bytes into named arrays, refusing short data and non-finite values. */
+export function decodeGroup(weights: WeightSpec[], bytes: Uint8Array, path: string, out: Map<string, NamedArray>): void {
+  const need = weights.reduce((s, w) => s + storedBytes(w), 0);
+  if (bytes.length !== need)
+    throw new ModelSpecError(path, `its shards hold ${bytes.length} bytes, but its weights need ${need}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  for (const w of weights) {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    let data: Float32Array | Int32Array;
+    if (w.dtype === 'int32') {
+      data = new Int32Array(n);
+      for (let i = 0; i < n; i++) data[i] = view.getInt32(at + 4 * i, true);
+    } else if (w.quantization?.dtype === 'float16') {
+      data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = fromFloat16Bits(view.getUint16(at + 2 * i, true));
+    } else {
+      data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = view.getFloat32(at + 4 * i, true);
+    }
+    if (data instanceof Float32Array) {
+      const bad = data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new ModelSpecError(`weight "${w.name}"`, `holds a non-finite value (${data[bad]}) at element ${bad}`);
+    }
+    out.set(w.name, { data, shape: w.shape });
+    at += storedBytes(w);
+  }
+}
+
+/** Model packages served over HTTP (the app) with streamed progress. */
+export function httpPackageFiles(baseUrl: string, fetchFn: typeof fetch = fetch): PackageFiles {
+  const url = (name: string) => `${baseUrl.replace(/\/$/, '')}/${name}`;
+  const get = async (name: string) => {
+    const res = await fetchFn(url(name));
+    if (!res.ok) throw new Error(`cannot load ${url(name)}: HTTP ${res.status}`);
+    return res;
+  };
+  return {
+    readText: async (name) => (await get(name)).text(),
+    async readBinary(name, onBytes) {
+      const res = await get(name);
+      if (!res.body) {
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        onBytes?.(bytes.length);
+        return bytes;
+      }
+      const chunks: Uint8Array[] = [];
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        onBytes?.(value.length);
+      }
+      return concat(chunks);
+    },
+  };
+}

@@ -1,0 +1,328 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { memoryByteSource, type ByteSource } from '../src/formats/byteSource';
+import { fileByteSource } from '../src/formats/nodeByteSource';
+import {
+  CheckpointError,
+  isTensorRecord,
+  readTorchCheckpoint,
+  type PyKey,
+  type PyValue,
+  type TensorData,
+  type TensorRecord,
+} from '../src/formats/torchCheckpoint';
+
+const FIXTURES = '/work/shared/fixtures/reference-gc';
+const CORPUS = join(import.meta.dirname, 'corpus');
+const FORMATS = { zip: 'mini_gc.zip.pt', legacy: 'mini_gc.legacy.pt' } as const;
+
+interface LayoutEntry {
+  key: string;
+  shape: number[];
+  dtype: string;
+}
+const layout = JSON.parse(readFileSync(join(FIXTURES, 'mini_layout.json'), 'utf8')) as { inn_state_dict: LayoutEntry[] };
+const ITEM_BYTES: Record<string, number> = { float32: 4, int64: 8 };
+const isWeight = (key: string) => !key.startsWith('tmp_var_');
+const innWeightBytes = layout.inn_state_dict
+  .filter((entry) => isWeight(entry.key))
+  .reduce((sum, entry) => sum + entry.shape.reduce((a, b) => a * b, 1) * ITEM_BYTES[entry.dtype], 0);
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+/** Wraps a source to count the bytes read through it. */
+function countingSource(src: ByteSource): ByteSource & { bytesRead: number } {
+  const counted = {
+    name: src.name,
+    size: src.size,
+    bytesRead: 0,
+    async read(offset: number, length: number) {
+      const bytes = await src.read(offset, length);
+      counted.bytesRead += bytes.length;
+      return bytes;
+    },
+  };
+  return counted;
+}
+
+function dict(value: PyValue | undefined): Map<PyKey, PyValue> {
+  if (!(value instanceof Map)) throw new Error(`expected a dict, got ${String(value)}`);
+  return value;
+}
+
+function tensor(value: PyValue | undefined): TensorRecord {
+  if (!isTensorRecord(value)) throw new Error(`expected a tensor, got ${String(value)}`);
+  return value;
+}
+
+function bytesOf(data: TensorData): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+async function openFixture(file: string): Promise<{ root: Map<PyKey, PyValue>; source: ByteSource & { bytesRead: number } }> {
+  const source = countingSource(await fileByteSource(join(FIXTURES, file)));
+  return { root: dict(await readTorchCheckpoint(source)), source };
+}
+
+/** Expected values computed with torch 1.13 from mini_gc.zip.pt (float64 sums of the float32 values). */
+const TORCH_VALUES: Record<string, { shape: number[]; sum: number; weighted: number; first: number[]; last: number }> = {
+  'inn.module_list.1.s_hi.0.weight': {
+    shape: [8, 2, 3, 3], sum: 0.9412833828246221, weighted: 2.3489822156261653,
+    first: [0.059742286801338196, -0.12165915966033936, -0.0224309079349041, -0.1417120397090912], last: 0.004650231450796127,
+  },
+  // Stored transposed (stride [1, 3]): read() must reorder it.
+  'inn.module_list.12.weight': {
+    shape: [3, 3], sum: 6.0, weighted: 15.535898447036743, first: [2, 2, 2, 1.7320507764816284], last: 1,
+  },
+  // Permutation matrices stored as transposed views.
+  'inn.module_list.1.w_inv': { shape: [12, 12, 1, 1], sum: 12, weighted: 51, first: [0, 0, 0, 0], last: 0 },
+  'inn.module_list.8.w_inv': { shape: [768, 768, 1, 1], sum: 768, weighted: 3061, first: [0, 0, 0, 0], last: 0 },
+  // A view at storage offset 3072.
+  'inn.tmp_var_4': {
+    shape: [2, 3840], sum: 2.677638308218775, weighted: 14.110686983957748,
+    first: [0.06337939202785492, 0.015153598971664906, -0.06426504999399185, 0.01951410062611103], last: 0.05295286327600479,
+  },
+  // Rows of 3072 in a storage with row stride 6912.
+  'inn.tmp_var_16': {
+    shape: [2, 3072], sum: -1.080066596207871, weighted: 2.378612067216636,
+    first: [0.050296735018491745, 0.17002955079078674, 0.07112540304660797, -0.12282566726207733], last: 0.026825837790966034,
+  },
+  mu: {
+    shape: [1, 10, 3072], sum: 556.6950308940113, weighted: 2133.611382368984,
+    first: [0.361983984708786, -0.3099796175956726, 0.2740747332572937, 0.09588741511106491], last: -0.36731165647506714,
+  },
+  mu_t: {
+    shape: [10, 8], sum: -0.49031995539553463, weighted: -9.023696371354163,
+    first: [0.42515555024147034, 0.07051027566194534, 0.18162593245506287, 1.2752480506896973], last: -0.4506787359714508,
+  },
+  mu_m: {
+    shape: [8, 3840], sum: 2.82774349104551, weighted: 17.60541695004872,
+    first: [0.06517638266086578, 0.023525375872850418, -0.08600643277168274, -0.11797421425580978], last: -0.030561039224267006,
+  },
+};
+
+function lookup(root: Map<PyKey, PyValue>, path: string): TensorRecord {
+  return path.startsWith('inn.') ? tensor(dict(root.get('inn')).get(path.slice(4))) : tensor(root.get(path));
+}
+
+// ---- the two fixtures -------------------------------------------------------------------------
+
+describe.each(Object.entries(FORMATS))('%s fixture', (_format, file) => {
+  it('has the top-level keys and the exact inn layout of mini_layout.json', async () => {
+    const { root } = await openFixture(file);
+    expect([...root.keys()]).toEqual(['inn', 'mu', 'mu_t', 'mu_m', 'opt']);
+    const inn = dict(root.get('inn'));
+    const found = [...inn].map(([key, value]) => ({ key, shape: tensor(value).shape, dtype: tensor(value).dtype }));
+    expect(found).toEqual(layout.inn_state_dict);
+    expect(tensor(root.get('mu')).shape).toEqual([1, 10, 3072]);
+    expect(tensor(root.get('mu_t')).shape).toEqual([10, 8]);
+    expect(tensor(root.get('mu_m')).shape).toEqual([8, 3840]);
+  });
+
+  it('gives the values torch gives, including strided and offset views', async () => {
+    const { root } = await openFixture(file);
+    for (const [path, expected] of Object.entries(TORCH_VALUES)) {
+      const record = lookup(root, path);
+      expect(record.shape, path).toEqual(expected.shape);
+      const values = await record.readFloat32();
+      expect(values.length).toBe(expected.shape.reduce((a, b) => a * b, 1));
+      let sum = 0;
+      let weighted = 0;
+      values.forEach((v, i) => {
+        sum += v;
+        weighted += v * ((i % 7) + 1);
+      });
+      expect(Math.abs(sum - expected.sum), `${path} sum`).toBeLessThan(1e-6);
+      expect(Math.abs(weighted - expected.weighted), `${path} weighted sum`).toBeLessThan(1e-6 * Math.max(1, Math.abs(expected.weighted)));
+      expect(Array.from(values.subarray(0, 4)), path).toEqual(expected.first);
+      expect(values[values.length - 1], path).toBe(expected.last);
+    }
+  });
+
+  it('reads int64 num_batches_tracked as bigint', async () => {
+    const { root } = await openFixture(file);
+    const counter = tensor(dict(root.get('inn')).get('module_list.1.s_hi.1.num_batches_tracked'));
+    expect(counter.dtype).toBe('int64');
+    expect(counter.shape).toEqual([]);
+    expect(Array.from((await counter.read()) as BigInt64Array)).toEqual([1001n]);
+    expect(Array.from(await counter.readFloat32())).toEqual([1001]);
+  });
+
+  it('exposes the optimizer state without reading it', async () => {
+    const { root, source } = await openFixture(file);
+    const afterOpen = source.bytesRead;
+    const opt = dict(root.get('opt'));
+    const state = dict(opt.get('state'));
+    expect(state.size).toBe(154);
+    const momentum = tensor(dict(state.get(0)).get('momentum_buffer'));
+    expect(momentum.shape).toEqual([1, 12, 1, 1]);
+    const groups = opt.get('param_groups') as PyValue[];
+    expect(dict(groups[0]).get('momentum')).toBe(0.9);
+    expect(dict(groups[0]).get('nesterov')).toBe(false);
+    expect(dict(groups[0]).get('foreach')).toBe(null);
+    expect(source.bytesRead).toBe(afterOpen);
+  });
+
+  it('opens without reading tensor data and then reads only what is asked', async () => {
+    const { root, source } = await openFixture(file);
+    // Opening reads the pickles and the zip directory: tens of KB out of 21 MB.
+    expect(source.bytesRead).toBeLessThan(200_000);
+    const afterOpen = source.bytesRead;
+
+    const weight = tensor(dict(root.get('inn')).get('module_list.9.w'));
+    expect(weight.shape).toEqual([768, 768, 1, 1]);
+    await weight.read();
+    const zipLocalHeader = file.includes('zip') ? 30 : 0;
+    expect(source.bytesRead - afterOpen).toBe(768 * 768 * 4 + zipLocalHeader);
+
+    for (const [key, value] of dict(root.get('inn'))) if (isWeight(key as string)) await tensor(value).read();
+    // All inn weights, but no tmp_var_* activations and no optimizer state.
+    expect(source.bytesRead).toBeLessThanOrEqual(afterOpen + innWeightBytes + 30 * 310);
+    expect(source.bytesRead).toBeLessThan(source.size - 3_000_000);
+  });
+
+  it('reports progress as bytes read against the file size', async () => {
+    const calls: Array<[number, number]> = [];
+    const source = await fileByteSource(join(FIXTURES, file));
+    const root = dict(await readTorchCheckpoint(source, (read, total) => calls.push([read, total])));
+    expect(calls.length).toBeGreaterThan(0);
+    await tensor(root.get('mu')).read();
+    const [lastRead, total] = calls[calls.length - 1];
+    expect(total).toBe(source.size);
+    expect(lastRead).toBeGreaterThanOrEqual(1 * 10 * 3072 * 4);
+    for (let i = 1; i < calls.length; i++) expect(calls[i][0]).toBeGreaterThan(calls[i - 1][0]);
+  });
+});
+
+describe('zip and legacy fixtures', () => {
+  it('hold bitwise identical tensors', async () => {
+    const zip = (await openFixture(FORMATS.zip)).root;
+    const legacy = (await openFixture(FORMATS.legacy)).root;
+    const zipInn = dict(zip.get('inn'));
+    const legacyInn = dict(legacy.get('inn'));
+    let compared = 0;
+    for (const [key, value] of zipInn) {
+      const a = bytesOf(await tensor(value).read());
+      const b = bytesOf(await tensor(legacyInn.get(key)).read());
+      expect(Buffer.compare(a, b), String(key)).toBe(0);
+      compared++;
+    }
+    for (const key of ['mu', 'mu_t', 'mu_m']) {
+      expect(Buffer.compare(bytesOf(await tensor(zip.get(key)).read()), bytesOf(await tensor(legacy.get(key)).read()))).toBe(0);
+    }
+    expect(compared).toBe(layout.inn_state_dict.length);
+  });
+
+  it('read the same from memory (unaligned legacy offsets) as from disk', async () => {
+    const bytes = readFileSync(join(FIXTURES, FORMATS.legacy));
+    const root = dict(await readTorchCheckpoint(memoryByteSource(bytes, 'in-memory')));
+    const fromMemory = lookup(root, 'inn.module_list.1.s_hi.0.weight');
+    const fromDisk = lookup((await openFixture(FORMATS.legacy)).root, 'inn.module_list.1.s_hi.0.weight');
+    expect(Array.from(await fromMemory.readFloat32())).toEqual(Array.from(await fromDisk.readFloat32()));
+    // The returned array must be a copy, not a view into the caller's buffer.
+    expect((await fromMemory.read()).buffer).not.toBe(bytes.buffer);
+  });
+});
+
+// ---- tiny checkpoints covering every dtype and layout ----------------------------------------
+
+describe.each(['tiny.zip.pt', 'tiny.legacy.pt', 'tiny.p4.zip.pt', 'tiny.zip64.pt'])('valid/%s', (file) => {
+  const open = async () => dict(await readTorchCheckpoint(memoryByteSource(readFileSync(join(CORPUS, 'valid', file)), file)));
+
+  it('reads every dtype with its bits intact', async () => {
+    const t = dict((await open()).get('tensors'));
+    const read = async (key: string) => Array.from((await tensor(t.get(key)).read()) as ArrayLike<number | bigint>);
+    const floats = async (key: string) => Array.from(await tensor(t.get(key)).readFloat32());
+    expect(await read('f32')).toEqual([1.5, -2, 3.25]);
+    expect(await read('f64')).toEqual([1 / 3, -1e300]);
+    expect(await read('f16')).toEqual([0x3e00, 0xc000, 0x7bff, 0x0001]);
+    expect(await floats('f16')).toEqual([1.5, -2, 65504, 2 ** -24]);
+    expect(await read('bf16')).toEqual([0x3fc0, 0xc010, 0x7180, 0x0d80]);
+    expect(await floats('bf16')).toEqual([1.5, -2.25, 2 ** 100, 2 ** -100]);
+    expect(await read('i64')).toEqual([-(2n ** 62n), 5n, 2n ** 53n + 1n]);
+    expect(await floats('i64')).toEqual([-(2 ** 62), 5, 2 ** 53]);
+    expect(await read('i32')).toEqual([-(2 ** 31), 2 ** 31 - 1]);
+    expect(await read('i16')).toEqual([-32768, 7]);
+    expect(await read('i8')).toEqual([-128, 127]);
+    expect(await read('u8')).toEqual([0, 255]);
+    expect(await read('bool')).toEqual([1, 0, 1]);
+    expect(tensor(t.get('bool')).dtype).toBe('bool');
+    expect(tensor(t.get('bf16')).dtype).toBe('bfloat16');
+  });
+
+  it('makes strided, offset, expanded, empty and scalar views contiguous', async () => {
+    const t = dict((await open()).get('tensors'));
+    const check = async (key: string, shape: number[], values: Array<number | bigint>) => {
+      const record = tensor(t.get(key));
+      expect(record.shape, key).toEqual(shape);
+      expect(Array.from((await record.read()) as ArrayLike<number | bigint>), key).toEqual(values);
+    };
+    await check('transposed', [3, 2], [0, 3, 1, 4, 2, 5]);
+    await check('window', [4], [3, 4, 5, 6]);
+    await check('base', [10], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await check('expanded', [3, 2], [1, 2, 1, 2, 1, 2]);
+    await check('empty', [0, 3], []);
+    await check('scalar', [], [7]);
+    await check('param', [1, 2], [0.5, -0.5]);
+    await check('i64_strided', [3, 2], [0n, 2n, 4n, 6n, 8n, 10n]);
+  });
+
+  it('unpickles plain Python values', async () => {
+    const extras = dict((await open()).get('extras'));
+    expect(extras.get('none')).toBe(null);
+    expect(extras.get('flag')).toBe(true);
+    expect(extras.get('count')).toBe(3);
+    expect(extras.get('big')).toBe(2n ** 70n);
+    expect(extras.get('neg')).toBe(-5);
+    expect(extras.get('rate')).toBe(0.1);
+    expect(extras.get('name')).toBe('ünï');
+    expect(extras.get('pair')).toEqual([1, 'a']);
+    expect(Object.isFrozen(extras.get('pair'))).toBe(true);
+    expect(extras.get('list')).toEqual([1, 2.5]);
+    expect([...dict(extras.get('ids'))]).toEqual([[0, 'zero'], [1, 'one']]);
+    if (file.includes('p4')) expect(extras.get('bytes')).toEqual(new Uint8Array([0, 1]));
+  });
+});
+
+// ---- the corpus of broken files ---------------------------------------------------------------
+
+interface Expectation {
+  code: string;
+  message: string;
+  from?: string;
+  truncateTo?: number;
+}
+const expected = JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) as Record<string, Expectation>;
+
+function corpusBytes(name: string, expectation: Expectation): Uint8Array {
+  if (!expectation.from) return readFileSync(join(CORPUS, name));
+  const from = expectation.from.startsWith('fixture:')
+    ? join(FIXTURES, expectation.from.slice('fixture:'.length))
+    : join(CORPUS, expectation.from);
+  const bytes = readFileSync(from);
+  expect(expectation.truncateTo).toBeLessThan(bytes.length);
+  return bytes.subarray(0, expectation.truncateTo);
+}
+
+describe('broken corpus', () => {
+  it('lists every corpus file in expected.json', () => {
+    const files = readdirSync(CORPUS).filter((name) => name !== 'expected.json' && name !== 'valid');
+    const listed = Object.entries(expected).filter(([, e]) => !e.from).map(([name]) => name);
+    expect(files.sort()).toEqual(listed.sort());
+    expect(files.length).toBeGreaterThanOrEqual(20);
+  });
+
+  for (const [name, expectation] of Object.entries(expected)) {
+    it(`${name} fails with ${expectation.code}`, async () => {
+      const source = memoryByteSource(corpusBytes(name, expectation), name);
+      const error = await readTorchCheckpoint(source).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CheckpointError);
+      expect((error as CheckpointError).code).toBe(expectation.code);
+      expect((error as CheckpointError).message).toContain(expectation.message);
+    });
+  }
+});

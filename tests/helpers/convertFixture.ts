@@ -1,0 +1,27 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convertToPackage } from '../../src/formats/convertToPackage';
+import type { ModelSpec } from '../../src/formats/modelSpec';
+import { fileByteSource } from '../../src/formats/nodeByteSource';
+import { nodeFileWriter } from '../../src/formats/nodePackageFiles';
+import type { StorageDtype } from '../../src/formats/weightSink';
+import { FIXTURES } from './fixtures';
+
+/** Converts a fixture checkpoint through the command-line path into a fresh temp folder. */
+export async function convertFixture(file: string, storage: StorageDtype = 'float32'): Promise<{ dir: string; spec: ModelSpec }> {
+  const dir = await mkdtemp(join(tmpdir(), 'gc-lens-'));
+  const source = await fileByteSource(join(FIXTURES, file));
+  try {
+    const spec = await convertToPackage(source, await nodeFileWriter(dir), {
+      id: 'reference-mini',
+      name: 'Reference mini model',
+      storage,
+      source: { name: file },
+      preprocessing: { resizeShorter: null, centerCrop: false, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+    });
+    return { dir, spec };
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,81 @@
+"""Proves gc_model.py is the authors' model: loads their mini checkpoint strictly and
+compares every output with the fixture files, in float64.
+
+usage: /usr/bin/python3 training/check_reference.py [fixture_dir]
+"""
+import json
+import re
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gc_model import GenerativeClassifier  # noqa: E402
+
+FIXTURES = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), '..', '..', 'shared', 'fixtures', 'reference-gc')
+TOLERANCE = 1e-6
+
+
+def load_f32(name, shape):
+    return np.fromfile(os.path.join(FIXTURES, name), dtype='<f4').reshape(shape).astype(np.float64)
+
+
+def rel_err(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
+
+
+def main():
+    outputs = json.load(open(os.path.join(FIXTURES, 'mini_outputs.json')))
+    model = GenerativeClassifier([3, 48, 48], n_classes=10, n_loss=3072, low_rank=8, base_width=8,
+                                 blocks=[2, 2, 2, 1], strides=[1, 2, 2, 1], clamp=0.7, act_norm=0.7)
+    ckpt = torch.load(os.path.join(FIXTURES, 'mini_gc.zip.pt'), map_location='cpu')
+    inn_state = {k: v for k, v in ckpt['inn'].items() if not k.startswith('tmp_var_')}
+    # fixed tensors built by our code must equal the authors' (so fresh exports are right)
+    fresh = model.inn.state_dict()
+    fixed = [k for k in inn_state if 'haar_weights' in k or 'reshape_kernels' in k
+             or re.match(r'module_list\.\d+\.(inv_)?weight$', k)]
+    fixed_err = max(float((fresh[k] - inn_state[k]).abs().max()) for k in fixed)
+    print(f'fixed tensors ({len(fixed)}: Haar, space-to-depth, DCT) max abs diff {fixed_err:.2e}')
+    assert fixed_err < 1e-6
+    model.inn.load_state_dict(inn_state, strict=True)
+    for name in ('mu', 'mu_t', 'mu_m'):
+        getattr(model, name).data.copy_(ckpt[name].data)
+    model.double().eval()
+
+    x = torch.from_numpy(load_f32('mini_x.f32', outputs['x']['shape']))
+    nodes = {}
+    with torch.no_grad():
+        z_fc, z_conv, logdet = model.inn(x, node_outputs=nodes)
+        logits = model.logits(z_fc, z_conv)
+        nll = model.nll_joint(logits, logdet)
+        x_rec = model.inn.reverse(z_fc, z_conv)
+
+    checks = {
+        'z_fc': (z_fc, 'z_fc'), 'z_conv': (z_conv, 'z_conv'), 'log_jac': (logdet, 'log_jac'),
+        'logits': (logits, 'logits'), 'nll_joint': (nll, 'nll_joint_per_dim'),
+        'x_reconstructed': (x_rec, 'x_reconstructed'),
+    }
+    worst = 0.0
+    for label, (mine, key) in checks.items():
+        ref = load_f32(outputs[key]['file'], outputs[key]['shape'])
+        err = rel_err(mine.numpy(), ref)
+        worst = max(worst, err)
+        print(f'{label:16s} max rel err {err:.3e}')
+    for idx, spec in outputs['per_module_forward_output_image0'].items():
+        ref = load_f32(spec['file'], spec['shape'])
+        err = rel_err(nodes[int(idx)][:1].numpy(), ref)
+        worst = max(worst, err)
+        print(f'node {int(idx):2d} {model.inn.module_list[int(idx)].__class__.__name__:20s} '
+              f'max rel err {err:.3e}')
+    print(f'worst {worst:.3e} (tolerance {TOLERANCE:g})')
+    if worst > TOLERANCE:
+        sys.exit(1)
+    print('OK: matches the reference')
+
+
+if __name__ == '__main__':
+    main()

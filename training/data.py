@@ -1,0 +1,92 @@
+"""Dataset loading (uint8 arrays, NCHW) and the batch-level augmentations."""
+import gzip
+import os
+
+import numpy as np
+import torch
+
+DEFAULT_DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'shared',
+                                'datasets')
+FASHION_DIR = '/usr/share/datasets/fashion-mnist'
+
+DATASETS = {
+    'mnist': dict(shape=[1, 28, 28], mean=[0.1307], std=[0.3081],
+                  class_names=[str(i) for i in range(10)], grid='png', n_train_files=6,
+                  citation='Y. LeCun, C. Cortes: The MNIST database of handwritten digits. '
+                           'Copyright LeCun & Cortes, CC BY-SA 3.0.'),
+    'cifar10': dict(shape=[3, 32, 32], mean=[0.4914, 0.4822, 0.4465], std=[0.2470, 0.2435, 0.2616],
+                    class_names=['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog',
+                                 'horse', 'ship', 'truck'], grid='webp', n_train_files=5,
+                    citation='A. Krizhevsky: Learning Multiple Layers of Features from Tiny Images. '
+                             'Technical Report, University of Toronto, 2009.'),
+}
+FASHION_CITATION = ('H. Xiao, K. Rasul, R. Vollgraf: Fashion-MNIST: a Novel Image Dataset for '
+                    'Benchmarking Machine Learning Algorithms. arXiv:1708.07747, 2017. MIT licence.')
+
+
+def _read_grid(path, size, channels, count=10000):
+    from PIL import Image
+    img = np.asarray(Image.open(path).convert('L' if channels == 1 else 'RGB'))
+    per_row = img.shape[1] // size
+    img = img.reshape(img.shape[0] // size, size, per_row, size, channels)
+    img = img.transpose(0, 2, 4, 1, 3).reshape(-1, channels, size, size)
+    return img[:count]
+
+
+def load_split(name, split, data_dir=DEFAULT_DATA_DIR, limit=None):
+    """Returns (uint8 images [N,C,H,W], int64 labels [N]) in the official order."""
+    spec = DATASETS[name]
+    c, size = spec['shape'][0], spec['shape'][1]
+    n_files = spec['n_train_files'] if split == 'train' else 1
+    labels = np.fromfile(os.path.join(data_dir, name, f'{split}_y.u8'), dtype=np.uint8)
+    if limit:
+        labels = labels[:limit]
+    images = []
+    for k in range(n_files):
+        if sum(len(a) for a in images) >= len(labels):
+            break
+        images.append(_read_grid(os.path.join(data_dir, name, f'{split}_{k}.{spec["grid"]}'), size, c))
+    images = np.concatenate(images)[:len(labels)]
+    return images, labels.astype(np.int64)
+
+
+def load_fashion_mnist_test(directory=FASHION_DIR):
+    with gzip.open(os.path.join(directory, 't10k-images-idx3-ubyte.gz')) as f:
+        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
+    return images.copy()
+
+
+def normalise(x01, mean, std):
+    """x in [0,1] (float tensor NCHW) -> the network's input."""
+    m = torch.tensor(mean, dtype=x01.dtype, device=x01.device).view(1, -1, 1, 1)
+    s = torch.tensor(std, dtype=x01.dtype, device=x01.device).view(1, -1, 1, 1)
+    return (x01 - m) / s
+
+
+def random_crop(x, pad, gen):
+    """Per-sample random crop after zero padding (a random shift of up to `pad` px)."""
+    b, _, h, w = x.shape
+    xp = torch.nn.functional.pad(x, (pad, pad, pad, pad))
+    oy = torch.randint(0, 2 * pad + 1, (b,), generator=gen).to(x.device)
+    ox = torch.randint(0, 2 * pad + 1, (b,), generator=gen).to(x.device)
+    rows = (oy[:, None] + torch.arange(h, device=x.device))[:, :, None]
+    cols = (ox[:, None] + torch.arange(w, device=x.device))[:, None, :]
+    idx = torch.arange(b, device=x.device)[:, None, None]
+    return xp[idx, :, rows, cols].permute(0, 3, 1, 2)  # advanced indices go first: [B,H,W,C]
+
+
+def random_hflip(x, gen):
+    flip = (torch.rand(x.shape[0], generator=gen) < 0.5).to(x.device)
+    return torch.where(flip[:, None, None, None], x.flip(3), x)
+
+
+def train_batch(images_u8, dataset, gen, augment=True):
+    """uint8 NCHW batch -> dequantised, augmented [0,1] float batch."""
+    x = images_u8.float() / 255.0
+    if augment:
+        if dataset == 'cifar10':
+            x = random_hflip(random_crop(x, 4, gen), gen)
+        else:
+            x = random_crop(x, 2, gen)  # shifts of up to 2 px, no flips for digits
+    noise = torch.rand(x.shape, generator=gen).to(x.device)
+    return x + noise / 256.0
