@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const { positional, flags } = parseArgs(process.argv.slice(2));
   const [checkpoint] = positional;
   const out = flags.get('out');
-  if (!checkpoint || !out) fail('usage: npm run convert -- <checkpoint.pt> --out <model dir> [--labels f.json] [--name …] [--id …] [--dtype float16|float32]');
+  if (!checkpoint || !out) fail('usage: npm run convert -- <checkpoint.pt> --out <model dir> [--labels f.json] [--name …] [--description …] [--id …] [--dtype float16|float32]');
   const storage = flags.get('dtype') ?? 'float16';
   if (storage !== 'float16' && storage !== 'float32') fail(`--dtype must be float16 or float32, got ${storage}`);
   const outDir = resolve(out);
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     const spec = await convertToPackage(source, await nodeFileWriter(outDir), {
       id,
       name: flags.get('name') ?? id,
+      description: flags.get('description'),
       classes: flags.has('labels') ? await readLabels(flags.get('labels')!) : undefined,
       storage,
       source: { name: basename(checkpoint), sha256: await sha256(checkpoint) },

@@ -32,7 +32,7 @@ def main():
     outputs = json.load(open(os.path.join(FIXTURES, 'mini_outputs.json')))
     model = GenerativeClassifier([3, 48, 48], n_classes=10, n_loss=3072, low_rank=8, base_width=8,
                                  blocks=[2, 2, 2, 1], strides=[1, 2, 2, 1], clamp=0.7, act_norm=0.7)
-    ckpt = torch.load(os.path.join(FIXTURES, 'mini_gc.zip.pt'), map_location='cpu')
+    ckpt = torch.load(os.path.join(FIXTURES, 'mini_gc.zip.pt'), map_location='cpu', weights_only=False)
     inn_state = {k: v for k, v in ckpt['inn'].items() if not k.startswith('tmp_var_')}
     # fixed tensors built by our code must equal the authors' (so fresh exports are right)
     fresh = model.inn.state_dict()

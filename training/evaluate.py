@@ -35,9 +35,10 @@ PAPER_REPORTED = {
     'mnist': None,
     'cifar10': None,
 }
-PAPER_NOTE = ('Mackowiak et al., CVPR 2021 report results for their ImageNet models only '
-              '(top-1 67.30/71.73/73.69/74.59/75.54/76.18/76.27 % for beta = 1/2/4/8/16/32/inf); '
-              'they report nothing for this data set and model, so no paper value is given here.')
+PAPER_NOTE = ('No paper value is quoted for this data set and model. The values reported by '
+              'Mackowiak et al. (CVPR 2021) that we use are for their ImageNet models (top-1 '
+              '67.30/71.73/73.69/74.59/75.54/76.18/76.27 % for beta = 1/2/4/8/16/32/inf) and do not '
+              'transfer to this model.')
 
 
 def rgb_rotation_matrix(alpha):

@@ -410,7 +410,7 @@ def build_from_config(cfg):
 
 def load_checkpoint(path, device='cpu'):
     """Loads an exported checkpoint (train.py's --out) into a model in eval mode."""
-    ckpt = torch.load(path, map_location='cpu')
+    ckpt = torch.load(path, map_location='cpu', weights_only=False)  # our own files
     model = build_from_config(ckpt['gclens'])
     model.inn.load_state_dict(ckpt['inn'], strict=True)
     for name in ('mu', 'mu_t', 'mu_m'):

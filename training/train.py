@@ -57,6 +57,7 @@ def parse_args(argv=None):
     p.add_argument('--time-budget', type=float, default=None,
                    help='seconds of training: the lr schedule then follows elapsed time, and '
                         'training stops when it is spent (--epochs stays an upper bound)')
+    p.add_argument('--test-every', type=int, default=1, help='test accuracy every N epochs (and at the end)')
     p.add_argument('--threads', type=int, default=1, help='torch CPU threads')
     p.add_argument('--run-dir', default=None, help='resume file and history (default training/runs/<name>)')
     p.add_argument('--out', default=None, help='exported checkpoint (default <run-dir>/model.pt)')
@@ -155,10 +156,11 @@ def main(argv=None):
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cudnn.benchmark = True
 
-    resume = torch.load(args.resume, map_location='cpu') if args.resume else None
+    resume = torch.load(args.resume, map_location='cpu', weights_only=False) if args.resume else None
     if resume:  # the run's own settings win, except where to write and how long
         saved = resume['args']
-        for k in ('epochs', 'threads', 'max_steps', 'time_budget', 'out', 'run_dir', 'data_dir'):
+        for k in ('epochs', 'threads', 'max_steps', 'time_budget', 'test_every', 'out', 'run_dir',
+                  'data_dir'):
             saved[k] = getattr(args, k) if getattr(args, k) is not None else saved.get(k)
         args = argparse.Namespace(**saved)
     name = f'{args.dataset}-w{args.base_width}-b{args.beta:g}-s{args.seed}'
@@ -234,7 +236,9 @@ def main(argv=None):
         n = i + 1
         epoch += 1
         elapsed += time.time() - t0
-        test_acc, test_nll = test_accuracy(model, test_x, test_y, cfg, device)
+        last = epoch >= args.epochs or out_of_time or (args.max_steps and step >= args.max_steps)
+        test_acc, test_nll = (test_accuracy(model, test_x, test_y, cfg, device)
+                              if last or epoch % args.test_every == 0 else (None, None))
         record = dict(epoch=epoch, step=step, loss=sums[0] / n, nll=sums[1] / n, ce=sums[2] / n,
                       train_acc=sums[3] / n, test_acc=test_acc, test_nll_joint=test_nll,
                       train_seconds=round(elapsed, 1), lr=opt.param_groups[0]['lr'])
@@ -243,7 +247,9 @@ def main(argv=None):
             f.write(json.dumps(record) + '\n')
 
         gclens = dict(cfg, epochs_done=epoch, train_seconds=round(elapsed, 1), hardware=hardware,
-                      test_accuracy=test_acc, torch_version=str(torch.__version__))
+                      torch_version=str(torch.__version__))
+        if test_acc is not None:
+            gclens['test_accuracy'] = test_acc
         atomic_save(model.export_dict(gclens), args.out)
         atomic_save({'model': model.state_dict(), 'optimizer': opt.state_dict(), 'epoch': epoch,
                      'step': step, 'train_seconds': elapsed, 'generator': gen.get_state(),

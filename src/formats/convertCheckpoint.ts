@@ -27,6 +27,7 @@ export const RELEASED_CONSTANTS: ArchitectureConstants = { clamp: 0.7, haarRebal
 export interface ConvertOptions {
   id: string;
   name: string;
+  description?: string;
   classes?: string[];
   constants?: Partial<ArchitectureConstants>;
   preprocessing?: ModelSpec['preprocessing'];
@@ -98,8 +99,9 @@ export async function convertCheckpoint(root: PyValue, sink: WeightSink, options
     formatVersion: MODEL_FORMAT_VERSION,
     id: options.id,
     name: options.name,
+    ...(options.description ? { description: options.description } : {}),
     input,
-    preprocessing: options.preprocessing ?? saved.preprocessing ?? defaultPreprocessing(input.channels),
+    preprocessing: options.preprocessing ?? saved.preprocessing ?? defaultPreprocessing(input),
     classes: classNames,
     layers,
     latent: { fcDims, convDims },
@@ -121,9 +123,10 @@ function requireTensor(root: Map<PyValue, PyValue>, key: string, rank: number): 
   return t;
 }
 
-function defaultPreprocessing(channels: number): ModelSpec['preprocessing'] {
+/** The released models' ImageNet recipe (resize 256, crop 224), scaled to the input size. */
+function defaultPreprocessing({ channels, height }: ModelSpec['input']): ModelSpec['preprocessing'] {
   return channels === 3
-    ? { resizeShorter: 256, centerCrop: true, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }
+    ? { resizeShorter: Math.round((height * 256) / 224), centerCrop: true, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }
     : { resizeShorter: null, centerCrop: false, mean: Array(channels).fill(0.5), std: Array(channels).fill(0.5) };
 }
 

@@ -49,6 +49,9 @@ export interface UnpickleLimits {
   maxMarks: number;
 }
 
+/** Real checkpoints have pickles of kilobytes; a longer one is hostile, not a model. */
+export const MAX_PICKLE_BYTES = 64 * 1024 * 1024;
+
 export const DEFAULT_LIMITS: Omit<UnpickleLimits, 'maxLength'> = {
   maxMemo: 1 << 22,
   maxStack: 1 << 22,
@@ -216,6 +219,8 @@ export function unpickle(
     for (let i = 0; i < items.length; i += 2) dict.set(items[i], items[i + 1]);
   };
   const text = (raw: Uint8Array): string => utf8.decode(raw);
+  // A fresh array: `bytes` may be a Node Buffer, whose slice() is a view, not a copy.
+  const copy = (raw: Uint8Array): Uint8Array => new Uint8Array(raw);
 
   try {
     for (;;) {
@@ -295,10 +300,10 @@ export function unpickle(
           break;
         }
         case 0x55: push(text(take(u8()))); break; // SHORT_BINSTRING
-        case 0x42: push(take(u32()).slice()); break; // BINBYTES
-        case 0x43: push(take(u8()).slice()); break; // SHORT_BINBYTES
-        case 0x8e: push(take(u64()).slice()); break; // BINBYTES8
-        case 0x96: push(take(u64()).slice()); break; // BYTEARRAY8
+        case 0x42: push(copy(take(u32()))); break; // BINBYTES
+        case 0x43: push(copy(take(u8()))); break; // SHORT_BINBYTES
+        case 0x8e: push(copy(take(u64()))); break; // BINBYTES8
+        case 0x96: push(copy(take(u64()))); break; // BYTEARRAY8
 
         case 0x29: push(tuple([])); break; // EMPTY_TUPLE
         case 0x85: push(tuple([pop()])); break; // TUPLE1

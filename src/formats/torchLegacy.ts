@@ -5,15 +5,13 @@
  */
 import type { ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
-import { DEFAULT_LIMITS, PickleNeedsMoreBytes, unpickle, type PyValue, type UnpickleHooks } from './pickle';
+import { DEFAULT_LIMITS, MAX_PICKLE_BYTES, PickleNeedsMoreBytes, unpickle, type PyValue, type UnpickleHooks } from './pickle';
 import { parseStoragePid, torchUnpickleHooks } from './torchPickle';
 import { ITEM_SIZE, type StorageRef, type TorchDtype } from './torchTensor';
 
 export const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
 const FIRST_READ = 64 * 1024;
-/** Real checkpoints have pickles of kilobytes; a longer one is hostile, not a model. */
-const MAX_PICKLE_BYTES = 64 * 1024 * 1024;
 
 /** The file's head, read in growing chunks until the pickles in it are complete. */
 class GrowingPrefix {
@@ -29,7 +27,7 @@ class GrowingPrefix {
       );
     }
     if (neededEnd > MAX_PICKLE_BYTES) throw new CheckpointError('bad-pickle', `${this.src.name}: the ${what} is longer than 64 MiB`);
-    const end = Math.min(this.src.size, Math.max(neededEnd, this.bytes.length * 2, FIRST_READ));
+    const end = Math.min(this.src.size, Math.max(neededEnd, Math.min(this.bytes.length * 2, MAX_PICKLE_BYTES), FIRST_READ));
     const more = await this.src.read(this.bytes.length, end - this.bytes.length);
     const grown = new Uint8Array(end);
     grown.set(this.bytes);

@@ -83,7 +83,8 @@ function intList(value: PyValue, what: string): number[] {
 function ownBuffer(bytes: Uint8Array): ArrayBuffer {
   const buffer = bytes.buffer;
   if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) return buffer;
-  return bytes.slice().buffer;
+  // new Uint8Array(view) copies, even for a Node Buffer (whose slice() would not).
+  return new Uint8Array(bytes).buffer;
 }
 
 function typedView(dtype: TorchDtype, buffer: ArrayBuffer, numel: number): TensorData {

@@ -4,7 +4,7 @@
  */
 import type { ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
-import { DEFAULT_LIMITS, PickleNeedsMoreBytes, unpickle, type PyValue } from './pickle';
+import { DEFAULT_LIMITS, MAX_PICKLE_BYTES, PickleNeedsMoreBytes, unpickle, type PyValue } from './pickle';
 import { openZip, COMPRESSION_NAMES, type ZipArchive, type ZipEntry } from './zip';
 import { parseStoragePid, torchUnpickleHooks } from './torchPickle';
 import { ITEM_SIZE, type StorageRef } from './torchTensor';
@@ -77,8 +77,11 @@ export async function readZipCheckpoint(src: ByteSource): Promise<PyValue> {
     return storage;
   };
 
-  const pickle = await archive.readEntry(pickleEntry);
   const label = `${src.name}: ${pickleEntry.name}`;
+  if (pickleEntry.uncompressedSize > MAX_PICKLE_BYTES) {
+    throw new CheckpointError('bad-pickle', `${label} is ${pickleEntry.uncompressedSize} bytes, longer than 64 MiB`);
+  }
+  const pickle = await archive.readEntry(pickleEntry);
   try {
     const limits = { ...DEFAULT_LIMITS, maxLength: pickle.length };
     return unpickle(pickle, 0, torchUnpickleHooks(src, persistentLoad), limits, label).value;

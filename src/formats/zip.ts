@@ -77,7 +77,7 @@ function findEndRecord(tail: Uint8Array): number {
 /** Finds the end-of-central-directory record (and its zip64 twin when present). */
 async function findDirectory(src: ByteSource): Promise<Directory> {
   // torch writes no archive comment, so a short tail almost always holds the end records.
-  let tail = new Uint8Array(0);
+  let tail: Uint8Array = new Uint8Array(0);
   let tailStart = src.size;
   let endPos = -1;
   for (const wanted of [1024, END_SIZE + MAX_COMMENT + ZIP64_LOCATOR_SIZE]) {

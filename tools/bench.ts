@@ -1,0 +1,64 @@
+/**
+ * npm run bench [-- --reps N --full-reps N --backends wasm,cpu --out bench-results/node.json]
+ * Median forward, inverse and posterior times at batch 1 for the reference mini model and the
+ * full-size released architecture (synthetic weights), per Node backend. Prints a table, writes JSON.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { chooseBackend, type BackendName } from '../src/flow/backend';
+import { benchmarkClassifier, type PassTimes } from '../src/flow/benchmark';
+import type { GenerativeClassifier } from '../src/flow/classifier';
+import { loadClassifier } from '../src/flow/loadClassifier';
+import { nodePackageFiles } from '../src/formats/nodePackageFiles';
+import { parseArgs } from './lib/args';
+import { classifierFromCheckpoint } from './lib/memoryModel';
+import { syntheticCheckpoint, type CheckpointLayout } from './lib/syntheticCheckpoint';
+
+const SHARED = process.env.GC_SHARED ?? join(import.meta.dirname, '..', '..', 'shared');
+
+interface Row extends PassTimes {
+  model: string;
+  backend: string;
+}
+
+async function main(): Promise<void> {
+  const { flags } = parseArgs(process.argv.slice(2));
+  const reps = Number(flags.get('reps') ?? 10);
+  const fullReps = Number(flags.get('full-reps') ?? 3);
+  const backends = (flags.get('backends') ?? 'wasm,cpu').split(',') as BackendName[];
+  const out = flags.get('out') ?? 'bench-results/node.json';
+  const layout = JSON.parse(await readFile(join(SHARED, 'fixtures/reference-gc/imagenet_layout.json'), 'utf8')) as CheckpointLayout;
+  const rows: Row[] = [];
+  for (const backend of backends) {
+    await chooseBackend([backend]);
+    const models: [string, () => Promise<GenerativeClassifier>, number][] = [
+      ['reference-mini 3x48x48', () => loadClassifier(nodePackageFiles('public/models/reference-mini')), reps],
+      ['full-size 3x224x224 (synthetic)', () => classifierFromCheckpoint(syntheticCheckpoint(layout), 'imagenet-synthetic'), backend === 'cpu' ? 1 : fullReps],
+    ];
+    for (const [name, load, n] of models) {
+      const model = await load();
+      const times = await benchmarkClassifier(model, n);
+      model.dispose();
+      rows.push({ model: name, backend, ...times });
+      process.stderr.write(`${name} on ${backend}: done\n`);
+    }
+  }
+  printTable(rows);
+  await mkdir(dirname(out), { recursive: true });
+  const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version };
+  await writeFile(out, JSON.stringify({ machine, date: new Date().toISOString(), rows }, null, 1) + '\n');
+  process.stderr.write(`wrote ${out}\n`);
+}
+
+function printTable(rows: Row[]): void {
+  const ms = (v: number) => v.toFixed(1).padStart(10);
+  console.log(`${'model'.padEnd(34)}${'backend'.padEnd(9)}${'forward ms'.padStart(11)}${'inverse ms'.padStart(11)}${'posterior ms'.padStart(13)}  reps`);
+  for (const r of rows)
+    console.log(`${r.model.padEnd(34)}${r.backend.padEnd(9)} ${ms(r.forward)} ${ms(r.inverse)}  ${ms(r.posterior)}  ${r.reps}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Train the two CIFAR-10 models side by side on one GPU (~10 min on an H100), then
+# evaluate them (model_card.json) and export reference logits.
+# usage: training/gpu_run.sh OUT_DIR [DATA_DIR]
+#   DATA_DIR holds cifar10/{train_0..4,test_0}.webp and {train,test}_y.u8
+#   (default: ../shared/datasets next to the repo). Needs python3 with torch (CUDA),
+#   numpy and Pillow with WebP; PYTHON overrides the interpreter.
+#   TRAIN_SECONDS (default 420) is each run's training time; the lr schedule follows it.
+#   TRAIN_ARGS / EVAL_ARGS add arguments (e.g. a CPU dry run:
+#   TRAIN_SECONDS=5 TRAIN_ARGS="--limit 256 --test-limit 100 --base-width 8" EVAL_ARGS="--limit 100")
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+OUT="${1:?usage: gpu_run.sh OUT_DIR [DATA_DIR]}"
+DATA="${2:-$HERE/../../shared/datasets}"
+PY="${PYTHON:-python3}"
+SECONDS_EACH="${TRAIN_SECONDS:-420}"
+mkdir -p "$OUT"
+test -f "$DATA/cifar10/train_0.webp" || { echo "no CIFAR-10 grids in $DATA/cifar10" >&2; exit 1; }
+"$PY" -c "import torch, numpy, PIL.features as f; assert f.check('webp'); print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+
+# Shared topology: downsampling coupling 3->12 (16x16), Haar -> 48x8x8, 1x1 coupling,
+# stages [3,4,3] bottleneck blocks, widths 64/128/256, last stage strided -> 192x4x4.
+COMMON=(--dataset cifar10 --data-dir "$DATA" --base-width 64 --blocks 3,4,3 --strides 1,1,2
+        --n-loss 1000 --low-rank 16 --batch-size 128 --lr 1e-3 --warmup-steps 500
+        --epochs 400 --time-budget "$SECONDS_EACH" --test-every 5 --seed 0 ${TRAIN_ARGS:-})
+"$PY" "$HERE/train.py" "${COMMON[@]}" --beta 16 --run-dir "$OUT/cifar10_beta16" \
+  --out "$OUT/cifar10_beta16/cifar10_gc_beta16.pt" > "$OUT/cifar10_beta16.log" 2>&1 &
+PID_HIGH=$!
+"$PY" "$HERE/train.py" "${COMMON[@]}" --beta 1 --run-dir "$OUT/cifar10_beta1" \
+  --out "$OUT/cifar10_beta1/cifar10_gc_beta1.pt" > "$OUT/cifar10_beta1.log" 2>&1 &
+PID_ONE=$!
+wait $PID_HIGH; wait $PID_ONE
+tail -n 2 "$OUT"/cifar10_beta*.log
+
+for b in 16 1; do
+  d="$OUT/cifar10_beta$b"
+  "$PY" "$HERE/evaluate.py" "$d/cifar10_gc_beta$b.pt" --data-dir "$DATA" --threads 4 ${EVAL_ARGS:-}
+  "$PY" "$HERE/export_logits.py" "$d/cifar10_gc_beta$b.pt" --n 8 --data-dir "$DATA" --out-dir "$d/logits"
+done
