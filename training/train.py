@@ -156,7 +156,9 @@ def main(argv=None):
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cudnn.benchmark = True
 
-    resume = torch.load(args.resume, map_location='cpu', weights_only=False) if args.resume else None
+    resume = None
+    if args.resume:
+        resume = torch.load(args.resume, map_location='cpu', weights_only=False)
     if resume:  # the run's own settings win, except where to write and how long
         saved = resume['args']
         for k in ('epochs', 'threads', 'max_steps', 'time_budget', 'test_every', 'out', 'run_dir',
@@ -175,8 +177,9 @@ def main(argv=None):
     cfg = make_config(args, topo)
     model = build_from_config(cfg).to(device)
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    print(f'{name}: {n_params / 1e6:.3f} M trainable parameters, final map {model.inn.final_shape}, '
-          f'{len(model.inn.module_list)} graph nodes, device {device}', flush=True)
+    print(f'{name}: {n_params / 1e6:.3f} M trainable parameters (class means included), '
+          f'final map {model.inn.final_shape}, {len(model.inn.module_list)} graph nodes, '
+          f'device {device}', flush=True)
 
     train_x, train_y = load_split(args.dataset, 'train', args.data_dir, args.limit)
     train_x_dev = torch.from_numpy(train_x).to(device)  # uint8; fits any GPU

@@ -125,7 +125,14 @@ function storageView(src: ByteSource, root: LegacyStorage, viewMetadata: PyValue
   return { kind: 'storage', key: viewKey, dtype: root.dtype, numel: size, locate: () => locate(offset) };
 }
 
-/** Finds every storage's data by reading its 8-byte count and skipping its bytes; reads no data. */
+/** Header reads kept in flight at once while confirming storage counts. */
+const HEADER_READS_IN_FLIGHT = 64;
+
+/**
+ * Finds every storage's data without reading it. The pickle gives each storage's size, so the
+ * offsets (and any truncation) follow from the key order alone; the 8-byte element counts in
+ * the file are then read, many at a time, to confirm them.
+ */
 async function scanStorages(
   src: ByteSource,
   head: Uint8Array,
@@ -133,26 +140,20 @@ async function scanStorages(
   keys: string[],
   storages: Map<string, LegacyStorage>,
 ): Promise<void> {
+  const headers: Array<{ storage: LegacyStorage; at: number; describe: () => string }> = [];
   let pos = start;
   for (let i = 0; i < keys.length; i++) {
     const storage = storages.get(keys[i]);
     if (!storage) {
       throw new CheckpointError('bad-storage', `${src.name}: storage ${keys[i]} is listed but no tensor uses it, so its size is unknown`);
     }
-    const itemSize = ITEM_SIZE[storage.dtype];
-    const bytes = storage.numel * itemSize;
+    const bytes = storage.numel * ITEM_SIZE[storage.dtype];
     const describe = () => `storage ${i + 1} of ${keys.length} (key ${storage.key}, ${storage.numel} ${storage.dtype} elements)`;
     if (pos + 8 > src.size) {
       throw new CheckpointError(
         'truncated',
         `${src.name}: legacy checkpoint is truncated: ${describe()} needs its 8-byte header at byte ${pos}, but the file ends at byte ${src.size}`,
       );
-    }
-    // Counts of small storages often sit in bytes already read with the pickles.
-    const header = pos + 8 <= head.length ? head.subarray(pos, pos + 8) : await src.read(pos, 8);
-    const count = new DataView(header.buffer, header.byteOffset, 8).getBigInt64(0, true);
-    if (count !== BigInt(storage.numel)) {
-      throw new CheckpointError('bad-storage', `${src.name}: ${describe()} has a header saying ${count} elements`);
     }
     const dataEnd = pos + 8 + bytes;
     if (dataEnd > src.size) {
@@ -161,10 +162,24 @@ async function scanStorages(
         `${src.name}: legacy checkpoint is truncated: ${describe()} needs ${bytes} bytes at ${pos + 8}..${dataEnd}, but the file ends at byte ${src.size}`,
       );
     }
-    storage.offset = pos + 8;
+    headers.push({ storage, at: pos, describe });
     pos = dataEnd;
   }
+  const listed = new Set(keys);
   for (const storage of storages.values()) {
-    if (storage.offset < 0) throw new CheckpointError('bad-storage', `${src.name}: storage ${storage.key} is used but not in the file`);
+    if (!listed.has(storage.key)) throw new CheckpointError('bad-storage', `${src.name}: storage ${storage.key} is used but not in the file`);
+  }
+
+  const confirm = async ({ storage, at, describe }: (typeof headers)[number]) => {
+    // Counts of small storages often sit in bytes already read with the pickles.
+    const header = at + 8 <= head.length ? head.subarray(at, at + 8) : await src.read(at, 8);
+    const count = new DataView(header.buffer, header.byteOffset, 8).getBigInt64(0, true);
+    if (count !== BigInt(storage.numel)) {
+      throw new CheckpointError('bad-storage', `${src.name}: ${describe()} has a header saying ${count} elements`);
+    }
+    storage.offset = at + 8;
+  };
+  for (let i = 0; i < headers.length; i += HEADER_READS_IN_FLIGHT) {
+    await Promise.all(headers.slice(i, i + HEADER_READS_IN_FLIGHT).map(confirm));
   }
 }

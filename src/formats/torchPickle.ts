@@ -5,7 +5,7 @@
 import type { ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
 import type { PyObjectRef, PyValue, UnpickleHooks } from './pickle';
-import { isTensorRecord, rebuildTensor, STORAGE_DTYPES, type StorageType } from './torchTensor';
+import { isStorageType, isTensorRecord, rebuildTensor, STORAGE_DTYPES, type StorageType } from './torchTensor';
 
 interface AllowedGlobal extends PyObjectRef {
   readonly kind: 'global';
@@ -90,7 +90,7 @@ export function parseStoragePid(pid: PyValue): { storageType: StorageType; key: 
     throw new CheckpointError('bad-pickle', 'a persistent id is not a storage reference');
   }
   const [, storageType, key, location, numel, ...rest] = pid;
-  if (typeof storageType !== 'object' || storageType === null || (storageType as PyObjectRef).kind !== 'storage-type') {
+  if (!isStorageType(storageType)) {
     throw new CheckpointError('bad-pickle', `storage ${String(key)} has no storage type`);
   }
   if (typeof key !== 'string' || key.length > 256) throw new CheckpointError('bad-pickle', 'a storage key is not a short string');
@@ -98,5 +98,5 @@ export function parseStoragePid(pid: PyValue): { storageType: StorageType; key: 
   if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) {
     throw new CheckpointError('bad-pickle', `storage ${key} has a bad element count ${String(numel)}`);
   }
-  return { storageType: storageType as StorageType, key, numel, rest };
+  return { storageType, key, numel, rest };
 }

@@ -18,6 +18,8 @@ export interface ModelInputImage {
 export interface Classification {
   result: ClassifierResult;
   input: ModelInputImage;
+  /** The backend that computed it, as TensorFlow.js reports it. */
+  backend: string;
 }
 
 /** Each call: what the page sends and what the worker answers. */
