@@ -1,10 +1,12 @@
 /**
- * npm run bench [-- --reps N --full-reps N --backends wasm,cpu --out bench-results/node.json]
+ * npm run bench [-- --reps N --full-reps N --backends wasm,cpu --no-torch --out bench-results/node.json]
  * Median forward, inverse and posterior times at batch 1 for the reference mini model and the
- * full-size released architecture (synthetic weights), per Node backend. Prints a table, writes JSON.
+ * full-size released architecture (synthetic weights), per Node backend, and beside them the
+ * PyTorch reference on the same CPU (Debian's python3-torch) with the ratio. Prints a table, writes JSON.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chooseBackend, type BackendName } from '../src/flow/backend';
 import { benchmarkClassifier, type PassTimes } from '../src/flow/benchmark';
@@ -23,7 +25,7 @@ interface Row extends PassTimes {
 }
 
 async function main(): Promise<void> {
-  const { flags } = parseArgs(process.argv.slice(2));
+  const { flags } = parseArgs(process.argv.slice(2), ['no-torch']);
   const reps = Number(flags.get('reps') ?? 10);
   const fullReps = Number(flags.get('full-reps') ?? 3);
   const backends = (flags.get('backends') ?? 'wasm,cpu').split(',') as BackendName[];
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
       process.stderr.write(`${name} on ${backend}: done\n`);
     }
   }
+  if (!flags.has('no-torch')) rows.push(...(await torchRows(fullReps)));
   printTable(rows);
   await mkdir(dirname(out), { recursive: true });
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version };
@@ -51,11 +54,32 @@ async function main(): Promise<void> {
   process.stderr.write(`wrote ${out}\n`);
 }
 
+/** The PyTorch reference on the same machine, on a synthetic checkpoint in the released layout. */
+async function torchRows(reps: number): Promise<Row[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'gc-bench-'));
+  const checkpoint = join(dir, 'synthetic.pt');
+  const fixtures = join(SHARED, 'fixtures/reference-gc');
+  try {
+    execFileSync('/usr/bin/python3', ['tools/make_synthetic_checkpoint.py', join(fixtures, 'imagenet_layout.json'), checkpoint]);
+    const threads = String(cpus().length);
+    const out = execFileSync('/usr/bin/python3', ['tools/bench_torch.py', checkpoint, fixtures, '--reps', String(reps), '--threads', threads], { encoding: 'utf8' });
+    const result = JSON.parse(out) as { torch: string; rows: Record<string, PassTimes> };
+    return Object.entries(result.rows).map(([model, t]) => ({ model, backend: `torch ${result.torch} (${threads} threads)`, ...t }));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 function printTable(rows: Row[]): void {
   const ms = (v: number) => v.toFixed(1).padStart(10);
-  console.log(`${'model'.padEnd(34)}${'backend'.padEnd(9)}${'forward ms'.padStart(11)}${'inverse ms'.padStart(11)}${'posterior ms'.padStart(13)}  reps`);
+  const reference = (r: Row) => rows.find((t) => t.model === r.model && t.backend.startsWith('torch'));
+  const ratio = (r: Row) => {
+    const t = reference(r);
+    return t ? `${(r.forward / t.forward).toFixed(2)}x / ${(r.inverse / t.inverse).toFixed(2)}x` : '';
+  };
+  console.log(`${'model'.padEnd(34)}${'backend'.padEnd(28)}${'forward ms'.padStart(11)}${'inverse ms'.padStart(11)}${'posterior ms'.padStart(13)}  reps  vs torch (fwd / inv)`);
   for (const r of rows)
-    console.log(`${r.model.padEnd(34)}${r.backend.padEnd(9)} ${ms(r.forward)} ${ms(r.inverse)}  ${ms(r.posterior)}  ${r.reps}`);
+    console.log(`${r.model.padEnd(34)}${r.backend.padEnd(28)} ${ms(r.forward)} ${ms(r.inverse)}  ${ms(r.posterior)}  ${String(r.reps).padStart(4)}  ${ratio(r)}`);
 }
 
 main().catch((e) => {
