@@ -22,7 +22,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 # Shared topology: downsampling coupling 3->12 (16x16), Haar -> 48x8x8, 1x1 coupling,
 # stages [3,4,3] bottleneck blocks, widths 64/128/256, last stage strided -> 192x4x4.
 COMMON=(--dataset cifar10 --data-dir "$DATA" --base-width 64 --blocks 3,4,3 --strides 1,1,2
-        --n-loss 1000 --low-rank 16 --batch-size 128 --lr 1e-3 --warmup-steps 500
+        --n-loss 1000 --low-rank 16 --batch-size 128 --lr 1e-3 --actnorm-lr-mult 20 --warmup-steps 500
         --epochs 400 --time-budget "$SECONDS_EACH" --test-every 5 --seed 0 ${TRAIN_ARGS:-})
 "$PY" "$HERE/train.py" "${COMMON[@]}" --beta 16 --run-dir "$OUT/cifar10_beta16" \
   --out "$OUT/cifar10_beta16/cifar10_gc_beta16.pt" > "$OUT/cifar10_beta16.log" 2>&1 &

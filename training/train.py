@@ -47,6 +47,8 @@ def parse_args(argv=None):
     p.add_argument('--optimizer', choices=['adam', 'sgd'], default='adam')
     p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--weight-decay', type=float, default=1e-5)
+    p.add_argument('--actnorm-lr-mult', type=float, default=20.0,
+                   help='lr multiplier for act-norm scales/offsets (their softplus moves slowly)')
     p.add_argument('--warmup-steps', type=int, default=300)
     p.add_argument('--clip-grad', type=float, default=8.0)
     p.add_argument('--no-augment', action='store_true')
@@ -191,8 +193,12 @@ def main(argv=None):
     total_steps = steps_per_epoch * args.epochs
 
     inn_params = [p for p in model.inn.parameters() if p.requires_grad]
-    groups = [{'params': inn_params, 'weight_decay': args.weight_decay},
-              {'params': [model.mu, model.mu_t, model.mu_m], 'weight_decay': 0.0}]
+    actnorm = [p for n, p in model.inn.named_parameters() if n.endswith(('.act_norm', '.act_offset'))]
+    others = [p for p in inn_params if all(p is not q for q in actnorm)]
+    mult = getattr(args, 'actnorm_lr_mult', 1.0)
+    groups = [{'params': others, 'weight_decay': args.weight_decay, 'lr_mult': 1.0},
+              {'params': actnorm, 'weight_decay': 0.0, 'lr_mult': mult},
+              {'params': [model.mu, model.mu_t, model.mu_m], 'weight_decay': 0.0, 'lr_mult': 1.0}]
     if args.optimizer == 'adam':
         opt = torch.optim.Adam(groups, lr=args.lr)
     else:
@@ -213,13 +219,15 @@ def main(argv=None):
     while epoch < args.epochs and not out_of_time:
         order = torch.randperm(len(train_x), generator=gen).numpy()
         t0 = time.time()
-        sums = np.zeros(4)
+        sums = torch.zeros(4, dtype=torch.float64, device=device)  # no per-step GPU sync
         for i in range(steps_per_epoch):
             idx = torch.from_numpy(order[i * args.batch_size:(i + 1) * args.batch_size]).to(device)
             xb, yb = train_x_dev[idx], train_y_dev[idx]
-            x = normalise(train_batch(xb, args.dataset, gen, not args.no_augment), cfg['mean'], cfg['std'])
+            x = train_batch(xb, args.dataset, gen, not args.no_augment)
+            x = normalise(x, cfg['mean'], cfg['std'])
+            lr = lr_at(step, total_steps, args, elapsed + time.time() - t0)
             for g in opt.param_groups:
-                g['lr'] = lr_at(step, total_steps, args, elapsed + time.time() - t0)
+                g['lr'] = lr * g['lr_mult']
             logits, logdet = model(x)
             loss, nll, ce = ib_loss(model, logits, logdet, yb, args.beta, args.label_smoothing)
             opt.zero_grad(set_to_none=True)
@@ -227,16 +235,20 @@ def main(argv=None):
             torch.nn.utils.clip_grad_norm_(inn_params, args.clip_grad)
             opt.step()
             step += 1
-            acc = (logits.detach().argmax(1) == yb).float().mean().item()
-            sums += [loss.item(), nll.item(), ce.item(), acc]
-            if not math.isfinite(loss.item()):
-                raise SystemExit(f'non-finite loss at step {step}')
+            acc = (logits.detach().argmax(1) == yb).double().mean()
+            sums += torch.stack([loss.detach().double(), nll.detach().double(),
+                                 ce.detach().double(), acc])
+            if step % 100 == 0 and not torch.isfinite(sums).all():
+                raise SystemExit(f'non-finite loss before step {step}')
             if args.max_steps and step >= args.max_steps:
                 break
             if args.time_budget and elapsed + time.time() - t0 >= args.time_budget:
                 out_of_time = True
                 break
         n = i + 1
+        sums = sums.cpu().numpy()
+        if not np.isfinite(sums).all():
+            raise SystemExit(f'non-finite loss in epoch {epoch + 1}')
         epoch += 1
         elapsed += time.time() - t0
         last = epoch >= args.epochs or out_of_time or (args.max_steps and step >= args.max_steps)

@@ -21,7 +21,7 @@ export interface BackendOptions {
 export async function chooseBackend(order: BackendName[] = BACKEND_ORDER, options: BackendOptions = {}): Promise<BackendChoice> {
   const skipped: BackendChoice['skipped'] = [];
   for (const name of order) {
-    const reason = await tryBackend(name, options);
+    const reason = await tryBackend(name, options, order.length === 1);
     if (reason === null) return { name, skipped };
     skipped.push({ name, reason });
   }
@@ -29,12 +29,15 @@ export async function chooseBackend(order: BackendName[] = BACKEND_ORDER, option
 }
 
 /** Activates one backend; returns null on success or the reason it cannot be used. */
-async function tryBackend(name: BackendName, options: BackendOptions): Promise<string | null> {
+async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice: boolean): Promise<string | null> {
   try {
     if (name === 'webgpu') {
-      const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
+      const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterInfoLike | null> } } | undefined)?.gpu;
       if (!gpu) return 'navigator.gpu is not available';
-      if (!(await gpu.requestAdapter())) return 'no WebGPU adapter';
+      const adapter = await gpu.requestAdapter();
+      if (!adapter) return 'no WebGPU adapter';
+      // A CPU-emulated GPU (SwiftShader) is slower than wasm: use it only when asked for by name.
+      if (!onlyChoice && isSoftwareAdapter(adapter)) return 'only a software WebGPU adapter (slower than wasm)';
       await import('@tensorflow/tfjs-backend-webgpu');
     } else if (name === 'webgl') {
       if (typeof document === 'undefined' && typeof OffscreenCanvas === 'undefined') return 'no canvas in this environment';
@@ -51,6 +54,16 @@ async function tryBackend(name: BackendName, options: BackendOptions): Promise<s
   } catch (e) {
     return (e as Error).message || String(e);
   }
+}
+
+interface GpuAdapterInfoLike {
+  isFallbackAdapter?: boolean;
+  info?: { vendor?: string; architecture?: string; description?: string };
+}
+
+function isSoftwareAdapter(adapter: GpuAdapterInfoLike): boolean {
+  const info = adapter.info ?? {};
+  return adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|software/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
 }
 
 export function activeBackend(): string {

@@ -69,7 +69,7 @@ function crop(p: Float32Array, w: number, left: number, top: number, cw: number,
 export function resizePlane(p: Float32Array, w: number, h: number, nw: number, nh: number): Float32Array {
   if (w === nw && h === nh) return p;
   const horizontal = resampleRows(p, w, h, nw);
-  return transpose(resampleRows(transpose(horizontal, nw, h), h, nw, nh), nw, nh);
+  return transpose(resampleRows(transpose(horizontal, nw, h), h, nw, nh), nh, nw);
 }
 
 function transpose(p: Float32Array, w: number, h: number): Float32Array {

@@ -12,7 +12,7 @@ export type ClassifyInput =
 export interface ModelInputImage {
   width: number;
   height: number;
-  rgba: Uint8ClampedArray;
+  rgba: Uint8ClampedArray<ArrayBuffer>;
 }
 
 export interface Classification {

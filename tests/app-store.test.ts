@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ClassifierResult } from '../src/flow/classifier';
+import type { ModelIndexEntry, ModelSpec } from '../src/formats/modelSpec';
+import { createAppStore, type AppStore } from '../src/state/appStore';
+import { SupersededError, type InferenceCalls, type ProgressListener } from '../src/worker/client';
+import type { CallType, Calls, Classification } from '../src/worker/protocol';
+
+const BASE = 'https://lens.test/app/';
+const MODELS: ModelIndexEntry[] = [
+  { id: 'a', name: 'Model A', path: 'models/a', bytes: 100 },
+  { id: 'b', name: 'Model B', path: 'models/b', bytes: 200 },
+];
+
+interface RecordedCall {
+  type: CallType;
+  args: Calls[CallType]['args'];
+  onProgress?: ProgressListener;
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+}
+
+/** A client whose calls the test answers by hand, in any order. */
+class FakeClient implements InferenceCalls {
+  calls: RecordedCall[] = [];
+  call<K extends CallType>(type: K, args: Calls[K]['args'], onProgress?: ProgressListener): Promise<Calls[K]['result']> {
+    return new Promise((resolve, reject) => this.calls.push({ type, args, onProgress, resolve: resolve as (r: unknown) => void, reject }));
+  }
+  last(type: CallType): RecordedCall {
+    const found = this.calls.filter((c) => c.type === type).at(-1);
+    if (!found) throw new Error(`no ${type} call`);
+    return found;
+  }
+}
+
+const spec = (id: string) => ({ id, classes: ['cat', 'dog'] }) as unknown as ModelSpec;
+const classification = (p: number): Classification => ({
+  result: { posterior: new Float32Array([p, 1 - p]) } as unknown as ClassifierResult,
+  input: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) },
+  backend: 'cpu',
+});
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe('app store', () => {
+  let client: FakeClient;
+  let store: AppStore;
+
+  beforeEach(async () => {
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ models: MODELS })));
+    client = new FakeClient();
+    store = createAppStore(client, BASE);
+    const started = store.getState().start();
+    await settle();
+    client.last('init').resolve({ name: 'webgl', skipped: [] });
+    await settle();
+    const load = client.last('load');
+    load.onProgress!(40, 100);
+    expect(store.getState().loading).toMatchObject({ loadedBytes: 40, totalBytes: 100 });
+    load.resolve(spec('a'));
+    await started;
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('starts with the first model of the index, served below the base URL', () => {
+    expect(client.last('init').args).toEqual({ wasmPaths: `${BASE}tfjs-wasm/` });
+    expect(client.last('load').args).toEqual({ modelUrl: `${BASE}models/a/` });
+    expect(store.getState()).toMatchObject({ backend: { name: 'webgl' }, model: { entry: MODELS[0] }, loading: null, error: null });
+  });
+
+  it('shows an error inline and keeps the current view', async () => {
+    const image = new Blob(['png'], { type: 'image/png' });
+    const first = store.getState().chooseInput(image, 'cat.png');
+    client.last('classify').resolve(classification(0.9));
+    await first;
+    const shown = store.getState();
+    const second = store.getState().chooseInput(new Blob(['text'], { type: 'text/plain' }), 'notes.txt');
+    client.last('classify').reject(new Error('“notes.txt” is not an image'));
+    await second;
+    expect(store.getState()).toMatchObject({ error: '“notes.txt” is not an image', input: shown.input, result: shown.result, classifying: false });
+  });
+
+  it('shows only the latest input, whatever order the answers come in', async () => {
+    const first = store.getState().chooseInput(new Blob(['1']), 'one.png');
+    const firstCall = client.last('classify');
+    const second = store.getState().chooseInput(new Blob(['2']), 'two.png');
+    client.last('classify').resolve(classification(0.2));
+    firstCall.resolve(classification(0.7));
+    await Promise.all([first, second]);
+    expect(store.getState().input?.name).toBe('two.png');
+    expect(store.getState().result?.posterior[0]).toBeCloseTo(0.2);
+  });
+
+  it('ignores a superseded request', async () => {
+    const pending = store.getState().chooseInput(new Blob(['1']), 'one.png');
+    client.last('classify').reject(new SupersededError());
+    await pending;
+    expect(store.getState().error).toBeNull();
+  });
+
+  it('classifies the current input again with a newly chosen model', async () => {
+    const chosen = store.getState().chooseInput(new Blob(['1']), 'one.png');
+    client.last('classify').resolve(classification(0.6));
+    await chosen;
+    const switching = store.getState().selectModel('b');
+    expect(store.getState().loading?.entry.id).toBe('b');
+    client.last('load').resolve(spec('b'));
+    await settle();
+    expect(store.getState()).toMatchObject({ model: { entry: MODELS[1] }, result: null, loading: null });
+    expect(client.last('classify').args).toMatchObject({ input: { kind: 'file', name: 'one.png' } });
+    client.last('classify').resolve(classification(0.1));
+    await switching;
+    expect(store.getState().result?.posterior[0]).toBeCloseTo(0.1);
+  });
+
+  it('keeps the loaded model when another fails to load', async () => {
+    const switching = store.getState().selectModel('b');
+    client.last('load').reject(new Error('HTTP 404'));
+    await switching;
+    expect(store.getState()).toMatchObject({ model: { entry: MODELS[0] }, loading: null, error: 'Model B could not be loaded: HTTP 404' });
+  });
+});

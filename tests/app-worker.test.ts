@@ -1,0 +1,81 @@
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, normalize, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Classification, WorkerRequest, WorkerResponse } from '../src/worker/protocol';
+
+const MODELS = resolve(__dirname, '..', 'public', 'models');
+
+/** The inference worker's message handling, run in Node on the cpu backend with a fake worker scope. */
+describe('inference worker protocol', () => {
+  const posted: WorkerResponse[] = [];
+  const scope = { postMessage: (m: WorkerResponse) => posted.push(m), onmessage: null as ((e: { data: WorkerRequest }) => void) | null };
+  let server: Server;
+  let modelsUrl: string;
+
+  const send = (request: WorkerRequest) => scope.onmessage!({ data: request });
+  const answer = (id: number) =>
+    vi.waitFor(
+      () => {
+        const found = posted.find((m) => m.id === id && m.type !== 'progress');
+        if (!found) throw new Error(`no answer to request ${id} yet`);
+        return found;
+      },
+      { timeout: 60_000, interval: 20 },
+    );
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const path = join(MODELS, normalize(decodeURIComponent(req.url ?? '/')));
+      if (!path.startsWith(MODELS) || !existsSync(path)) return void res.writeHead(404).end();
+      createReadStream(path).pipe(res);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    modelsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    Object.assign(globalThis, { self: scope });
+    await import('../src/worker/inference.worker');
+  });
+
+  afterAll(() => server?.close());
+
+  it('loads with byte progress, answers in order, and lets a newer classify supersede a waiting one', async () => {
+    const x = new Float32Array(48 * 48 * 3).fill(0.5);
+    send({ type: 'init', id: 1, backends: ['cpu'], wasmPaths: '' });
+    send({ type: 'load', id: 2, modelUrl: `${modelsUrl}reference-mini/` });
+    send({ type: 'classify', id: 3, input: { kind: 'tensor', data: x, batch: 1 } });
+    send({ type: 'classify', id: 4, input: { kind: 'tensor', data: x, batch: 1 } });
+
+    expect(await answer(1)).toMatchObject({ type: 'done', result: { name: 'cpu' } });
+    expect(await answer(2)).toMatchObject({ type: 'done', result: { id: 'reference-mini' } });
+    const progress = posted.filter((m) => m.type === 'progress' && m.id === 2);
+    expect(progress.length).toBeGreaterThan(0);
+    const { bytes } = JSON.parse(readFileSync(join(MODELS, 'index.json'), 'utf8')).models.find((m: { id: string }) => m.id === 'reference-mini');
+    expect(progress.at(-1)).toMatchObject({ loadedBytes: bytes, totalBytes: bytes });
+    expect(await answer(3)).toEqual({ type: 'superseded', id: 3 });
+
+    const classified = await answer(4);
+    expect(classified.type).toBe('done');
+    const { result, input, backend } = (classified as { result: Classification }).result;
+    expect(backend).toBe('cpu');
+    expect(result.posterior.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
+    // 0.5 in normalised units is 255 · (mean + 0.5 · std): 152.9, 144.8, 132.2.
+    expect(Array.from(input.rgba.slice(0, 4))).toEqual([153, 145, 132, 255]);
+
+    send({ type: 'decode', id: 5, zFc: result.zFc, zConv: result.zConv, batch: 1 });
+    const decoded = (await answer(5)) as { result: Float32Array };
+    expect(Math.max(...decoded.result.map((v) => Math.abs(v - 0.5)))).toBeLessThan(1e-4);
+  });
+
+  it('reports a failed load and keeps the previous model', async () => {
+    send({ type: 'load', id: 6, modelUrl: `${modelsUrl}no-such-model/` });
+    expect(await answer(6)).toMatchObject({ type: 'failed', message: expect.stringContaining('HTTP 404') });
+    send({ type: 'classify', id: 7, input: { kind: 'tensor', data: new Float32Array(48 * 48 * 3), batch: 1 } });
+    expect(await answer(7)).toMatchObject({ type: 'done' });
+  });
+
+  it('refuses an input of the wrong size with a message that says why', async () => {
+    send({ type: 'classify', id: 8, input: { kind: 'tensor', data: new Float32Array(10), batch: 1 } });
+    expect(await answer(8)).toMatchObject({ type: 'failed', message: expect.stringContaining('need 6912') });
+  });
+});

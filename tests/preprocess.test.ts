@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { preprocessImage, resizePlane, type RgbaImage } from '../src/formats/preprocess';
+
+const spec = (channels: number, size: number, resizeShorter: number | null, centerCrop = true) => ({
+  input: { channels, height: size, width: size },
+  preprocessing: { resizeShorter, centerCrop, mean: Array(channels).fill(0.5), std: Array(channels).fill(0.25) },
+});
+
+function image(width: number, height: number, pixel: (x: number, y: number) => [number, number, number, number]): RgbaImage {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * 4);
+  return { width, height, data };
+}
+
+describe('preprocessing', () => {
+  it('keeps a horizontal gradient a gradient through a non-square resize', () => {
+    const w = 80;
+    const h = 64;
+    const plane = Float32Array.from({ length: w * h }, (_, i) => i % w);
+    const [nw, nh] = [69, 55];
+    const out = resizePlane(plane, w, h, nw, nh);
+    for (let y = 0; y < nh; y++)
+      for (let x = 1; x < nw - 1; x++) expect(Math.abs(out[y * nw + x] - ((x + 0.5) * w) / nw + 0.5)).toBeLessThan(0.2);
+  });
+
+  it('resizes the shorter side, centre-crops and normalises (NHWC)', () => {
+    // Left half black, right half white, 100x50: shorter side → 10 gives 20x10, crop 10x10 keeps the middle.
+    const img = image(100, 50, (x) => (x < 50 ? [0, 0, 0, 255] : [255, 255, 255, 255]));
+    const x = preprocessImage(img, spec(3, 10, 10));
+    expect(x).toHaveLength(10 * 10 * 3);
+    const at = (row: number, col: number, c: number) => x[(row * 10 + col) * 3 + c];
+    expect(at(5, 0, 0)).toBeCloseTo((0 - 0.5) / 0.25, 5);
+    expect(at(5, 9, 2)).toBeCloseTo((1 - 0.5) / 0.25, 5);
+  });
+
+  it('composites transparency on white and converts colour to grey for a 1-channel model', () => {
+    const img = image(4, 4, () => [255, 0, 0, 0]);
+    const x = preprocessImage(img, spec(1, 4, null, false));
+    expect(Array.from(x).every((v) => Math.abs(v - (1 - 0.5) / 0.25) < 1e-6)).toBe(true);
+    const red = preprocessImage(image(4, 4, () => [255, 0, 0, 255]), spec(1, 4, null, false));
+    expect(red[0]).toBeCloseTo((0.299 - 0.5) / 0.25, 5);
+  });
+
+  it('refuses a shape it cannot reach without cropping', () => {
+    expect(() => preprocessImage(image(8, 4, () => [0, 0, 0, 255]), spec(3, 4, 4, false))).toThrow(/not the model's 4x4/);
+  });
+});
