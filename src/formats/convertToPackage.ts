@@ -23,8 +23,11 @@ export interface ConversionProgress {
 export async function convertToPackage(
   source: ByteSource,
   writeFile: (name: string, bytes: Uint8Array) => Promise<void>,
-  options: ConvertOptions & { storage: StorageDtype; onProgress?: (p: ConversionProgress) => void },
+  options: ConvertOptions & { storage: StorageDtype; onProgress?: (p: ConversionProgress) => void; signal?: AbortSignal },
 ): Promise<ModelSpec> {
+  const checkAborted = () => {
+    if (options.signal?.aborted) throw new DOMException('the conversion was cancelled', 'AbortError');
+  };
   let bytesRead = 0;
   let stage: ConversionProgress['stage'] = 'reading';
   const report = (extra: Partial<ConversionProgress> = {}) =>
@@ -33,6 +36,7 @@ export async function convertToPackage(
     name: source.name,
     size: source.size,
     async read(offset, length) {
+      checkAborted();
       const bytes = await source.read(offset, length);
       bytesRead += bytes.length;
       report();
@@ -45,6 +49,7 @@ export async function convertToPackage(
   const partial = await convertCheckpoint(root, sink, {
     ...options,
     onNode: (nodesDone, nodesTotal, name) => {
+      checkAborted();
       report({ nodesDone, nodesTotal });
       options.onNode?.(nodesDone, nodesTotal, name);
     },

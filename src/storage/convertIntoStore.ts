@@ -1,0 +1,92 @@
+/** Converts a checkpoint file into the package store, and says in words why a conversion failed. */
+import { blobByteSource } from '../formats/byteSource';
+import { CheckpointError, type CheckpointErrorCode } from '../formats/checkpointError';
+import { ArchitectureError } from '../formats/convertCheckpoint';
+import { convertToPackage, type ConversionProgress } from '../formats/convertToPackage';
+import type { ModelSpec } from '../formats/modelSpec';
+import { ModelSpecError } from '../formats/validateModel';
+import type { StorageDtype } from '../formats/weightSink';
+import { StorageQuotaError, type PackageStore, type StoredModel } from './packageStore';
+import { releasedModel, type ReleasedModel } from './releasedCards';
+
+export interface ConvertFileOptions {
+  /** Shown in the model picker; defaults to the released model's name or the file name. */
+  name?: string;
+  /** Defaults to float16: half the storage, and what the command line writes by default. */
+  storage?: StorageDtype;
+  /** Class names for a checkpoint that names none, used when their number matches (the ImageNet labels). */
+  defaultClassNames?: string[];
+  onProgress?: (progress: ConversionProgress) => void;
+  signal?: AbortSignal;
+}
+
+export type ConversionErrorCode =
+  | CheckpointErrorCode
+  /** A readable checkpoint of some other network. */
+  | 'wrong-architecture'
+  | 'invalid-model'
+  | 'out-of-memory'
+  | 'storage-quota'
+  /** The file could not be read any more (moved or changed while converting). */
+  | 'unreadable'
+  | 'cancelled'
+  | 'failed';
+
+export interface ConversionFailure {
+  code: ConversionErrorCode;
+  message: string;
+}
+
+/** Converts `file` with the command line's converter and commits it to `store` when complete. */
+export async function convertFileIntoStore(store: PackageStore, file: File, options: ConvertFileOptions = {}): Promise<StoredModel> {
+  const storage = options.storage ?? 'float16';
+  const released = releasedModel(file.name);
+  const convertedAt = new Date().toISOString();
+  // An upper bound: every float32 tensor of the checkpoint stored once, in the chosen dtype.
+  const expectedBytes = storage === 'float16' ? file.size / 2 : file.size;
+  return store.write(file.name, expectedBytes, async (id, writeFile) => {
+    const converted = await convertToPackage(blobByteSource(file, file.name), writeFile, {
+      id,
+      name: options.name ?? released?.name ?? file.name.replace(/\.[^.]*$/, ''),
+      description: released?.description,
+      storage,
+      source: { name: file.name },
+      onProgress: options.onProgress,
+      signal: options.signal,
+    });
+    const spec = finishedSpec(converted, released, options.defaultClassNames, convertedAt);
+    // Replaces the converter's model.json; nothing is visible before the store commits.
+    await writeFile('model.json', new TextEncoder().encode(JSON.stringify(spec, null, 1)));
+    const details = { name: spec.name, sourceFile: file.name, sourceBytes: file.size, convertedAt, classes: spec.classes.length, storage };
+    return spec.description ? { ...details, description: spec.description } : details;
+  });
+}
+
+/** Adds what the converter cannot know: the released model's card, class names, the date. */
+function finishedSpec(spec: ModelSpec, released: ReleasedModel | null, defaultClassNames: string[] | undefined, convertedAt: string): ModelSpec {
+  // The converter names unnamed classes "class k".
+  const unnamed = spec.classes.every((name, k) => name === `class ${k}`);
+  const classes = unnamed && defaultClassNames?.length === spec.classes.length ? defaultClassNames : spec.classes;
+  return { ...spec, classes, provenance: { ...spec.provenance, convertedAt }, card: released?.card ?? spec.card };
+}
+
+/** The error of a failed conversion as a stable code and a message for people. */
+export function conversionFailure(error: unknown, fileName: string, signal?: AbortSignal): ConversionFailure {
+  const name = (error as { name?: unknown } | null)?.name;
+  const message = error instanceof Error ? error.message : String(error);
+  if (signal?.aborted || name === 'AbortError')
+    return { code: 'cancelled', message: `the conversion of ${fileName} was cancelled; nothing was stored` };
+  if (error instanceof CheckpointError) return { code: error.code, message };
+  if (error instanceof ArchitectureError)
+    return { code: 'wrong-architecture', message: `${fileName} is a PyTorch checkpoint, but not of the authors' generative classifier: ${message}` };
+  if (error instanceof ModelSpecError) return { code: 'invalid-model', message: `${fileName} converts to an invalid model: ${message}` };
+  if (error instanceof StorageQuotaError) return { code: 'storage-quota', message };
+  if (error instanceof RangeError && /allocation failed|out of memory|invalid array length|array buffer/i.test(message))
+    return {
+      code: 'out-of-memory',
+      message: `the browser ran out of memory converting ${fileName}; close other tabs and try again, or convert it with "npm run convert" (${message})`,
+    };
+  if (name === 'NotReadableError' || name === 'NotFoundError')
+    return { code: 'unreadable', message: `${fileName} could not be read any more (was it moved or changed while converting?)` };
+  return { code: 'failed', message: `converting ${fileName} failed: ${message}` };
+}

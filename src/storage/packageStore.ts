@@ -1,0 +1,190 @@
+/**
+ * Converted model packages kept in the browser (Origin Private File System), one folder per model.
+ * A folder counts as a model only once its entry file is written, after every other file: a
+ * conversion that fails, is cancelled or dies with its tab leaves an uncommitted folder, which is
+ * removed at once or by the next listing, and never a half-written model.
+ */
+import type { PackageFiles } from '../formats/modelPackage';
+import type { StorageDtype } from '../formats/weightSink';
+import { isMissing, writeWholeFile, type StorageEstimateSource, type StoreDirectory, type StoreLocks } from './storeDirectory';
+
+/** A stored model as the model picker lists it. */
+export interface StoredModel {
+  id: string;
+  name: string;
+  description?: string;
+  /** What the package occupies in browser storage. */
+  bytes: number;
+  sourceFile: string;
+  sourceBytes: number;
+  /** ISO 8601. */
+  convertedAt: string;
+  classes: number;
+  storage: StorageDtype;
+}
+
+export type StoredModelDetails = Omit<StoredModel, 'id' | 'bytes'>;
+
+export type PackageFileWriter = (name: string, bytes: Uint8Array) => Promise<void>;
+
+/** Browser storage ran out while writing a package. */
+export class StorageQuotaError extends Error {
+  constructor(
+    readonly neededBytes: number,
+    readonly freeBytes: number,
+  ) {
+    super(`not enough browser storage: the model needs up to ~${megabytes(neededBytes)} MB, ${megabytes(freeBytes)} MB free`);
+    this.name = 'StorageQuotaError';
+  }
+}
+
+const ENTRY_FILE = 'entry.json';
+/** The OPFS folder that holds one folder per model. */
+export const STORE_FOLDER = 'gc-lens-models';
+
+const megabytes = (bytes: number) => Math.max(0, Math.round(bytes / 1e6)).toLocaleString('en');
+const lockName = (id: string) => `gc-lens-package:${id}`;
+const encodeJson = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 1));
+
+function isQuotaError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'QuotaExceededError';
+}
+
+/** A fresh folder name: readable from the file name, unique so it never meets an existing model. */
+function newModelId(sourceFile: string): string {
+  const stem = sourceFile.replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${stem.slice(0, 40) || 'model'}-${random}`;
+}
+
+export class PackageStore {
+  private folder: Promise<StoreDirectory> | null = null;
+
+  constructor(
+    private readonly openFolder: () => Promise<StoreDirectory>,
+    private readonly locks: StoreLocks,
+    private readonly storage: StorageEstimateSource,
+  ) {}
+
+  private models(): Promise<StoreDirectory> {
+    this.folder ??= this.openFolder();
+    return this.folder;
+  }
+
+  /**
+   * Writes a new package under a fresh id: `fill` writes its files and returns what the listing
+   * shows. Committed when `fill` succeeds; on any failure the folder is removed and quota
+   * exhaustion becomes a StorageQuotaError. expectedBytes: the package size the quota message quotes.
+   */
+  async write(
+    sourceFile: string,
+    expectedBytes: number,
+    fill: (id: string, writeFile: PackageFileWriter) => Promise<StoredModelDetails>,
+  ): Promise<StoredModel> {
+    const id = newModelId(sourceFile);
+    // Held until committed or removed, so that a listing elsewhere never sweeps it away.
+    return this.locks.request(lockName(id), {}, async () => {
+      const models = await this.models();
+      const dir = await models.getDirectoryHandle(id, { create: true });
+      const sizes = new Map<string, number>();
+      try {
+        const details = await fill(id, async (name, bytes) => {
+          await writeWholeFile(dir, name, bytes);
+          sizes.set(name, bytes.length);
+        });
+        const entry: StoredModel = { id, ...details, bytes: [...sizes.values()].reduce((a, b) => a + b, 0) };
+        await writeWholeFile(dir, ENTRY_FILE, encodeJson(entry));
+        return entry;
+      } catch (error) {
+        // If even this fails, the next listing sweeps the folder.
+        await models.removeEntry(id, { recursive: true }).catch(() => undefined);
+        if (!isQuotaError(error)) throw error;
+        const { quota = 0, usage = 0 } = await this.storage.estimate();
+        throw new StorageQuotaError(expectedBytes, quota - usage);
+      }
+    });
+  }
+
+  /** The committed models, oldest first; removes folders that no running conversion holds. */
+  async list(): Promise<StoredModel[]> {
+    const models = await this.models();
+    const ids: string[] = [];
+    for await (const id of models.keys()) ids.push(id);
+    const found: StoredModel[] = [];
+    for (const id of ids) {
+      const entry = await readEntry(models, id);
+      if (entry) found.push(entry);
+      else await this.removeAbandoned(models, id);
+    }
+    return found.sort((a, b) => a.convertedAt.localeCompare(b.convertedAt));
+  }
+
+  /** The package's files for loadModelPackage; refuses a model that is not (or no longer) stored. */
+  files(id: string): PackageFiles {
+    let folder: Promise<StoreDirectory> | null = null;
+    const open = async () => {
+      const models = await this.models();
+      if (!(await readEntry(models, id))) throw new Error(`no stored model "${id}" (was it deleted?)`);
+      return models.getDirectoryHandle(id);
+    };
+    const file = async (name: string) => {
+      folder ??= open();
+      return (await (await folder).getFileHandle(name)).getFile();
+    };
+    return {
+      readText: async (name) => (await file(name)).text(),
+      async readBinary(name, onBytes) {
+        const bytes = new Uint8Array(await (await file(name)).arrayBuffer());
+        onBytes?.(bytes.length);
+        return bytes;
+      },
+    };
+  }
+
+  /** Uncommits first, so a removal cut short leaves no listed half model. */
+  async delete(id: string): Promise<void> {
+    const models = await this.models();
+    try {
+      const dir = await models.getDirectoryHandle(id);
+      await dir.removeEntry(ENTRY_FILE);
+      await models.removeEntry(id, { recursive: true });
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+  }
+
+  private async removeAbandoned(models: StoreDirectory, id: string): Promise<void> {
+    await this.locks.request(lockName(id), { ifAvailable: true }, async (lock) => {
+      // Re-read under the lock: the conversion may have committed since.
+      if (lock && !(await readEntry(models, id))) await models.removeEntry(id, { recursive: true });
+    });
+  }
+}
+
+/** The entry of a committed model folder, or null (no such folder, not committed, unreadable). */
+async function readEntry(models: StoreDirectory, id: string): Promise<StoredModel | null> {
+  try {
+    const file = await (await models.getDirectoryHandle(id)).getFileHandle(ENTRY_FILE);
+    const entry = JSON.parse(await (await file.getFile()).text()) as StoredModel;
+    return entry?.id === id ? entry : null;
+  } catch (error) {
+    if (isMissing(error) || error instanceof SyntaxError) return null;
+    throw error;
+  }
+}
+
+let browserStore: PackageStore | null = null;
+
+/** The store in this origin's OPFS (page or worker). */
+export function browserPackageStore(): PackageStore {
+  browserStore ??= new PackageStore(
+    async () => (await navigator.storage.getDirectory()).getDirectoryHandle(STORE_FOLDER, { create: true }) as unknown as StoreDirectory,
+    navigator.locks as unknown as StoreLocks,
+    navigator.storage,
+  );
+  return browserStore;
+}
+
+export const listStoredModels = (): Promise<StoredModel[]> => browserPackageStore().list();
+export const storedPackageFiles = (id: string): PackageFiles => browserPackageStore().files(id);
+export const deleteStoredModel = (id: string): Promise<void> => browserPackageStore().delete(id);
