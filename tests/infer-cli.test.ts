@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { writeFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertFixture } from './helpers/convertFixture';
-import { FIXTURES, fixture, maxElementRelativeError, readF32, relativeError } from './helpers/fixtures';
+import { FIXTURES, fixture, maxElementRelativeError, readF32, relativeError, tempDir } from './helpers/fixtures';
 
 const run = promisify(execFile);
 const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
@@ -21,7 +20,7 @@ describe('npm run infer', () => {
   });
 
   it.each(['wasm', 'cpu'])('takes a normalised NCHW tensor and writes the reference outputs (%s)', async (backend) => {
-    const out = await mkdtemp(join(tmpdir(), 'gc-infer-'));
+    const out = await tempDir('gc-infer-');
     await infer([modelDir, '--tensor', join(FIXTURES, 'mini_x.f32'), '--shape', '4,3,48,48', '--out', out, '--backend', backend]);
     const read = (name: string) => readF32(join(out, name));
     expect(relativeError(await read('z_fc.f32'), await fixture('mini_z_fc.f32'))).toBeLessThan(1e-4);
@@ -40,7 +39,7 @@ describe('npm run infer', () => {
   });
 
   it('takes image files in the order given', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gc-img-'));
+    const dir = await tempDir('gc-img-');
     const paths = [];
     for (const [i, size] of [[0, 64], [1, 100]].entries()) {
       const png = new PNG({ width: size[1], height: 80 });
@@ -59,7 +58,7 @@ describe('npm run infer', () => {
   });
 
   it('refuses a file that is not an image, by name', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'gc-bad-'));
+    const out = await tempDir('gc-bad-');
     await expect(infer([modelDir, join(FIXTURES, 'README.md'), '--out', out])).rejects.toThrow(/README\.md is neither a PNG nor a JPEG image/);
   });
 });

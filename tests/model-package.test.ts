@@ -1,12 +1,11 @@
-import { cp, mkdtemp, readFile, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromFloat16Bits, toFloat16Bits } from '../src/formats/float16';
 import { loadModelPackage } from '../src/formats/modelPackage';
 import { nodePackageFiles } from '../src/formats/nodePackageFiles';
 import { convertFixture } from './helpers/convertFixture';
-import { relativeError } from './helpers/fixtures';
+import { relativeError, tempDir } from './helpers/fixtures';
 
 interface Edit {
   op: 'set' | 'delete' | 'replace-file' | 'poke-float' | 'truncate-shard';
@@ -53,7 +52,7 @@ describe('model package', async () => {
   });
 
   it.each(corpus.cases)('refuses $name with its exact error', async ({ edit, error }) => {
-    const dir = await mkdtemp(join(tmpdir(), 'gc-lens-broken-'));
+    const dir = await tempDir('gc-lens-broken-');
     await cp(good.dir, dir, { recursive: true });
     await applyEdit(dir, edit);
     await expect(loadModelPackage(nodePackageFiles(dir))).rejects.toThrow(error);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -11,14 +10,14 @@ import { loadClassifier } from '../src/flow/loadClassifier';
 import { convertToPackage } from '../src/formats/convertToPackage';
 import { fileByteSource } from '../src/formats/nodeByteSource';
 import { nodeFileWriter, nodePackageFiles } from '../src/formats/nodePackageFiles';
-import { maxElementRelativeError, readF32, relativeError } from './helpers/fixtures';
+import { maxElementRelativeError, readF32, relativeError, tempDir } from './helpers/fixtures';
 
 const run = promisify(execFile);
 
 /** Our PyTorch training code → our converter → our runtime: the whole path for bundled models. */
 describe('training smoke test (Debian python3-torch, CPU)', () => {
   it('trains a few steps, converts, and TypeScript logits equal PyTorch logits on 8 images', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'gc-smoke-'));
+    const out = await tempDir('gc-smoke-');
     await run('bash', [join(__dirname, '..', 'training', 'smoke.sh'), out], { maxBuffer: 1 << 24 });
     const pkg = join(out, 'package');
     const source = await fileByteSource(join(out, 'model.pt'));

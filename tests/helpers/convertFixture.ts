@@ -1,16 +1,14 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertToPackage } from '../../src/formats/convertToPackage';
 import type { ModelSpec } from '../../src/formats/modelSpec';
 import { fileByteSource } from '../../src/formats/nodeByteSource';
 import { nodeFileWriter } from '../../src/formats/nodePackageFiles';
 import type { StorageDtype } from '../../src/formats/weightSink';
-import { FIXTURES } from './fixtures';
+import { FIXTURES, tempDir } from './fixtures';
 
 /** Converts a fixture checkpoint through the command-line path into a fresh temp folder. */
 export async function convertFixture(file: string, storage: StorageDtype = 'float32'): Promise<{ dir: string; spec: ModelSpec }> {
-  const dir = await mkdtemp(join(tmpdir(), 'gc-lens-'));
+  const dir = await tempDir('gc-lens-');
   const source = await fileByteSource(join(FIXTURES, file));
   try {
     const spec = await convertToPackage(source, await nodeFileWriter(dir), {

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { inject } from 'vitest';
 
 /** shared/ sits beside the checkout (developers and CI alike). */
 export const SHARED = resolve(process.env.GC_SHARED ?? join(__dirname, '..', '..', '..', 'shared'));
@@ -31,4 +32,9 @@ export function maxElementRelativeError(a: ArrayLike<number>, b: ArrayLike<numbe
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.abs(b[i]));
   return worst;
+}
+
+/** A fresh folder inside the run's temp root (tests/helpers/globalSetup.ts removes it at the end). */
+export function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(inject('tempRoot'), prefix));
 }
