@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActNormSpec } from '../formats/modelSpec';
+import { permuteAxis } from './permute';
 import type { WeightStore } from './weightStore';
 
 /** y = P(x · scale + offset): the act-norm and fixed channel permutation that end each coupling block. */
@@ -22,11 +23,11 @@ export class ActNormPermute {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.gather(tf.add(tf.mul(x, this.scale), this.offset), this.forwardIndex, 3);
+    return permuteAxis(tf.add(tf.mul(x, this.scale), this.offset), this.forwardIndex, this.inverseIndex, 3);
   }
 
   inverse(y: tf.Tensor): tf.Tensor {
-    return tf.div(tf.sub(tf.gather(y, this.inverseIndex, 3), this.offset), this.scale);
+    return tf.div(tf.sub(permuteAxis(y, this.inverseIndex, this.forwardIndex, 3), this.offset), this.scale);
   }
 
   /** The act-norm's log-determinant for a feature map of h × w pixels. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec } from '../formats/modelSpec';
 import { invertPermutation } from './actNormPermute';
 import type { InvertibleLayer } from './layer';
+import { permuteAxis } from './permute';
 import type { WeightStore } from './weightStore';
 
 type PermuteSpec = Extract<LayerSpec, { type: 'permute_prefix' }>;
@@ -22,21 +23,21 @@ export class PermutePrefix implements InvertibleLayer {
     this.inverseIndex = tf.tensor1d(invertPermutation(perm), 'int32');
   }
 
-  private apply(x: tf.Tensor, index: tf.Tensor): tf.Tensor {
+  private apply(x: tf.Tensor, index: tf.Tensor, inverse: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const rest = x.shape[1]! - this.length;
-      if (rest === 0) return tf.gather(x, index, 1);
+      if (rest === 0) return permuteAxis(x, index, inverse, 1);
       const [head, tail] = tf.split(x, [this.length, rest], 1);
-      return tf.concat([tf.gather(head, index, 1), tail], 1);
+      return tf.concat([permuteAxis(head, index, inverse, 1), tail], 1);
     });
   }
 
   forward(x: tf.Tensor): { y: tf.Tensor; logDet: tf.Tensor } {
-    return tf.tidy(() => ({ y: this.apply(x, this.forwardIndex), logDet: tf.zeros([x.shape[0]]) }));
+    return tf.tidy(() => ({ y: this.apply(x, this.forwardIndex, this.inverseIndex), logDet: tf.zeros([x.shape[0]]) }));
   }
 
   inverse(y: tf.Tensor): tf.Tensor {
-    return this.apply(y, this.inverseIndex);
+    return this.apply(y, this.inverseIndex, this.forwardIndex);
   }
 
   dispose(): void {

@@ -54,10 +54,32 @@ function compile(ops: SubnetOpSpec[], weights: WeightStore): Step[] {
   return steps;
 }
 
+let fuseConvolutions = true;
+
+/**
+ * Runs fn with unfused convolutions. tfjs's fused conv computes the filter gradient eagerly, even
+ * when only the input gradient is wanted; the wasm backend has no kernel for it. Unfused convs
+ * differentiate lazily, so gradients of the flow w.r.t. its input work on every backend.
+ */
+export function withUnfusedConvolutions<T>(fn: () => T): T {
+  const previous = fuseConvolutions;
+  fuseConvolutions = false;
+  try {
+    return fn();
+  } finally {
+    fuseConvolutions = previous;
+  }
+}
+
 function runStep(step: Step, x: tf.Tensor): tf.Tensor {
   if (step.kind === 'relu') return tf.relu(x);
   if (step.kind === 'affine') {
     const y = tf.add(tf.mul(x, step.scale), step.shift);
+    return step.relu ? tf.relu(y) : y;
+  }
+  if (!fuseConvolutions) {
+    const conv = tf.conv2d(x as tf.Tensor4D, step.filter, step.stride, step.pad);
+    const y = step.bias ? tf.add(conv, step.bias) : conv;
     return step.relu ? tf.relu(y) : y;
   }
   return tf.fused.conv2d({
