@@ -1,12 +1,38 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { BACKEND_ORDER, type BackendName } from './flow/backend';
+import { deleteStoredModel, listStoredModels } from './storage/packageStore';
 import { createAppStore } from './state/appStore';
 import { App } from './ui/App';
 import { StoreProvider } from './ui/storeContext';
 import { InferenceClient } from './worker/client';
+import { ConversionClient } from './worker/conversionClient';
 import './ui/styles.css';
 
-const store = createAppStore(new InferenceClient(), new URL(import.meta.env.BASE_URL, location.href).href);
+const params = new URLSearchParams(location.search);
+// ?backend=wasm forces one backend (tests, and users whose GPU misbehaves).
+const forced = params.get('backend');
+const backends = BACKEND_ORDER.includes(forced as BackendName) ? [forced as BackendName] : undefined;
+
+let conversion: ConversionClient | null = null;
+const client = new InferenceClient();
+const store = createAppStore(client, new URL(import.meta.env.BASE_URL, location.href).href, {
+  backends,
+  listStoredModels,
+  deleteStoredModel,
+  convert: (file, defaultClassNames, onProgress, signal) => (conversion ??= new ConversionClient()).convert(file, { defaultClassNames }, onProgress, signal),
+  fragment: location.hash,
+  writeFragment: (fragment) => history.replaceState(null, '', `#${fragment}`),
+  copyText: (text) => navigator.clipboard.writeText(text),
+  pageUrl: location.href,
+});
+
+// A link pasted into this tab's address bar changes only the fragment: open it as a fresh page
+// (the app's own fragment updates use replaceState, which fires no hashchange).
+window.addEventListener('hashchange', () => location.reload());
+
+// ?debug exposes the store and the worker client to tests and to the console.
+if (params.has('debug')) Object.assign(window, { gcLens: { store, client } });
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,43 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseBackend } from '../src/flow/backend';
-import type { ClassifierResult } from '../src/flow/classifier';
-import { loadClassifier } from '../src/flow/loadClassifier';
-import { nodePackageFiles } from '../src/formats/nodePackageFiles';
-import { preprocessImage } from '../src/formats/preprocess';
+import { BARS, classifyInNode, dropFile, probePng, RESULTS, waitForInput } from './browser/app-helpers';
 import { launchChromium, reportPageErrors, serveBuiltApp, type ServedApp } from './browser/harness';
-
-const ROOT = resolve(__dirname, '..');
-const BARS = '[data-testid="posterior-chart"] rect.bar';
-
-/** An opaque, non-square test image, so that the model's resize and centre crop run. */
-function probePng(): { buffer: Buffer; rgba: { width: number; height: number; data: Uint8Array } } {
-  const png = new PNG({ width: 80, height: 64 });
-  for (let y = 0; y < png.height; y++)
-    for (let x = 0; x < png.width; x++) {
-      const i = 4 * (y * png.width + x);
-      png.data.set([(x * 3) % 256, (y * 4) % 256, (x * y) % 256, 255], i);
-    }
-  return { buffer: PNG.sync.write(png), rgba: { width: png.width, height: png.height, data: new Uint8Array(png.data) } };
-}
-
-/** What Node computes for the same image with the same preprocessing (cpu backend). */
-async function classifyInNode(rgba: ReturnType<typeof probePng>['rgba']): Promise<{ result: ClassifierResult; classes: string[] }> {
-  await chooseBackend(['cpu']);
-  const model = await loadClassifier(nodePackageFiles(join(ROOT, 'public/models/reference-mini')));
-  const { channels, height, width } = model.spec.input;
-  const x = tf.tensor4d(preprocessImage(rgba, model.spec), [1, height, width, channels]);
-  try {
-    return { result: await model.classify(x), classes: model.spec.classes };
-  } finally {
-    x.dispose();
-    model.dispose();
-  }
-}
 
 describe('the app, end to end in headless Chromium', () => {
   let app: ServedApp;
@@ -67,7 +33,7 @@ describe('the app, end to end in headless Chromium', () => {
 
     const probe = probePng();
     await page.getByTestId('file-input').setInputFiles({ name: 'probe.png', mimeType: 'image/png', buffer: probe.buffer });
-    await page.locator(BARS).first().waitFor();
+    await waitForInput(page, 'probe.png');
     const bars = await page.locator(BARS).evaluateAll((els) =>
       els.map((e) => ({ index: e.getAttribute('data-class-index'), p: Number(e.getAttribute('data-probability')) })),
     );
@@ -81,15 +47,10 @@ describe('the app, end to end in headless Chromium', () => {
     const argmax = Array.from(node.result.posterior).indexOf(Math.max(...node.result.posterior));
     expect(await page.getByTestId('predicted-class').textContent()).toBe(node.classes[argmax]);
 
-    await mkdir(join(ROOT, 'test-results'), { recursive: true });
-    await page.screenshot({ path: join(ROOT, 'test-results', 'app-smoke.png'), fullPage: true });
+    await mkdir(RESULTS, { recursive: true });
+    await page.screenshot({ path: join(RESULTS, 'app-smoke.png'), fullPage: true });
 
-    const dataTransfer = await page.evaluateHandle(() => {
-      const dt = new DataTransfer();
-      dt.items.add(new File(['not an image'], 'notes.txt', { type: 'text/plain' }));
-      return dt;
-    });
-    await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
+    await dropFile(page, { name: 'notes.txt', type: 'text/plain', bytes: Buffer.from('not an image') });
     await expect.poll(() => page.getByTestId('error').textContent(), { timeout: 30_000 }).toContain('“notes.txt” is not an image');
     expect(await page.locator(BARS).count()).toBe(10);
   }, 180_000);

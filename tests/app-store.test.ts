@@ -32,10 +32,13 @@ class FakeClient implements InferenceCalls {
   }
 }
 
-const spec = (id: string) => ({ id, classes: ['cat', 'dog'] }) as unknown as ModelSpec;
+const spec = (id: string) => ({ id, classes: ['cat', 'dog'], input: { channels: 3, height: 2, width: 2 } }) as unknown as ModelSpec;
 const classification = (p: number): Classification => ({
-  result: { posterior: new Float32Array([p, 1 - p]) } as unknown as ClassifierResult,
+  result: { classes: 2, posterior: new Float32Array([p, 1 - p]) } as unknown as ClassifierResult,
   input: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) },
+  pixels: null,
+  notes: [],
+  reconstruction: { image: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) }, error: new Float32Array(1), maxError: 0 },
   backend: 'cpu',
 });
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -63,7 +66,7 @@ describe('app store', () => {
   it('starts with the first model of the index, served below the base URL', () => {
     expect(client.last('init').args).toEqual({ wasmPaths: `${BASE}tfjs-wasm/` });
     expect(client.last('load').args).toEqual({ modelUrl: `${BASE}models/a/` });
-    expect(store.getState()).toMatchObject({ backend: { name: 'webgl' }, model: { entry: MODELS[0] }, loading: null, error: null });
+    expect(store.getState()).toMatchObject({ backend: { name: 'webgl' }, model: { entry: { ...MODELS[0], origin: 'bundled' } }, loading: null, error: null });
   });
 
   it('shows an error inline and keeps the current view', async () => {
@@ -75,7 +78,7 @@ describe('app store', () => {
     const second = store.getState().chooseInput(new Blob(['text'], { type: 'text/plain' }), 'notes.txt');
     client.last('classify').reject(new Error('“notes.txt” is not an image'));
     await second;
-    expect(store.getState()).toMatchObject({ error: '“notes.txt” is not an image', input: shown.input, result: shown.result, classifying: false });
+    expect(store.getState()).toMatchObject({ error: '“notes.txt” is not an image', input: shown.input, classification: shown.classification, classifying: false });
   });
 
   it('shows only the latest input, whatever order the answers come in', async () => {
@@ -86,7 +89,7 @@ describe('app store', () => {
     firstCall.resolve(classification(0.7));
     await Promise.all([first, second]);
     expect(store.getState().input?.name).toBe('two.png');
-    expect(store.getState().result?.posterior[0]).toBeCloseTo(0.2);
+    expect(store.getState().classification?.result.posterior[0]).toBeCloseTo(0.2);
   });
 
   it('ignores a superseded request', async () => {
@@ -104,17 +107,17 @@ describe('app store', () => {
     expect(store.getState().loading?.entry.id).toBe('b');
     client.last('load').resolve(spec('b'));
     await settle();
-    expect(store.getState()).toMatchObject({ model: { entry: MODELS[1] }, result: null, loading: null });
+    expect(store.getState()).toMatchObject({ model: { entry: { id: 'b' } }, classification: null, loading: null });
     expect(client.last('classify').args).toMatchObject({ input: { kind: 'file', name: 'one.png' } });
     client.last('classify').resolve(classification(0.1));
     await switching;
-    expect(store.getState().result?.posterior[0]).toBeCloseTo(0.1);
+    expect(store.getState().classification?.result.posterior[0]).toBeCloseTo(0.1);
   });
 
   it('keeps the loaded model when another fails to load', async () => {
     const switching = store.getState().selectModel('b');
     client.last('load').reject(new Error('HTTP 404'));
     await switching;
-    expect(store.getState()).toMatchObject({ model: { entry: MODELS[0] }, loading: null, error: 'Model B could not be loaded: HTTP 404' });
+    expect(store.getState()).toMatchObject({ model: { entry: { id: 'a' } }, loading: null, error: 'Model B could not be loaded: HTTP 404' });
   });
 });

@@ -1,97 +1,154 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { BackendChoice } from '../flow/backend';
-import type { ClassifierResult } from '../flow/classifier';
-import type { ModelIndexEntry, ModelSpec } from '../formats/modelSpec';
+import type { ModelIndexEntry } from '../formats/modelSpec';
 import { SupersededError, type InferenceCalls } from '../worker/client';
-import type { ModelInputImage } from '../worker/protocol';
 import { TFJS_WASM_DIR } from '../worker/wasmAssets';
+import type { AppEnvironment, AppState, ChosenInput, GalleryImage, ModelChoice } from './appState';
+import type { BackendName } from '../flow/backend';
+import { createConversionActions } from './conversionActions';
+import { createExplainer } from './explainer';
+import { createLinkActions } from './linkActions';
+import { galleryFor, messageOf, modelSource } from './models';
+import { defaultPermalinkState } from './permalink';
 
-export interface LoadedModel {
-  entry: ModelIndexEntry;
-  spec: ModelSpec;
-}
-
-export interface LoadingModel {
-  entry: ModelIndexEntry;
-  loadedBytes: number;
-  totalBytes: number;
-}
-
-export interface ChosenInput {
-  name: string;
-  file: Blob;
-  /** An object URL of file, revoked when the input is replaced. */
-  previewUrl: string;
-}
-
-export interface AppState {
-  models: ModelIndexEntry[];
-  backend: BackendChoice | null;
-  model: LoadedModel | null;
-  loading: LoadingModel | null;
-  input: ChosenInput | null;
-  /** The exact model input of `input`, for `model`. */
-  modelInput: ModelInputImage | null;
-  result: ClassifierResult | null;
-  classifying: boolean;
-  /** Shown inline; the rest of the state stays as it was. */
-  error: string | null;
-  start(): Promise<void>;
-  selectModel(id: string): Promise<void>;
-  chooseInput(file: Blob, name: string): Promise<void>;
-  dismissError(): void;
-}
-
+export type { AppState, ChosenInput, LoadedModel, LoadingModel, ModelChoice } from './appState';
 export type AppStore = StoreApi<AppState>;
 
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const NO_BROWSER: AppEnvironment = {
+  listStoredModels: async () => [],
+  deleteStoredModel: async () => {
+    throw new Error('this page has no model storage');
+  },
+  convert: async () => {
+    throw new Error('this page cannot convert checkpoints');
+  },
+  fragment: '',
+  writeFragment: () => undefined,
+  copyText: async () => {
+    throw new Error('no clipboard here');
+  },
+  pageUrl: '',
+};
 
 /**
  * The app's state and the actions that drive the inference worker.
- * baseUrl: the app's absolute base URL (models/index.json and the wasm binaries sit below it).
+ * baseUrl: the app's absolute base URL (models, gallery and the wasm binaries sit below it).
  */
-export function createAppStore(client: InferenceCalls, baseUrl: string): AppStore {
+export function createAppStore(client: InferenceCalls, baseUrl: string, environment: Partial<AppEnvironment> & { backends?: BackendName[] } = {}): AppStore {
+  const env = { ...NO_BROWSER, pageUrl: baseUrl, ...environment };
   // Only the latest load and the latest input may update what is shown.
   let loadToken = 0;
   let inputToken = 0;
   const url = (path: string) => new URL(path, baseUrl).href;
 
   return createStore<AppState>()((set, get) => {
-    async function classify(file: Blob, name: string): Promise<void> {
+    const explainer = createExplainer(client, get, set, url);
+    const links = createLinkActions(get, set, env, () => explainer.refreshAll());
+
+    /** Classifies an input; keepView keeps the sliders (a link's). */
+    async function classify(input: ChosenInput, keepView = false): Promise<boolean> {
       const token = ++inputToken;
       set({ classifying: true });
       try {
-        const { result, input } = await client.call('classify', { input: { kind: 'file', file, name } });
-        if (token !== inputToken) return;
-        const previous = get().input;
-        const previewUrl = previous?.file === file ? previous.previewUrl : URL.createObjectURL(file);
-        if (previous && previous.previewUrl !== previewUrl) URL.revokeObjectURL(previous.previewUrl);
-        set({ input: { name, file, previewUrl }, modelInput: input, result, classifying: false, error: null });
+        const classification = await client.call('classify', { input: input.source });
+        if (token !== inputToken) return false;
+        explainer.invalidate();
+        set((s) => ({
+          input,
+          classification,
+          classifying: false,
+          error: null,
+          counterfactual: null,
+          view: keepView ? s.view : { ...s.view, sliders: [] },
+        }));
+        explainer.refreshAll();
+        links.scheduleFragment();
+        return true;
       } catch (e) {
-        if (e instanceof SupersededError || token !== inputToken) return;
+        if (e instanceof SupersededError || token !== inputToken) return false;
         set({ classifying: false, error: messageOf(e) });
+        return false;
       }
+    }
+
+    async function galleryInput(id: string): Promise<ChosenInput> {
+      const image = get().gallery.find((g) => g.id === id);
+      if (!image) throw new Error(`the gallery has no image "${id}"`);
+      const res = await fetch(url(`gallery/${image.file}`));
+      if (!res.ok) throw new Error(`cannot load the gallery image ${image.title}: HTTP ${res.status}`);
+      const file = await res.blob();
+      return { name: image.title, source: { kind: 'file', file, name: image.file }, galleryId: id };
+    }
+
+    /** Loads a model; false when it failed or a newer load took over. */
+    async function load(entry: ModelChoice): Promise<boolean> {
+      const token = ++loadToken;
+      set({ loading: { entry, loadedBytes: 0, totalBytes: entry.bytes }, error: null });
+      try {
+        const spec = await client.call('load', modelSource(entry, url), (loadedBytes, totalBytes) => {
+          if (token === loadToken) set({ loading: { entry, loadedBytes, totalBytes } });
+        });
+        // The worker answers in request order: the last load to succeed is its active model.
+        set({ model: { entry, spec }, classification: null, counterfactual: null, guide: null });
+        explainer.invalidate();
+        if (token !== loadToken) return false;
+        set({ loading: null });
+        return true;
+      } catch (e) {
+        if (e instanceof SupersededError || token !== loadToken) return false;
+        set({ loading: null, error: `${entry.name} could not be loaded: ${messageOf(e)}` });
+        return false;
+      }
+    }
+
+    async function showDefaultImage(): Promise<void> {
+      const first = galleryFor(get().gallery, get().model)[0];
+      if (first) await classify(await galleryInput(first.id));
     }
 
     return {
       models: [],
+      gallery: [],
       backend: null,
       model: null,
       loading: null,
       input: null,
-      modelInput: null,
-      result: null,
+      classification: null,
       classifying: false,
+      view: (({ model: _m, image: _i, ...view }) => view)(defaultPermalinkState()),
+      map: { status: 'idle' },
+      guide: null,
+      counterfactual: null,
+      samples: { status: 'idle' },
+      interpolation: { status: 'idle' },
+      comparison: { modelId: null, task: { status: 'idle' } },
+      conversion: null,
       error: null,
+      linkNotices: [],
+      linkStatus: null,
 
       async start() {
         try {
-          const [models, backend] = await Promise.all([
+          const [bundled, backend, stored, gallery] = await Promise.all([
             fetchModelIndex(url('models/index.json')),
-            client.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`) }),
+            client.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`), ...(env.backends ? { backends: env.backends } : {}) }),
+            storedChoices(env),
+            fetchGallery(url('gallery/index.json')),
           ]);
-          set({ models, backend });
-          await get().selectModel(models[0].id);
+          set({ models: [...bundled.map((m): ModelChoice => ({ ...m, origin: 'bundled' })), ...stored], backend, gallery });
+          const link = await links.readOpeningLink();
+          const entry = get().models.find((m) => m.id === link.model) ?? get().models[0];
+          if (!(await load(entry))) return;
+          links.checkClasses(get().model!.spec.classes.length);
+          const image = link.image;
+          if (image?.kind === 'gallery' && get().gallery.some((g) => g.id === image.id)) {
+            await classify(await galleryInput(image.id), true);
+          } else if (image?.kind === 'embedded') {
+            const { width, height, channels, pixels } = image;
+            await classify({ name: 'image from the link', source: { kind: 'pixels', width, height, channels, pixels }, galleryId: null }, true);
+          } else {
+            if (image?.kind === 'gallery') links.addNotice('The gallery image in the link is not in this gallery; the first gallery image is shown.');
+            await showDefaultImage();
+          }
         } catch (e) {
           set({ error: messageOf(e) });
         }
@@ -103,33 +160,92 @@ export function createAppStore(client: InferenceCalls, baseUrl: string): AppStor
           set({ error: `there is no model "${id}"` });
           return;
         }
-        const token = ++loadToken;
-        const inputTokenAtLoad = inputToken;
-        set({ loading: { entry, loadedBytes: 0, totalBytes: entry.bytes }, error: null });
+        const tokenAtLoad = inputToken;
+        if (!(await load(entry))) return;
+        const input = get().input;
+        links.scheduleFragment();
+        // Inputs chosen after this load was sent already ran on it.
+        if (inputToken !== tokenAtLoad) return;
+        if (input && (!input.galleryId || galleryFor(get().gallery, get().model).some((g) => g.id === input.galleryId))) await classify(input);
+        else await showDefaultImage();
+      },
+
+      chooseInput: (file, name) => classify({ name, source: { kind: 'file', file, name }, galleryId: null }).then(() => undefined),
+
+      async chooseGallery(id) {
         try {
-          const spec = await client.call('load', { modelUrl: url(`${entry.path}/`) }, (loadedBytes, totalBytes) => {
-            if (token === loadToken) set({ loading: { entry, loadedBytes, totalBytes } });
-          });
-          // The worker answers in request order: the last load to succeed is its active model,
-          // and inputs chosen after this load was sent already ran on it.
-          set({ model: { entry, spec }, result: null, modelInput: null });
-          if (token !== loadToken) return;
-          set({ loading: null });
-          const input = get().input;
-          if (input && inputToken === inputTokenAtLoad) await classify(input.file, input.name);
+          await classify(await galleryInput(id));
         } catch (e) {
-          if (e instanceof SupersededError || token !== loadToken) return;
-          set({ loading: null, error: `${entry.name} could not be loaded: ${messageOf(e)}` });
+          set({ error: messageOf(e) });
         }
       },
 
-      chooseInput: classify,
+      setView(change) {
+        set((s) => ({ view: { ...s.view, ...change } }));
+        explainer.refreshAll();
+        links.scheduleFragment();
+      },
+
+      setMap(change) {
+        set((s) => ({ view: { ...s.view, map: { ...s.view.map, ...change } } }));
+        explainer.requestMap();
+        links.scheduleFragment();
+      },
+
+      setSlider(direction, amount) {
+        set((s) => {
+          const others = s.view.sliders.filter((x) => x.direction !== direction);
+          return { view: { ...s.view, sliders: amount === 0 ? others : [...others, { direction, amount }] } };
+        });
+        explainer.requestEdit();
+        links.scheduleFragment();
+      },
+
+      resetSliders() {
+        set((s) => ({ view: { ...s.view, sliders: [] } }));
+        explainer.requestEdit();
+        links.scheduleFragment();
+      },
+
+      setSampling(change) {
+        set((s) => ({ view: { ...s.view, sampling: { ...s.view.sampling, ...change } } }));
+        explainer.requestSamples();
+        links.scheduleFragment();
+      },
+
+      async interpolateWith(source) {
+        try {
+          const other = 'galleryId' in source ? await galleryInput(source.galleryId) : { name: source.name, source: { kind: 'file' as const, file: source.file, name: source.name }, galleryId: null };
+          await explainer.requestInterpolation(other);
+        } catch (e) {
+          set({ error: messageOf(e) });
+        }
+      },
+
+      compareWith: (modelId) => explainer.requestComparison(modelId),
+      copyPermalink: () => links.copyPermalink(),
+      ...createConversionActions(get, set, env, url, async ({ stored, select }) => {
+        set((s) => ({ models: [...s.models.filter((m) => m.origin === 'bundled'), ...stored] }));
+        if (select) await get().selectModel(select);
+      }),
 
       dismissError() {
         set({ error: null });
       },
+      dismissLinkNotices() {
+        set({ linkNotices: [] });
+      },
     };
   });
+}
+
+async function storedChoices(env: AppEnvironment): Promise<ModelChoice[]> {
+  try {
+    return (await env.listStoredModels()).map((m) => ({ id: m.id, name: m.name, description: m.description, path: '', bytes: m.bytes, origin: 'stored' }));
+  } catch {
+    // Without browser storage (private windows, old browsers) only the bundled models are listed.
+    return [];
+  }
 }
 
 async function fetchModelIndex(indexUrl: string): Promise<ModelIndexEntry[]> {
@@ -138,4 +254,15 @@ async function fetchModelIndex(indexUrl: string): Promise<ModelIndexEntry[]> {
   const { models } = (await res.json()) as { models?: ModelIndexEntry[] };
   if (!Array.isArray(models) || models.length === 0) throw new Error(`${indexUrl} lists no models`);
   return models;
+}
+
+async function fetchGallery(indexUrl: string): Promise<GalleryImage[]> {
+  try {
+    const res = await fetch(indexUrl);
+    if (!res.ok) return [];
+    const { images } = (await res.json()) as { images?: GalleryImage[] };
+    return Array.isArray(images) ? images.filter((g) => typeof g?.id === 'string' && typeof g.file === 'string' && Array.isArray(g.models)) : [];
+  } catch {
+    return [];
+  }
 }

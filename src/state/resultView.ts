@@ -7,6 +7,8 @@ export interface PosteriorBar {
   /** null for the bar that gathers the remaining classes. */
   classIndex: number | null;
   probability: number;
+  /** log p(x|y) in nats; null for the gathered bar. */
+  logLikelihood: number | null;
 }
 
 export interface ClassScore {
@@ -31,12 +33,80 @@ export function rankedClasses(result: ClassifierResult, classes: string[]): Clas
 
 /** At most maxBars bars, most probable first; past that, the rest share one bar so that the bars still sum to 1. */
 export function posteriorBars(ranked: ClassScore[], maxBars: number): PosteriorBar[] {
-  const bar = (c: ClassScore): PosteriorBar => ({ key: String(c.classIndex), label: c.label, classIndex: c.classIndex, probability: c.probability });
+  const bar = (c: ClassScore): PosteriorBar => ({ key: String(c.classIndex), label: c.label, classIndex: c.classIndex, probability: c.probability, logLikelihood: c.logLikelihood });
   if (ranked.length <= maxBars) return ranked.map(bar);
   const shown = ranked.slice(0, maxBars - 1);
   const rest = ranked.slice(maxBars - 1);
   return [
     ...shown.map(bar),
-    { key: 'rest', label: `${rest.length} other classes`, classIndex: null, probability: rest.reduce((s, c) => s + c.probability, 0) },
+    { key: 'rest', label: `${rest.length} other classes`, classIndex: null, probability: rest.reduce((s, c) => s + c.probability, 0), logLikelihood: null },
   ];
+}
+
+/** H(p) in nats. */
+export function entropy(posterior: ArrayLike<number>): number {
+  let h = 0;
+  for (let i = 0; i < posterior.length; i++) if (posterior[i] > 0) h -= posterior[i] * Math.log(posterior[i]);
+  return h;
+}
+
+/** The classes the explanations are about, resolved from the view's choices and the posterior. */
+export interface ResolvedClasses {
+  /** The explained class. */
+  a: number;
+  /** Its contrast: a class or the mean over classes. */
+  b: number | 'mean';
+  /** Where "toward" sliders lead: the contrast class, or the runner-up when the contrast is the mean. */
+  toward: number;
+}
+
+export function resolveClasses(posterior: ArrayLike<number>, target: number | 'predicted', contrast: number | 'predicted' | 'mean'): ResolvedClasses {
+  const k = posterior.length;
+  const best = (exclude: number) => {
+    let y = -1;
+    for (let i = 0; i < k; i++) if (i !== exclude && (y < 0 || posterior[i] > posterior[y])) y = i;
+    return y;
+  };
+  const a = target === 'predicted' ? best(-1) : Math.min(target, k - 1);
+  const runnerUp = k > 1 ? best(a) : a;
+  const b = contrast === 'mean' ? 'mean' : contrast === 'predicted' ? runnerUp : Math.min(contrast, k - 1);
+  return { a, b, toward: b === 'mean' ? runnerUp : b };
+}
+
+export interface Typicality {
+  /** −log p(x) in nats. */
+  nll: number;
+  z: number;
+  verdict: string;
+  level: 'typical' | 'unusual' | 'atypical';
+}
+
+/** −log p(x) against the in-distribution mean and std from the model card, or null when the card has none. */
+export function typicality(card: Record<string, unknown>, logEvidence: number): Typicality | null {
+  const stats = card.typicality as { mean?: unknown; std?: unknown } | undefined;
+  if (!stats || typeof stats.mean !== 'number' || typeof stats.std !== 'number' || !(stats.std > 0)) return null;
+  const nll = -logEvidence;
+  const z = (nll - stats.mean) / stats.std;
+  const size = Math.abs(z);
+  const side = z > 0 ? 'less likely' : 'more likely';
+  if (size < 2) return { nll, z, level: 'typical', verdict: 'typical of the training data' };
+  if (size < 4) return { nll, z, level: 'unusual', verdict: `unusual: ${side} than most training images` };
+  return { nll, z, level: 'atypical', verdict: `far outside the training data (${side} than almost all of it): treat the prediction with suspicion` };
+}
+
+export interface ReliabilityBin {
+  confidence: number;
+  accuracy: number;
+  count: number;
+}
+
+/** The reliability diagram of the model card (card.calibration {bins, ece}), or null. */
+export function calibration(card: Record<string, unknown>): { bins: ReliabilityBin[]; ece: number | null; source: string | null } | null {
+  const c = card.calibration as { bins?: unknown; ece?: unknown; source?: unknown } | undefined;
+  if (!c || !Array.isArray(c.bins)) return null;
+  const bins = c.bins.filter(
+    (b): b is ReliabilityBin => typeof b?.confidence === 'number' && typeof b?.accuracy === 'number' && typeof b?.count === 'number',
+  );
+  if (!bins.length) return null;
+  return { bins, ece: typeof c.ece === 'number' ? c.ece : null, source: typeof c.source === 'string' ? c.source : null };
 }

@@ -1,16 +1,38 @@
+import { exportNumbers } from '../state/exportNumbers';
+import { PANELS, type PanelId } from '../state/permalink';
+import { download } from './exportPanel';
 import { formatBytes } from './format';
-import { useApp } from './storeContext';
+import { ModelCard } from './ModelCard';
+import { useApp, useAppStore } from './storeContext';
+
+const PANEL_NAMES: Record<PanelId, string> = {
+  input: 'Input',
+  posterior: 'Posterior',
+  map: 'Maps',
+  latent: 'Latent editor',
+  samples: 'Samples',
+  interpolation: 'Interpolation',
+};
 
 export function Header() {
   return (
     <header className="header">
-      <h1>
-        GC Lens <span className="subtitle">exact posteriors and likelihoods of an invertible generative classifier</span>
-      </h1>
-      <div className="header-controls">
-        <ModelPicker />
-        <BackendBadge />
+      <div className="title-row">
+        <h1>
+          GC Lens <span className="subtitle">exact p(y|x), p(x|y), z = f(x) and x = f⁻¹(z) of an invertible generative classifier</span>
+        </h1>
+        <div className="header-controls">
+          <BackendBadge />
+          <CopyLink />
+          <ExportJson />
+        </div>
       </div>
+      <div className="model-row">
+        <ModelPicker />
+        <CheckpointInput />
+        <PanelToggles />
+      </div>
+      <ModelCard />
     </header>
   );
 }
@@ -19,22 +41,75 @@ function ModelPicker() {
   const models = useApp((s) => s.models);
   const selectedId = useApp((s) => s.loading?.entry.id ?? s.model?.entry.id ?? '');
   const selectModel = useApp((s) => s.selectModel);
+  const deleteStoredModel = useApp((s) => s.deleteStoredModel);
+  const selected = models.find((m) => m.id === selectedId);
+  const group = (origin: 'bundled' | 'stored') =>
+    models
+      .filter((m) => m.origin === origin)
+      .map((m) => (
+        <option key={m.id} value={m.id} title={m.description}>
+          {m.name} ({formatBytes(m.bytes)})
+        </option>
+      ));
   return (
-    <label className="model-picker">
-      Model
-      <select
-        data-testid="model-picker"
-        value={selectedId}
-        disabled={models.length === 0}
-        onChange={(e) => void selectModel(e.target.value)}
-      >
-        {models.map((m) => (
-          <option key={m.id} value={m.id} title={m.description}>
-            {m.name} ({formatBytes(m.bytes)})
-          </option>
-        ))}
-      </select>
+    <div className="model-picker">
+      <label>
+        Model
+        <select data-testid="model-picker" value={selectedId} disabled={models.length === 0} onChange={(e) => void selectModel(e.target.value)}>
+          <optgroup label="Bundled with GC Lens">{group('bundled')}</optgroup>
+          {models.some((m) => m.origin === 'stored') && <optgroup label="Converted in this browser">{group('stored')}</optgroup>}
+        </select>
+      </label>
+      {selected?.origin === 'stored' && (
+        <button
+          type="button"
+          className="link-button danger"
+          data-testid="delete-model"
+          onClick={() => confirm(`Delete “${selected.name}” from this browser's storage?`) && void deleteStoredModel(selected.id)}
+        >
+          delete from this browser
+        </button>
+      )}
+    </div>
+  );
+}
+
+function CheckpointInput() {
+  const convert = useApp((s) => s.convertCheckpoint);
+  return (
+    <label className="button secondary" title="A released .pt checkpoint is converted in a worker and kept in this browser">
+      Add a .pt checkpoint
+      <input
+        type="file"
+        accept=".pt,.pth"
+        data-testid="checkpoint-input"
+        onChange={(e) => {
+          const file = e.currentTarget.files?.[0];
+          if (file) void convert(file);
+          e.currentTarget.value = '';
+        }}
+      />
     </label>
+  );
+}
+
+function PanelToggles() {
+  const panels = useApp((s) => s.view.panels);
+  const setView = useApp((s) => s.setView);
+  return (
+    <details className="panel-toggles">
+      <summary>Panels</summary>
+      {PANELS.map((p) => (
+        <label key={p}>
+          <input
+            type="checkbox"
+            checked={panels.includes(p)}
+            onChange={(e) => setView({ panels: e.target.checked ? PANELS.filter((q) => q === p || panels.includes(q)) : panels.filter((q) => q !== p) })}
+          />
+          {PANEL_NAMES[p]}
+        </label>
+      ))}
+    </details>
   );
 }
 
@@ -45,5 +120,35 @@ function BackendBadge() {
     <span className="badge" data-testid="backend-badge" data-backend={backend?.name ?? ''} title={skipped || undefined}>
       {backend ? `backend: ${backend.name}` : 'choosing a backend…'}
     </span>
+  );
+}
+
+function CopyLink() {
+  const copy = useApp((s) => s.copyPermalink);
+  const status = useApp((s) => s.linkStatus);
+  return (
+    <span className="copy-link">
+      <button type="button" className="button" data-testid="copy-permalink" onClick={() => void copy()}>
+        Copy link
+      </button>
+      {status && (
+        <span className={status.ok ? 'hint' : 'warn-text'} data-testid="permalink-status" data-href={status.href ?? ''} role="status">
+          {status.message}
+        </span>
+      )}
+    </span>
+  );
+}
+
+function ExportJson() {
+  const store = useAppStore();
+  return (
+    <button
+      type="button"
+      className="button secondary"
+      onClick={() => download(new Blob([JSON.stringify(exportNumbers(store.getState()), null, 1)], { type: 'application/json' }), 'gc-lens-numbers.json')}
+    >
+      Numbers (JSON)
+    </button>
   );
 }

@@ -1,38 +1,26 @@
-import { useEffect, useRef, useState, type DragEvent } from 'react';
-import type { ModelInputImage } from '../worker/protocol';
-import { renderSample, SAMPLES } from './samples';
+import { useMemo } from 'react';
+import { galleryFor } from '../state/models';
+import { DrawingPad } from './DrawingPad';
+import { Heatmap } from './Heatmap';
+import { ImageCanvas } from './ImageCanvas';
+import { Panel } from './Panel';
+import { sequentialScale } from './raster';
 import { useApp } from './storeContext';
 
 export function InputPanel() {
   const chooseInput = useApp((s) => s.chooseInput);
+  const chooseGallery = useApp((s) => s.chooseGallery);
+  const model = useApp((s) => s.model);
+  const allGallery = useApp((s) => s.gallery);
   const input = useApp((s) => s.input);
-  const modelInput = useApp((s) => s.modelInput);
-  const [dragging, setDragging] = useState(false);
-
-  const chooseFirst = (files: FileList | null) => {
-    const file = files?.[0];
-    if (file) void chooseInput(file, file.name);
-  };
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setDragging(false);
-    chooseFirst(event.dataTransfer.files);
-  };
+  const classification = useApp((s) => s.classification);
+  const gallery = useMemo(() => galleryFor(allGallery, model), [allGallery, model]);
+  const grey = model?.spec.input.channels === 1;
 
   return (
-    <section className="panel">
-      <h2>Input</h2>
-      <div
-        data-testid="drop-zone"
-        className={dragging ? 'drop-zone dragging' : 'drop-zone'}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
-      >
-        <span>Drop an image here or</span>
+    <Panel id="input" title="Input" exportName="input">
+      <div data-testid="drop-zone" className="drop-zone">
+        <span>Drop an image anywhere on the page, paste one (Ctrl/Cmd+V), or</span>
         <label className="button">
           choose a file
           <input
@@ -40,49 +28,81 @@ export function InputPanel() {
             type="file"
             accept="image/*"
             onChange={(e) => {
-              chooseFirst(e.currentTarget.files);
+              const file = e.currentTarget.files?.[0];
+              if (file) void chooseInput(file, file.name);
               e.currentTarget.value = '';
             }}
           />
         </label>
       </div>
-      <div className="samples">
-        <span>Samples:</span>
-        {SAMPLES.map((sample) => (
-          <button
-            key={sample.name}
-            type="button"
-            className="button secondary"
-            onClick={async () => chooseInput(await renderSample(sample), `${sample.name.toLowerCase()}.png`)}
-          >
-            {sample.name}
-          </button>
-        ))}
-      </div>
-      {input && (
-        <div className="previews">
-          <figure>
-            <img src={input.previewUrl} alt={input.name} />
-            <figcaption>{input.name}</figcaption>
-          </figure>
-          {modelInput && (
-            <figure>
-              <ModelInputCanvas image={modelInput} />
-              <figcaption>
-                exact model input, {modelInput.width}×{modelInput.height}
-              </figcaption>
-            </figure>
-          )}
+      {gallery.length > 0 && (
+        <div className="gallery" data-testid="gallery" role="list" aria-label="gallery">
+          {gallery.map((g) => (
+            <button
+              key={g.id}
+              type="button"
+              role="listitem"
+              className={input?.galleryId === g.id ? 'thumb selected' : 'thumb'}
+              title={`${g.title}\n${g.credit}`}
+              data-gallery-id={g.id}
+              onClick={() => void chooseGallery(g.id)}
+            >
+              <img src={`gallery/${g.file}`} alt={g.title} />
+            </button>
+          ))}
         </div>
       )}
-    </section>
+      {grey && <DrawingPad onDrawn={(blob) => void chooseInput(blob, 'drawing.png')} />}
+      {classification && (
+        <>
+          {classification.notes.length > 0 && (
+            <ul className="notes" data-testid="input-notes">
+              {classification.notes.map((n) => (
+                <li key={n}>{n}</li>
+              ))}
+            </ul>
+          )}
+          <div className="figures">
+            <figure>
+              <ImageCanvas image={classification.input} label="the exact model input" testId="model-input" />
+              <figcaption>
+                x: exact model input ({classification.input.width}×{classification.input.height}, {input?.name})
+              </figcaption>
+            </figure>
+            <figure>
+              <ImageCanvas image={classification.reconstruction.image} label="the reconstruction f⁻¹(f(x))" testId="reconstruction-image" />
+              <figcaption>x̂ = f⁻¹(f(x))</figcaption>
+            </figure>
+            <figure>
+              <ReconstructionError />
+              <figcaption>
+                |x − x̂| per pixel{' '}
+                <span className="badge" data-testid="reconstruction-error" data-value={classification.reconstruction.maxError}>
+                  max {classification.reconstruction.maxError.toExponential(2)}
+                </span>
+              </figcaption>
+            </figure>
+          </div>
+        </>
+      )}
+    </Panel>
   );
 }
 
-function ModelInputCanvas({ image }: { image: ModelInputImage }) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    ref.current?.getContext('2d')?.putImageData(new ImageData(image.rgba, image.width, image.height), 0, 0);
-  }, [image]);
-  return <canvas ref={ref} width={image.width} height={image.height} className="model-input" data-testid="model-input" />;
+function ReconstructionError() {
+  const classification = useApp((s) => s.classification)!;
+  const { error, maxError } = classification.reconstruction;
+  const { scale, extent } = useMemo(() => sequentialScale(maxError), [maxError]);
+  return (
+    <Heatmap
+      values={error}
+      width={classification.input.width}
+      height={classification.input.height}
+      scale={scale}
+      extent={extent}
+      size={160}
+      label="reconstruction error per pixel"
+      legend="[0, 1] pixel scale"
+    />
+  );
 }

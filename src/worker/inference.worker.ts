@@ -2,13 +2,12 @@
 /** Owns TensorFlow.js: chooses the backend, loads models and answers requests one at a time. */
 import * as tf from '@tensorflow/tfjs';
 import { activeBackend, BACKEND_ORDER, chooseBackend, type BackendChoice } from '../flow/backend';
-import type { GenerativeClassifier } from '../flow/classifier';
-import { loadClassifier } from '../flow/loadClassifier';
-import { httpPackageFiles } from '../formats/modelPackage';
-import { preprocessImage } from '../formats/preprocess';
-import { decodeImage } from './decodeImage';
+import { edit, interpolate, latentGuide, likelihoodMap, sample } from './explainCalls';
 import { modelInputImage } from './modelInputImage';
-import type { CallType, Calls, WorkerRequest, WorkerResponse } from './protocol';
+import { pixelsToImage } from './modelPixels';
+import type { CallType, Calls, ModelSource, Reconstruction, WorkerRequest, WorkerResponse } from './protocol';
+import { loadFromSource, prepareInput, requireModel, session } from './session';
+import type { GenerativeClassifier } from '../flow/classifier';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -16,16 +15,13 @@ declare const self: DedicatedWorkerGlobalScope;
 const PROGRESS_INTERVAL_MS = 50;
 
 let backend: BackendChoice | null = null;
-let model: GenerativeClassifier | null = null;
+/** The second model of the side-by-side view, kept while it is asked for. */
+let compared: { key: string; model: GenerativeClassifier } | null = null;
 const queue: WorkerRequest[] = [];
 let draining = false;
 
 const post = (message: WorkerResponse) => self.postMessage(message);
-
-function requireModel(): GenerativeClassifier {
-  if (!model) throw new Error('no model is loaded');
-  return model;
-}
+const sourceKey = (s: ModelSource) => ('modelUrl' in s ? `url:${s.modelUrl}` : `stored:${s.storedId}`);
 
 const handlers: { [K in CallType]: (request: WorkerRequest<K>) => Promise<Calls[K]['result']> } = {
   async init({ backends, wasmPaths }) {
@@ -36,32 +32,70 @@ const handlers: { [K in CallType]: (request: WorkerRequest<K>) => Promise<Calls[
     return backend;
   },
 
-  async load({ id, modelUrl }) {
+  async load(request) {
+    const { id } = request;
     if (!backend) throw new Error('the worker has no backend yet: send init first');
     let lastPost = 0;
-    const next = await loadClassifier(httpPackageFiles(modelUrl), (loadedBytes, totalBytes) => {
+    const next = await loadFromSource(request, (loadedBytes, totalBytes) => {
       const now = performance.now();
       if (now - lastPost < PROGRESS_INTERVAL_MS && loadedBytes < totalBytes) return;
       lastPost = now;
       post({ type: 'progress', id, loadedBytes, totalBytes });
     });
-    model?.dispose();
-    model = next;
+    session.model?.dispose();
+    session.model = next;
+    session.image = null;
     return next.spec;
   },
 
   async classify({ input }) {
     const m = requireModel();
+    const prepared = await prepareInput(input, m);
     const { channels, height, width } = m.spec.input;
     const size = channels * height * width;
-    const [data, batch] =
-      input.kind === 'file' ? [preprocessImage(await decodeImage(input.file, input.name), m.spec), 1] : [input.data, input.batch];
-    if (data.length !== batch * size)
-      throw new Error(`the input holds ${data.length} values; ${batch} image(s) of ${width}x${height}x${channels} need ${batch * size}`);
-    const x = tf.tensor4d(data, [batch, height, width, channels]);
+    const x = tf.tensor4d(prepared.data, [prepared.batch, height, width, channels]);
     try {
       const result = await m.classify(x);
-      return { result, input: modelInputImage(data.subarray(0, size), m.spec), backend: activeBackend() };
+      const first = prepared.data.slice(0, size);
+      const z = new Float32Array(m.spec.latent.fcDims + m.spec.latent.convDims);
+      z.set(result.zFc.subarray(0, m.spec.latent.fcDims));
+      z.set(result.zConv.subarray(0, m.spec.latent.convDims), m.spec.latent.fcDims);
+      const k = result.classes;
+      session.image = { x: first, z, posterior: result.posterior.slice(0, k), logits: result.logits.slice(0, k) };
+      return {
+        result,
+        input: prepared.pixels ? pixelsToImage(prepared.pixels) : modelInputImage(first, m.spec),
+        pixels: prepared.pixels,
+        notes: prepared.notes,
+        reconstruction: await reconstruct(m, first, z),
+        backend: activeBackend(),
+      };
+    } finally {
+      x.dispose();
+    }
+  },
+
+  map: ({ request }) => likelihoodMap(request),
+  latentGuide: ({ a, b, dims, principal }) => latentGuide(a, b, dims, principal),
+  edit: ({ from, sliders }) => edit(from, sliders),
+  sample: ({ classIndex, count, seed, temperature }) => sample(classIndex, count, seed, temperature),
+  interpolate: ({ other, steps }) => interpolate(other, steps),
+
+  async compare({ id, model, input }) {
+    const key = sourceKey(model);
+    if (compared?.key !== key) {
+      compared?.model.dispose();
+      compared = null;
+      compared = { key, model: await loadFromSource(model, (loadedBytes, totalBytes) => post({ type: 'progress', id, loadedBytes, totalBytes })) };
+    }
+    const m = compared.model;
+    const prepared = await prepareInput(input, m);
+    const { channels, height, width } = m.spec.input;
+    const x = tf.tensor4d(prepared.data, [1, height, width, channels]);
+    try {
+      const result = await m.classify(x);
+      const image = prepared.pixels ? pixelsToImage(prepared.pixels) : modelInputImage(prepared.data, m.spec);
+      return { spec: m.spec, classification: { result, input: image, notes: prepared.notes, backend: activeBackend() } };
     } finally {
       x.dispose();
     }
@@ -77,7 +111,31 @@ const handlers: { [K in CallType]: (request: WorkerRequest<K>) => Promise<Calls[
       x.dispose();
     }
   },
+
+  async memory() {
+    const { numTensors, numBytes } = tf.memory();
+    return { numTensors, numBytes };
+  },
 };
+
+/** x̂ = f⁻¹(z) and the per-pixel error max_c |x − x̂| on the [0, 1] pixel scale. */
+async function reconstruct(m: GenerativeClassifier, x: Float32Array, z: Float32Array): Promise<Reconstruction> {
+  const { fcDims, convDims } = m.spec.latent;
+  const { channels, height, width } = m.spec.input;
+  const back = tf.tidy(() => m.decode(tf.tensor2d(z.subarray(0, fcDims), [1, fcDims]), tf.tensor2d(z.subarray(fcDims), [1, convDims])));
+  const xHat = (await back.data()) as Float32Array;
+  back.dispose();
+  const std = m.spec.preprocessing.std;
+  const error = new Float32Array(height * width);
+  let maxError = 0;
+  for (let i = 0; i < xHat.length; i++) {
+    const p = Math.floor(i / channels);
+    const e = Math.abs(x[i] - xHat[i]) * std[i % channels];
+    if (e > error[p]) error[p] = e;
+    if (e > maxError) maxError = e;
+  }
+  return { image: modelInputImage(xHat, m.spec), error, maxError };
+}
 
 /** A newer request of the same type replaces one still waiting in the queue. */
 self.onmessage = (event: MessageEvent<WorkerRequest>) => {

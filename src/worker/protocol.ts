@@ -2,35 +2,144 @@
 import type { BackendChoice, BackendName } from '../flow/backend';
 import type { ClassifierResult } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
+import type { MapMethod, MapObjective } from '../state/permalink';
 
-/** What to classify: an image file (decoded and preprocessed in the worker) or an already normalised NHWC batch. */
-export type ClassifyInput =
+/** Where a model package is read from: over HTTP (absolute URL of its folder) or from browser storage. */
+export type ModelSource = { modelUrl: string } | { storedId: string };
+
+/** 8-bit pixels, row-major (h, w, c): exactly what a link carries. */
+export interface Pixels {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  pixels: Uint8Array;
+}
+
+/** What to classify: an image file, 8-bit pixels, or an already normalised NHWC batch (tests). */
+export type ImageInput =
   | { kind: 'file'; file: Blob; name: string }
+  | ({ kind: 'pixels' } & Pixels)
   | { kind: 'tensor'; data: Float32Array; batch: number };
 
-/** The exact model input of the first image, de-normalised to RGBA for display. */
+/** One image as RGBA for display. */
 export interface ModelInputImage {
   width: number;
   height: number;
   rgba: Uint8ClampedArray<ArrayBuffer>;
 }
 
+export interface Reconstruction {
+  /** x̂ = f⁻¹(f(x)). */
+  image: ModelInputImage;
+  /** max over channels of |x − x̂| per pixel, on the [0, 1] pixel scale: [h·w + w]. */
+  error: Float32Array;
+  maxError: number;
+}
+
 export interface Classification {
   result: ClassifierResult;
   input: ModelInputImage;
+  /** The 8-bit model input that was classified (null for a tensor input). */
+  pixels: Pixels | null;
+  /** What was done to the image on the way in, in words (transparency, colour, frames, size). */
+  notes: string[];
+  reconstruction: Reconstruction;
   /** The backend that computed it, as TensorFlow.js reports it. */
   backend: string;
+}
+
+export interface MapRequest {
+  method: MapMethod;
+  objective: MapObjective;
+  target: number;
+  /** A class, or the mean over classes. */
+  contrast: number | 'mean';
+  steps: number;
+  patch: number;
+  stride: number;
+  fill: number;
+}
+
+export interface LikelihoodMap {
+  request: MapRequest;
+  /** The map's grid (coarser than the image for the latent decomposition): values[row·width + col]. */
+  width: number;
+  height: number;
+  values: Float64Array;
+  /** What the map explains, in words, with its value. */
+  explains: string;
+  /** The sum check: the map's total against what it should equal (null for occlusion). */
+  check: { total: number; expected: number; relativeError: number; label: string } | null;
+  elapsedMs: number;
+}
+
+export interface SeparatingDimensionInfo {
+  index: number;
+  z: number;
+  meanA: number;
+  meanB: number;
+  contribution: number;
+}
+
+/** What the latent editor's sliders are built from, for classes a → b. */
+export interface LatentGuide {
+  a: number;
+  b: number;
+  separating: SeparatingDimensionInfo[];
+  /** Standard deviation of the class means along each principal direction. */
+  principalStd: number[];
+  principalShare: number[];
+  /** Where z sits along each principal direction. */
+  principalCoordinates: number[];
+  residual: { norm: number; rms: number; subspaceDims: number; distanceFromCenter: number };
+}
+
+export interface SliderValue {
+  /** toward-<b> | dim-<i> | pc-<j> | residual. */
+  direction: string;
+  amount: number;
+}
+
+export interface Counterfactual {
+  image: ModelInputImage;
+  posterior: Float32Array;
+  logits: Float32Array;
+  /** True when no slider moves z: the original image and result are returned bit for bit. */
+  original: boolean;
+}
+
+export interface ImageStrip {
+  images: ModelInputImage[];
+  /** p(y|x) argmax of each image. */
+  predicted: number[];
+}
+
+export interface SideBySide {
+  spec: ModelSpec;
+  classification: Omit<Classification, 'reconstruction' | 'pixels'>;
 }
 
 /** Each call: what the page sends and what the worker answers. */
 export interface Calls {
   /** Chooses the compute backend (once per worker); backends defaults to webgpu → webgl → wasm → cpu. */
   init: { args: { backends?: BackendName[]; wasmPaths: string }; result: BackendChoice };
-  /** Loads the package at modelUrl (absolute) and makes it the active model; the previous one stays on failure. */
-  load: { args: { modelUrl: string }; result: ModelSpec };
-  classify: { args: { input: ClassifyInput }; result: Classification };
+  /** Loads a package, runs one forward and inverse pass on zeros to compile shaders, and makes it the active model; the previous one stays on failure. */
+  load: { args: ModelSource; result: ModelSpec };
+  /** Classifies an image and makes it the current image of the explanations below. */
+  classify: { args: { input: ImageInput }; result: Classification };
+  map: { args: { request: MapRequest }; result: LikelihoodMap };
+  latentGuide: { args: { a: number; b: number; dims: number; principal: number }; result: LatentGuide };
+  /** x′ = f⁻¹(z + edits) of the current image; `from` is the class that "toward" sliders leave. */
+  edit: { args: { from: number; sliders: SliderValue[] }; result: Counterfactual };
+  sample: { args: { classIndex: number; count: number; seed: number; temperature: number }; result: ImageStrip };
+  /** From the current image to `other` in z. */
+  interpolate: { args: { other: ImageInput; steps: number }; result: ImageStrip };
+  /** The current image's pixels under a second model, kept loaded beside the active one. */
+  compare: { args: { model: ModelSource; input: ImageInput }; result: SideBySide };
   /** x = f⁻¹([z_fc, z_conv]) as normalised NHWC. */
   decode: { args: { zFc: Float32Array; zConv: Float32Array; batch: number }; result: Float32Array };
+  /** Debugging: TensorFlow.js's live tensor count, which must stay flat over repeated interactions. */
+  memory: { args: Record<string, never>; result: { numTensors: number; numBytes: number } };
 }
 
 export type CallType = keyof Calls;

@@ -1,0 +1,15 @@
+/** Throws unless index names one of `classes` classes. */
+export function assertClassIndex(index: number, classes: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= classes) throw new RangeError(`class ${index} is not in [0, ${classes})`);
+}
+
+/** Throws unless x is one image: [1, H, W, C]. */
+export function assertSingleImage(x: { shape: number[] }, what: string): void {
+  if (x.shape.length !== 4 || x.shape[0] !== 1) throw new RangeError(`${what} explains one NHWC image [1, H, W, C], got [${x.shape.join(', ')}]`);
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}

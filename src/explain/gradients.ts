@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs';
+import type { GenerativeClassifier } from '../flow/classifier';
+import { assertClassIndex, assertSingleImage } from './checks';
+import { useLinearSegmentSumOnCpu } from './segmentSumKernel';
+
+type Model = Pick<GenerativeClassifier, 'forwardTensors' | 'classify' | 'mixture'>;
+
+/** The function of the normalised input whose attributions are computed. */
+export type Objective =
+  /** log p(x|y) in nats. */
+  | { kind: 'likelihood'; classIndex: number }
+  /** logit_a − logit_b, or logit_a − the mean of all logits. */
+  | { kind: 'logitDifference'; classIndex: number; contrast: number | 'mean' };
+
+/** Attributions at pixel resolution; arrays are row-major over (h, w[, c]). */
+export interface Attribution {
+  height: number;
+  width: number;
+  channels: number;
+  /** [H, W, C]. */
+  perChannel: Float32Array;
+  /** [H, W]: summed over channels. */
+  map: Float64Array;
+  /** Σ of all attributions. */
+  total: number;
+  /** f(x). */
+  value: number;
+  /** f(baseline); the baseline of input × gradient is 0 (the mean colour). */
+  baselineValue: number;
+  /** total − (f(x) − f(baseline)): zero for exact integrated gradients. */
+  completenessError: number;
+  /** |completenessError| / |f(x) − f(baseline)|. */
+  relativeCompletenessError: number;
+}
+
+/** x ⊙ ∇f(x), x normalised (so the implicit baseline is the mean colour). */
+export async function inputTimesGradient(model: Model, x: tf.Tensor, objective: Objective): Promise<Attribution> {
+  assertSingleImage(x, 'inputTimesGradient');
+  const baseline = tf.zerosLike(x);
+  try {
+    return await attribute(model, x, baseline, objective, [1], 1);
+  } finally {
+    baseline.dispose();
+  }
+}
+
+export interface IntegratedGradientsOptions {
+  /** m: the path integral is a midpoint rule with m points. Default 64. */
+  steps?: number;
+  /** Same shape as x; default zeros in normalised space (the mean colour). */
+  baseline?: tf.Tensor;
+  /** Path points per gradient pass. Default 8. */
+  batchSize?: number;
+}
+
+/**
+ * (x − x′) ⊙ (1/m) Σ_k ∇f(x′ + α_k (x − x′)) with α_k = (k − ½)/m: the midpoint rule, whose
+ * error falls as 1/m² on smooth paths, so completeness is reached with few steps.
+ */
+export async function integratedGradients(
+  model: Model,
+  x: tf.Tensor,
+  objective: Objective,
+  options: IntegratedGradientsOptions = {},
+): Promise<Attribution> {
+  assertSingleImage(x, 'integratedGradients');
+  const steps = options.steps ?? 64;
+  const batchSize = options.batchSize ?? 8;
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (options.baseline && options.baseline.shape.join() !== x.shape.join()) throw new RangeError('the baseline must have the shape of x');
+  const baseline = options.baseline ?? tf.zerosLike(x);
+  try {
+    const alphas = Array.from({ length: steps }, (_, k) => (k + 0.5) / steps);
+    return await attribute(model, x, baseline, objective, alphas, batchSize);
+  } finally {
+    if (baseline !== options.baseline) baseline.dispose();
+  }
+}
+
+/** (x − baseline) ⊙ the mean gradient over the points baseline + α (x − baseline). */
+async function attribute(
+  model: Model,
+  x: tf.Tensor,
+  baseline: tf.Tensor,
+  objective: Objective,
+  alphas: number[],
+  batchSize: number,
+): Promise<Attribution> {
+  assertObjective(objective, model.mixture.classes);
+  prepareGradientKernels();
+  const [, height, width, channels] = x.shape;
+  const gradient = tf.grad((points: tf.Tensor) => tf.sum(objectiveTensor(model, points, objective)));
+  let gradientSum = tf.zerosLike(x);
+  for (let start = 0; start < alphas.length; start += batchSize) {
+    const chunk = alphas.slice(start, start + batchSize);
+    const previous = gradientSum;
+    gradientSum = tf.tidy(() => {
+      const a = tf.tensor4d(chunk, [chunk.length, 1, 1, 1]);
+      const points = tf.add(baseline, tf.mul(a, tf.sub(x, baseline)));
+      return tf.add(previous, tf.sum(gradient(points), 0, true));
+    });
+    previous.dispose();
+  }
+  const attributions = tf.tidy(() => tf.mul(tf.sub(x, baseline), tf.div(gradientSum, alphas.length)));
+  gradientSum.dispose();
+  const perChannel = (await attributions.data()) as Float32Array;
+  attributions.dispose();
+
+  const map = new Float64Array(height * width);
+  for (let i = 0; i < perChannel.length; i++) map[Math.floor(i / channels)] += perChannel[i];
+  const total = map.reduce((s, v) => s + v, 0);
+  const ends = tf.concat([x, baseline]);
+  const [value, baselineValue] = await objectiveValues(model, ends, objective).finally(() => ends.dispose());
+  const completenessError = total - (value - baselineValue);
+  return {
+    height,
+    width,
+    channels,
+    perChannel,
+    map,
+    total,
+    value,
+    baselineValue,
+    completenessError,
+    relativeCompletenessError: Math.abs(completenessError) / Math.abs(value - baselineValue),
+  };
+}
+
+/** f for each image of a batch [B]; constants left out (they cancel in gradients and differences). */
+function objectiveTensor(model: Model, x: tf.Tensor, objective: Objective): tf.Tensor {
+  const { logits, logDet } = model.forwardTensors(x);
+  const column = (y: number) => tf.squeeze(tf.slice(logits, [0, y], [-1, 1]), [1]);
+  if (objective.kind === 'likelihood') return tf.add(column(objective.classIndex), logDet);
+  const other = objective.contrast === 'mean' ? tf.mean(logits, 1) : column(objective.contrast);
+  return tf.sub(column(objective.classIndex), other);
+}
+
+/** f in float64 from the model's own densities, for each image of the batch. */
+async function objectiveValues(model: Model, x: tf.Tensor, objective: Objective): Promise<number[]> {
+  const r = await model.classify(x);
+  const k = r.classes;
+  return Array.from({ length: r.batch }, (_, i) => {
+    const a = i * k + objective.classIndex;
+    if (objective.kind === 'likelihood') return r.logLikelihood[a];
+    if (objective.contrast !== 'mean') return r.logits[a] - r.logits[i * k + objective.contrast];
+    let mean = 0;
+    for (let y = 0; y < k; y++) mean += r.logits[i * k + y] / k;
+    return r.logits[a] - mean;
+  });
+}
+
+function assertObjective(objective: Objective, classes: number): void {
+  assertClassIndex(objective.classIndex, classes);
+  if (objective.kind === 'logitDifference' && objective.contrast !== 'mean') assertClassIndex(objective.contrast, classes);
+}
+
+/**
+ * Backpropagating through the flow needs conv filter gradients (tfjs computes them for fused
+ * convs even when unused) and segment sums (the gradient of every permutation gather).
+ */
+function prepareGradientKernels(): void {
+  const backend = tf.getBackend();
+  if (backend === 'cpu') useLinearSegmentSumOnCpu();
+  const missing = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum'].filter((k) => !tf.getKernel(k, backend));
+  if (missing.length)
+    throw new Error(`gradient maps need kernels that the ${backend} backend lacks (${missing.join(', ')}); WebGPU, WebGL and CPU have them`);
+}

@@ -1,0 +1,114 @@
+/** The shape of the app's state; the actions live in appStore.ts and its helpers. */
+import type { BackendChoice } from '../flow/backend';
+import type { ModelIndexEntry, ModelSpec } from '../formats/modelSpec';
+import type { ConversionProgress } from '../formats/convertToPackage';
+import type { StoredModel } from '../storage/packageStore';
+import type {
+  Classification,
+  Counterfactual,
+  ImageInput,
+  ImageStrip,
+  LatentGuide,
+  LikelihoodMap,
+  SideBySide,
+} from '../worker/protocol';
+import type { PermalinkState } from './permalink';
+
+export interface ModelChoice extends ModelIndexEntry {
+  /** Bundled with the app (models/index.json) or converted into this browser's storage. */
+  origin: 'bundled' | 'stored';
+}
+
+export interface LoadedModel {
+  entry: ModelChoice;
+  spec: ModelSpec;
+}
+
+export interface LoadingModel {
+  entry: ModelChoice;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+export interface GalleryImage {
+  id: string;
+  title: string;
+  /** Below the gallery folder. */
+  file: string;
+  /** Model ids it was made for, or "any". */
+  models: string[];
+  credit: string;
+}
+
+export interface ChosenInput {
+  name: string;
+  source: Exclude<ImageInput, { kind: 'tensor' }>;
+  /** Set when it came from the gallery: links then carry only the id. */
+  galleryId: string | null;
+}
+
+/** The view settings that travel in links (the model and the image travel separately). */
+export type ViewSettings = Omit<PermalinkState, 'model' | 'image'>;
+
+export type Task<T> = { status: 'idle' } | { status: 'running'; previous: T | null } | { status: 'done'; value: T } | { status: 'failed'; message: string; previous: T | null };
+
+export interface ConversionState {
+  fileName: string;
+  progress: ConversionProgress | null;
+}
+
+export interface AppState {
+  models: ModelChoice[];
+  gallery: GalleryImage[];
+  backend: BackendChoice | null;
+  model: LoadedModel | null;
+  loading: LoadingModel | null;
+  input: ChosenInput | null;
+  classification: Classification | null;
+  classifying: boolean;
+  view: ViewSettings;
+  map: Task<LikelihoodMap>;
+  guide: LatentGuide | null;
+  counterfactual: Counterfactual | null;
+  samples: Task<ImageStrip>;
+  interpolation: Task<ImageStrip> & { otherName?: string };
+  comparison: { modelId: string | null; task: Task<SideBySide> };
+  conversion: ConversionState | null;
+  /** Shown inline; the rest of the state stays as it was. */
+  error: string | null;
+  /** What was wrong with the link the page was opened with. */
+  linkNotices: string[];
+  /** The outcome of the last "copy link". */
+  linkStatus: { ok: boolean; message: string; href: string | null } | null;
+
+  start(): Promise<void>;
+  selectModel(id: string): Promise<void>;
+  chooseInput(file: Blob, name: string): Promise<void>;
+  chooseGallery(id: string): Promise<void>;
+  setView(change: Partial<ViewSettings>): void;
+  setMap(change: Partial<ViewSettings['map']>): void;
+  setSlider(direction: string, amount: number): void;
+  resetSliders(): void;
+  setSampling(change: Partial<ViewSettings['sampling']>): void;
+  interpolateWith(source: { file: Blob; name: string } | { galleryId: string }): Promise<void>;
+  compareWith(modelId: string | null): Promise<void>;
+  copyPermalink(): Promise<void>;
+  convertCheckpoint(file: File): Promise<void>;
+  cancelConversion(): void;
+  deleteStoredModel(id: string): Promise<void>;
+  dismissError(): void;
+  dismissLinkNotices(): void;
+}
+
+/** What the store needs from the browser; tests pass their own. */
+export interface AppEnvironment {
+  listStoredModels(): Promise<StoredModel[]>;
+  deleteStoredModel(id: string): Promise<void>;
+  convert(file: File, classNames: string[] | undefined, onProgress: (p: ConversionProgress) => void, signal: AbortSignal): Promise<StoredModel>;
+  /** The URL fragment the page was opened with. */
+  fragment: string;
+  writeFragment(fragment: string): void;
+  copyText(text: string): Promise<void>;
+  /** The page's URL without its fragment. */
+  pageUrl: string;
+}

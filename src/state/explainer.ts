@@ -1,0 +1,138 @@
+/** Requests for the explanations of the current image; only the newest answer of each kind is shown. */
+import { SupersededError, type InferenceCalls } from '../worker/client';
+import type { AppState, ChosenInput } from './appState';
+import { messageOf, modelSource } from './models';
+import { resolveClasses, type ResolvedClasses } from './resultView';
+
+type Get = () => AppState;
+type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => void;
+
+/** Separating dimensions and principal directions offered as sliders. */
+export const SEPARATING_SLIDERS = 5;
+export const PRINCIPAL_SLIDERS = 3;
+export const INTERPOLATION_STEPS = 8;
+
+export function resolvedClasses(s: AppState): ResolvedClasses | null {
+  const c = s.classification;
+  if (!c) return null;
+  return resolveClasses(c.result.posterior.subarray(0, c.result.classes), s.view.target, s.view.contrast);
+}
+
+export function createExplainer(client: InferenceCalls, get: Get, set: Set, url: (path: string) => string) {
+  // Bumped when the image or the model changes: answers about the previous one are dropped.
+  let epoch = 0;
+  const latest: Record<string, number> = {};
+
+  /** Runs one request kind; its answer is applied only if it is still the newest for the same image. */
+  async function run<T>(kind: string, call: () => Promise<T>, apply: (value: T) => void, fail: (message: string) => void): Promise<void> {
+    const ticket = (latest[kind] = (latest[kind] ?? 0) + 1);
+    const at = epoch;
+    try {
+      const value = await call();
+      if (ticket === latest[kind] && at === epoch) apply(value);
+    } catch (e) {
+      if (e instanceof SupersededError || ticket !== latest[kind] || at !== epoch) return;
+      fail(messageOf(e));
+    }
+  }
+
+  function requestMap(): void {
+    const s = get();
+    const classes = resolvedClasses(s);
+    if (!classes) return;
+    const { method, objective, steps, patch, stride, fill } = s.view.map;
+    set({ map: { status: 'running', previous: s.map.status === 'done' ? s.map.value : s.map.status === 'idle' ? null : s.map.previous } });
+    void run(
+      'map',
+      () => client.call('map', { request: { method, objective, target: classes.a, contrast: classes.b, steps, patch, stride, fill } }),
+      (value) => set({ map: { status: 'done', value } }),
+      (message) => set((st) => ({ map: { status: 'failed', message, previous: st.map.status === 'running' ? st.map.previous : null } })),
+    );
+  }
+
+  function requestGuide(): void {
+    const classes = resolvedClasses(get());
+    if (!classes) return;
+    void run(
+      'guide',
+      () => client.call('latentGuide', { a: classes.a, b: classes.toward, dims: SEPARATING_SLIDERS, principal: PRINCIPAL_SLIDERS }),
+      (guide) => set({ guide }),
+      (message) => set({ error: `the latent editor could not be set up: ${message}` }),
+    );
+  }
+
+  function requestEdit(): void {
+    const s = get();
+    const classes = resolvedClasses(s);
+    if (!classes) return;
+    void run(
+      'edit',
+      () => client.call('edit', { from: classes.a, sliders: s.view.sliders }),
+      (counterfactual) => set({ counterfactual }),
+      (message) => set({ error: message }),
+    );
+  }
+
+  function requestSamples(): void {
+    const s = get();
+    const classes = resolvedClasses(s);
+    if (!classes) return;
+    const { seed, count, temperature } = s.view.sampling;
+    set({ samples: { status: 'running', previous: s.samples.status === 'done' ? s.samples.value : null } });
+    void run(
+      'samples',
+      () => client.call('sample', { classIndex: classes.a, count, seed, temperature }),
+      (value) => set({ samples: { status: 'done', value } }),
+      (message) => set({ samples: { status: 'failed', message, previous: null } }),
+    );
+  }
+
+  async function requestInterpolation(other: ChosenInput): Promise<void> {
+    set({ interpolation: { status: 'running', previous: null, otherName: other.name } });
+    await run(
+      'interpolation',
+      () => client.call('interpolate', { other: other.source, steps: INTERPOLATION_STEPS }),
+      (value) => set({ interpolation: { status: 'done', value, otherName: other.name } }),
+      (message) => set({ interpolation: { status: 'failed', message, previous: null, otherName: other.name } }),
+    );
+  }
+
+  async function requestComparison(modelId: string | null): Promise<void> {
+    const s = get();
+    const entry = s.models.find((m) => m.id === modelId);
+    if (!entry || !s.input) {
+      set({ comparison: { modelId: null, task: { status: 'idle' } } });
+      return;
+    }
+    set({ comparison: { modelId: entry.id, task: { status: 'running', previous: null } } });
+    // A gallery image made for another model is still fine: the second model preprocesses it itself.
+    const input = s.input;
+    await run(
+      'comparison',
+      () => client.call('compare', { model: modelSource(entry, url), input: input.source }),
+      (value) => set({ comparison: { modelId: entry.id, task: { status: 'done', value } } }),
+      (message) => set({ comparison: { modelId: entry.id, task: { status: 'failed', message, previous: null } } }),
+    );
+  }
+
+  return {
+    invalidate() {
+      epoch++;
+      set({ map: { status: 'idle' }, guide: null, samples: { status: 'idle' }, interpolation: { status: 'idle' } });
+    },
+    /** Everything that depends on the image, the model or the chosen classes. */
+    refreshAll() {
+      requestMap();
+      requestGuide();
+      requestEdit();
+      requestSamples();
+      const { comparison } = get();
+      if (comparison.modelId) void requestComparison(comparison.modelId);
+    },
+    requestMap,
+    requestEdit,
+    requestSamples,
+    requestInterpolation,
+    requestComparison,
+  };
+}

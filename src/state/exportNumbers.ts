@@ -1,0 +1,30 @@
+import type { AppState } from './appState';
+import { resolvedClasses } from './explainer';
+import { entropy } from './resultView';
+
+/** The numbers on screen as plain JSON: enough to check them elsewhere. */
+export function exportNumbers(s: AppState): unknown {
+  const c = s.classification;
+  const spec = s.model?.spec;
+  if (!c || !spec) return { model: spec?.id ?? null, note: 'nothing is classified yet' };
+  const k = c.result.classes;
+  const classes = resolvedClasses(s);
+  const map = s.map.status === 'done' ? s.map.value : null;
+  return {
+    model: spec.id,
+    backend: c.backend,
+    image: s.input?.galleryId ? { gallery: s.input.galleryId } : { name: s.input?.name ?? null },
+    classes: spec.classes,
+    posterior: Array.from(c.result.posterior.subarray(0, k)),
+    logLikelihoodNats: Array.from(c.result.logLikelihood.subarray(0, k)),
+    logEvidenceNats: c.result.logEvidence[0],
+    bitsPerDim: c.result.bitsPerDim[0],
+    entropyNats: entropy(c.result.posterior.subarray(0, k)),
+    reconstructionMaxError: c.reconstruction.maxError,
+    explained: classes,
+    map: map && { ...map.request, width: map.width, height: map.height, values: Array.from(map.values), check: map.check, explains: map.explains },
+    sliders: s.view.sliders,
+    counterfactualPosterior: s.counterfactual ? Array.from(s.counterfactual.posterior) : null,
+    sampling: s.view.sampling,
+  };
+}

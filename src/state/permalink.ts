@@ -1,0 +1,344 @@
+import { deflateRaw, fromBase64Url, inflateRawExactly, toBase64Url } from './permalinkCodec';
+
+/**
+ * The view as it travels in the URL fragment: one versioned schema, written as
+ * `v=1&model=…&img=…&…` in a fixed key order, with defaults left out.
+ */
+export const PERMALINK_VERSION = 1;
+/** Longest fragment written or read, in characters. */
+export const MAX_FRAGMENT_LENGTH = 24_000;
+/** The only strings a link can carry besides the fixed enums. */
+export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export const MAP_METHODS = ['decomposition', 'input-gradient', 'integrated-gradients', 'occlusion'] as const;
+export const MAP_OBJECTIVES = ['likelihood', 'contrast'] as const;
+export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation'] as const;
+export type MapMethod = (typeof MAP_METHODS)[number];
+/** What gradient maps differentiate: log p(x|y) or the contrast's logit difference. */
+export type MapObjective = (typeof MAP_OBJECTIVES)[number];
+export type PanelId = (typeof PANELS)[number];
+
+/** The class explained: an index, or whichever class the model predicts. */
+export type ClassChoice = number | 'predicted';
+/** What it is compared with: a class, the most probable other class, or the mean over classes. */
+export type ContrastChoice = number | 'predicted' | 'mean';
+
+export type PermalinkImage =
+  | { kind: 'gallery'; id: string }
+  /** 8-bit pixels at the model's input resolution, row-major (h, w, c). */
+  | { kind: 'embedded'; width: number; height: number; channels: 1 | 3; pixels: Uint8Array };
+
+export interface PermalinkState {
+  model: string | null;
+  image: PermalinkImage | null;
+  target: ClassChoice;
+  contrast: ContrastChoice;
+  map: { method: MapMethod; objective: MapObjective; steps: number; patch: number; stride: number; fill: number };
+  /** Latent editor sliders: direction id → amount, at most MAX_SLIDERS, ids unique. */
+  sliders: { direction: string; amount: number }[];
+  sampling: { seed: number; count: number; temperature: number };
+  /** Panels shown, in order. */
+  panels: PanelId[];
+}
+
+export const MAX_SLIDERS = 32;
+const MAX_NOTICES = 20;
+/** Embedded images are at most this many pixels on a side. */
+export const MAX_EMBEDDED_SIDE = 512;
+
+/** [min, max] and whether only integers are allowed, per numeric setting. */
+export const LIMITS = {
+  classIndex: [0, 99_999, true],
+  steps: [1, 1024, true],
+  patch: [1, 1024, true],
+  stride: [1, 1024, true],
+  fill: [-10, 10, false],
+  amount: [-100, 100, false],
+  seed: [0, 4_294_967_295, true],
+  count: [1, 64, true],
+  temperature: [0, 2, false],
+} as const satisfies Record<string, readonly [number, number, boolean]>;
+
+export function defaultPermalinkState(): PermalinkState {
+  return {
+    model: null,
+    image: null,
+    target: 'predicted',
+    contrast: 'predicted',
+    map: { method: 'decomposition', objective: 'likelihood', steps: 64, patch: 8, stride: 4, fill: 0 },
+    sliders: [],
+    sampling: { seed: 0, count: 4, temperature: 1 },
+    panels: ['input', 'posterior', 'map', 'latent', 'samples'],
+  };
+}
+
+export type SerializedPermalink =
+  | { ok: true; fragment: string }
+  | { ok: false; reason: 'too-large'; length: number; message: string };
+
+/** The fragment (without '#') for a state, or 'too-large' when an embedded image makes it longer than MAX_FRAGMENT_LENGTH. */
+export async function serializePermalink(state: PermalinkState): Promise<SerializedPermalink> {
+  const d = defaultPermalinkState();
+  const parts: [string, string | null][] = [
+    ['v', String(PERMALINK_VERSION)],
+    ['model', state.model],
+    ['img', state.image && (await encodeImage(state.image))],
+    ['a', state.target === d.target ? null : choiceText(state.target)],
+    ['b', state.contrast === d.contrast ? null : choiceText(state.contrast)],
+    ['map', state.map.method === d.map.method ? null : state.map.method],
+    ['f', state.map.objective === d.map.objective ? null : state.map.objective],
+    ['steps', unlessDefault(state.map.steps, d.map.steps)],
+    ['patch', unlessDefault(state.map.patch, d.map.patch)],
+    ['stride', unlessDefault(state.map.stride, d.map.stride)],
+    ['fill', unlessDefault(state.map.fill, d.map.fill)],
+    ['dir', state.sliders.length ? state.sliders.map((s) => `${s.direction}:${s.amount}`).join(',') : null],
+    ['seed', unlessDefault(state.sampling.seed, d.sampling.seed)],
+    ['n', unlessDefault(state.sampling.count, d.sampling.count)],
+    ['temp', unlessDefault(state.sampling.temperature, d.sampling.temperature)],
+    ['panels', state.panels.join() === d.panels.join() ? null : state.panels.join(',')],
+  ];
+  const fragment = parts.flatMap(([k, v]) => (v === null ? [] : [`${k}=${v}`])).join('&');
+  if (fragment.length > MAX_FRAGMENT_LENGTH)
+    return {
+      ok: false,
+      reason: 'too-large',
+      length: fragment.length,
+      message: `This image is too large to embed in a link (${fragment.length} characters, at most ${MAX_FRAGMENT_LENGTH}). Links can carry gallery images and simple drawings.`,
+    };
+  return { ok: true, fragment };
+}
+
+/** How a class choice is spelled in a link. */
+const choiceText = (c: number | string) => (c === 'predicted' ? 'pred' : String(c));
+const unlessDefault = (value: number, fallback: number) => (value === fallback ? null : String(value));
+
+async function encodeImage(image: PermalinkImage): Promise<string> {
+  if (image.kind === 'gallery') return `g:${image.id}`;
+  const { width, height, channels, pixels } = image;
+  if (pixels.length !== width * height * channels) throw new RangeError(`an embedded image of ${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${pixels.length}`);
+  return `e:${width}x${height}x${channels}:${toBase64Url(await deflateRaw(pixels))}`;
+}
+
+export interface ParsedPermalink {
+  state: PermalinkState;
+  /** What was dropped, clamped or replaced, in words; never quotes the link's own text. */
+  notices: string[];
+}
+
+/** Reads a fragment (with or without '#'). Never throws; anything it cannot use falls back to the default, with a notice. */
+export async function parsePermalink(fragment: string): Promise<ParsedPermalink> {
+  const notices = new NoticeList();
+  try {
+    return { state: await readFragment(fragment, notices), notices: notices.list() };
+  } catch {
+    notices.add('The link could not be read; the default view is shown.');
+    return { state: defaultPermalinkState(), notices: notices.list() };
+  }
+}
+
+class NoticeList {
+  private readonly items: string[] = [];
+  private dropped = 0;
+  add(text: string): void {
+    if (this.items.length < MAX_NOTICES) this.items.push(text);
+    else this.dropped++;
+  }
+  list(): string[] {
+    return this.dropped ? [...this.items, `…and ${this.dropped} more problems with the link.`] : [...this.items];
+  }
+}
+
+const KEYS = ['v', 'model', 'img', 'a', 'b', 'map', 'f', 'steps', 'patch', 'stride', 'fill', 'dir', 'seed', 'n', 'temp', 'panels'];
+
+async function readFragment(fragment: string, notices: NoticeList): Promise<PermalinkState> {
+  const state = defaultPermalinkState();
+  if (typeof fragment !== 'string') {
+    notices.add('The link is not text; the default view is shown.');
+    return state;
+  }
+  const text = fragment.startsWith('#') ? fragment.slice(1) : fragment;
+  if (text.length > MAX_FRAGMENT_LENGTH) {
+    notices.add(`The link is too long (${text.length} characters, at most ${MAX_FRAGMENT_LENGTH}) and was ignored.`);
+    return state;
+  }
+  if (text === '') return state;
+  const values = new Map<string, string>();
+  const problems: string[] = [];
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    if (!KEYS.includes(key)) {
+      problems.push(ID_PATTERN.test(key) && key.length <= 32 ? `The link's unknown setting "${key}" was ignored.` : 'An unreadable part of the link was ignored.');
+      continue;
+    }
+    if (values.has(key)) {
+      problems.push(`The setting "${key}" appears more than once; the first one is used.`);
+      continue;
+    }
+    const value = eq < 0 ? null : decode(part.slice(eq + 1));
+    if (value === null) problems.push(`The setting "${key}" has no readable value and was ignored.`);
+    else values.set(key, value);
+  }
+  readVersion(values.get('v'), notices);
+  problems.forEach((p) => notices.add(p));
+  const read = new FieldReader(values, notices);
+  state.model = read.id('model', 'model');
+  state.image = await readImage(values.get('img'), notices);
+  state.target = read.choice('a', 'explained class', ['predicted'], state.target);
+  state.contrast = read.choice('b', 'contrast class', ['predicted', 'mean'], state.contrast);
+  state.map.method = read.oneOf('map', 'map method', MAP_METHODS, state.map.method);
+  state.map.objective = read.oneOf('f', 'map objective', MAP_OBJECTIVES, state.map.objective);
+  state.map.steps = read.number('steps', 'integration steps', LIMITS.steps, state.map.steps);
+  state.map.patch = read.number('patch', 'patch size', LIMITS.patch, state.map.patch);
+  state.map.stride = read.number('stride', 'patch stride', LIMITS.stride, state.map.stride);
+  state.map.fill = read.number('fill', 'patch fill value', LIMITS.fill, state.map.fill);
+  state.sliders = read.sliders('dir', state.sliders);
+  state.sampling.seed = read.number('seed', 'sample seed', LIMITS.seed, state.sampling.seed);
+  state.sampling.count = read.number('n', 'sample count', LIMITS.count, state.sampling.count);
+  state.sampling.temperature = read.number('temp', 'temperature', LIMITS.temperature, state.sampling.temperature);
+  state.panels = read.panels('panels', state.panels);
+  return state;
+}
+
+function decode(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
+
+function readVersion(raw: string | undefined, notices: NoticeList): void {
+  if (raw === undefined) notices.add(`The link has no version; it was read as version ${PERMALINK_VERSION}.`);
+  else if (!/^[1-9][0-9]{0,8}$/.test(raw)) notices.add(`The link's version is unreadable; it was read as version ${PERMALINK_VERSION}.`);
+  else if (Number(raw) > PERMALINK_VERSION)
+    notices.add(`The link was made by a newer version of GC Lens (link version ${Number(raw)}, this is ${PERMALINK_VERSION}); settings this version knows were kept.`);
+}
+
+const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** Reads single settings; a missing key keeps the fallback silently, a bad one with a notice. */
+class FieldReader {
+  constructor(
+    private readonly values: Map<string, string>,
+    private readonly notices: NoticeList,
+  ) {}
+
+  id(key: string, what: string): string | null {
+    const raw = this.values.get(key);
+    if (raw === undefined) return null;
+    if (ID_PATTERN.test(raw)) return raw;
+    this.notices.add(`The ${what} id in the link is not a valid id and was ignored.`);
+    return null;
+  }
+
+  oneOf<T extends string>(key: string, what: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.values.get(key);
+    if (raw === undefined) return fallback;
+    const found = allowed.find((a) => a === raw);
+    if (found) return found;
+    this.notices.add(`The ${what} in the link is unknown; using "${fallback}".`);
+    return fallback;
+  }
+
+  choice<T extends string>(key: string, what: string, words: readonly T[], fallback: number | T): number | T {
+    const raw = this.values.get(key);
+    if (raw === undefined) return fallback;
+    const word = words.find((w) => choiceText(w) === raw);
+    if (word) return word;
+    return this.parseNumber(raw, what, LIMITS.classIndex, fallback);
+  }
+
+  number(key: string, what: string, limits: readonly [number, number, boolean], fallback: number): number {
+    const raw = this.values.get(key);
+    return raw === undefined ? fallback : (this.parseNumber(raw, what, limits, fallback) as number);
+  }
+
+  sliders(key: string, fallback: PermalinkState['sliders']): PermalinkState['sliders'] {
+    const raw = this.values.get(key);
+    if (raw === undefined || raw === '') return fallback;
+    const out: PermalinkState['sliders'] = [];
+    for (const entry of raw.split(',')) {
+      const colon = entry.lastIndexOf(':');
+      const direction = entry.slice(0, Math.max(0, colon));
+      if (colon < 0 || !ID_PATTERN.test(direction)) {
+        this.notices.add('A slider in the link has no valid direction id and was ignored.');
+        continue;
+      }
+      if (out.some((s) => s.direction === direction)) {
+        this.notices.add(`The slider "${direction}" appears more than once; the first one is used.`);
+        continue;
+      }
+      if (out.length === MAX_SLIDERS) {
+        this.notices.add(`The link has more than ${MAX_SLIDERS} sliders; the rest were ignored.`);
+        break;
+      }
+      const amount = this.parseNumber(entry.slice(colon + 1), `amount of slider "${direction}"`, LIMITS.amount, NaN);
+      if (!Number.isNaN(amount)) out.push({ direction, amount: amount as number });
+    }
+    return out;
+  }
+
+  panels(key: string, fallback: PanelId[]): PanelId[] {
+    const raw = this.values.get(key);
+    if (raw === undefined) return fallback;
+    if (raw === '') return [];
+    const out: PanelId[] = [];
+    for (const name of raw.split(',')) {
+      const panel = PANELS.find((p) => p === name);
+      if (!panel) this.notices.add('The link names a panel that does not exist; it was left out.');
+      else if (!out.includes(panel)) out.push(panel);
+    }
+    if (out.length) return out;
+    this.notices.add('The link shows no known panel; the default layout is used.');
+    return fallback;
+  }
+
+  /** A number within limits: clamped when out of range (±Infinity included), the fallback when unreadable. */
+  private parseNumber<T>(raw: string, what: string, [min, max, integer]: readonly [number, number, boolean], fallback: number | T): number | T {
+    const value = NUMBER_PATTERN.test(raw) ? Number(raw) : NaN;
+    if (Number.isNaN(value)) return this.invalid(what, fallback);
+    if (value < min || value > max) {
+      const clamped = value < min ? min : max;
+      this.notices.add(`The ${what} in the link is out of range; using ${clamped}.`);
+      return clamped;
+    }
+    if (integer && !Number.isInteger(value)) return this.invalid(what, fallback);
+    return value === 0 ? 0 : value;
+  }
+
+  private invalid<T>(what: string, fallback: number | T): number | T {
+    this.notices.add(Number.isNaN(fallback) ? `The ${what} in the link is not a number and was ignored.` : `The ${what} in the link is not valid; using ${fallback}.`);
+    return fallback;
+  }
+}
+
+async function readImage(raw: string | undefined, notices: NoticeList): Promise<PermalinkImage | null> {
+  if (raw === undefined) return null;
+  if (raw.startsWith('g:')) {
+    const id = raw.slice(2);
+    if (ID_PATTERN.test(id)) return { kind: 'gallery', id };
+    notices.add('The gallery image id in the link is not a valid id; no image is shown.');
+    return null;
+  }
+  const m = /^e:(\d{1,4})x(\d{1,4})x([13]):([A-Za-z0-9_-]*)$/.exec(raw);
+  if (!m) {
+    notices.add('The image in the link is not in a known form; no image is shown.');
+    return null;
+  }
+  const [width, height, channels] = [Number(m[1]), Number(m[2]), Number(m[3]) as 1 | 3];
+  if (width < 1 || height < 1 || width > MAX_EMBEDDED_SIDE || height > MAX_EMBEDDED_SIDE) {
+    notices.add(`The embedded image's size is out of range (at most ${MAX_EMBEDDED_SIDE} pixels a side); no image is shown.`);
+    return null;
+  }
+  const packed = fromBase64Url(m[4]);
+  const inflated = packed && (await inflateRawExactly(packed, width * height * channels));
+  if (inflated?.ok) return { kind: 'embedded', width, height, channels, pixels: inflated.bytes };
+  notices.add(
+    inflated?.problem === 'too-large'
+      ? 'The embedded image unpacks to more data than its size allows; no image is shown.'
+      : 'The embedded image is damaged or cut short; no image is shown.',
+  );
+  return null;
+}

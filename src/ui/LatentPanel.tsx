@@ -1,0 +1,153 @@
+import { scaleLinear, select } from 'd3';
+import { useEffect, useMemo, useRef } from 'react';
+import { posteriorBars, rankedClasses } from '../state/resultView';
+import type { ClassifierResult } from '../flow/classifier';
+import type { SeparatingDimensionInfo } from '../worker/protocol';
+import { ImageCanvas } from './ImageCanvas';
+import { Panel } from './Panel';
+import { PosteriorChart } from './PosteriorChart';
+import { useApp, useResolvedClasses } from './storeContext';
+
+const COUNTERFACTUAL_BARS = 6;
+
+export function LatentPanel() {
+  const guide = useApp((s) => s.guide);
+  const classes = useApp((s) => s.model?.spec.classes);
+  const sliders = useApp((s) => s.view.sliders);
+  const setSlider = useApp((s) => s.setSlider);
+  const resetSliders = useApp((s) => s.resetSliders);
+  const resolved = useResolvedClasses();
+  if (!classes || !resolved) return null;
+  const amount = (id: string) => sliders.find((s) => s.direction === id)?.amount ?? 0;
+  const name = (y: number) => classes[y] ?? `class ${y}`;
+
+  return (
+    <Panel id="latent" title="Latent editor" exportName="latent-editor">
+      <p className="hint">
+        Every slider changes z = f(x); the image is x′ = f⁻¹(z′), recomputed while you drag. Edits start from the original z, from class “{name(resolved.a)}”.
+      </p>
+      <div className="latent-layout">
+        <div className="sliders">
+          <Slider id={`toward-${resolved.toward}`} label={`toward “${name(resolved.toward)}” (1 = all the way)`} min={0} max={1.5} step={0.05} value={amount(`toward-${resolved.toward}`)} onChange={setSlider} />
+          {guide && (
+            <>
+              <h4>
+                Dimensions that separate “{name(guide.a)}” from “{name(guide.b)}”
+              </h4>
+              {guide.separating.map((d) => (
+                <DimensionSlider key={d.index} dim={d} amount={amount(`dim-${d.index}`)} onChange={setSlider} nameA={name(guide.a)} nameB={name(guide.b)} />
+              ))}
+              <h4>Principal directions of the class means</h4>
+              {guide.principalStd.map((std, j) => (
+                <Slider
+                  key={j}
+                  id={`pc-${j}`}
+                  label={`PC ${j + 1} (${(100 * guide.principalShare[j]).toFixed(0)} % of the means' variance; z at ${guide.principalCoordinates[j].toFixed(1)})`}
+                  min={-3 * std}
+                  max={3 * std}
+                  step={std / 20}
+                  value={amount(`pc-${j}`)}
+                  onChange={setSlider}
+                />
+              ))}
+              <h4>What the class means do not explain</h4>
+              <Slider
+                id="residual"
+                label={`residual strength: ‖r‖ = ${guide.residual.norm.toFixed(1)} (rms ${guide.residual.rms.toFixed(2)} per dimension, outside ${guide.residual.subspaceDims} principal directions); −1 removes it`}
+                min={-1}
+                max={1}
+                step={0.05}
+                value={amount('residual')}
+                onChange={setSlider}
+              />
+            </>
+          )}
+          <button type="button" className="button secondary" onClick={resetSliders} data-testid="reset-sliders" disabled={sliders.length === 0}>
+            Reset to the original
+          </button>
+        </div>
+        <Counterfactual />
+      </div>
+    </Panel>
+  );
+}
+
+function Slider({ id, label, min, max, step, value, onChange }: { id: string; label: string; min: number; max: number; step: number; value: number; onChange: (id: string, v: number) => void }) {
+  return (
+    <label className="slider">
+      <span>{label}</span>
+      <span className="slider-row">
+        <input
+          type="range"
+          data-testid="latent-slider"
+          data-direction={id}
+          min={min}
+          max={max}
+          step={step}
+          value={value}
+          onChange={(e) => onChange(id, Number(e.target.value))}
+        />
+        <output>{value.toFixed(2)}</output>
+      </span>
+    </label>
+  );
+}
+
+function DimensionSlider({ dim, amount, onChange, nameA, nameB }: { dim: SeparatingDimensionInfo; amount: number; onChange: (id: string, v: number) => void; nameA: string; nameB: string }) {
+  const low = Math.min(dim.z, dim.meanA, dim.meanB) - 2;
+  const high = Math.max(dim.z, dim.meanA, dim.meanB) + 2;
+  return (
+    <div className="dimension">
+      <Slider id={`dim-${dim.index}`} label={`z[${dim.index}] (share of the logit difference ${dim.contribution.toFixed(2)})`} min={low - dim.z} max={high - dim.z} step={0.05} value={amount} onChange={onChange} />
+      <DimensionStrip low={low} high={high} marks={[
+        { at: dim.meanA, label: `μ ${nameA}`, colour: '#1d4ed8' },
+        { at: dim.meanB, label: `μ ${nameB}`, colour: '#b45309' },
+        { at: dim.z + amount, label: 'z′', colour: '#111827' },
+      ]} />
+    </div>
+  );
+}
+
+/** One latent coordinate on an axis, with both class means marked. */
+function DimensionStrip({ low, high, marks }: { low: number; high: number; marks: { at: number; label: string; colour: string }[] }) {
+  const ref = useRef<SVGSVGElement>(null);
+  useEffect(() => {
+    const width = 260;
+    const x = scaleLinear([low, high], [6, width - 6]);
+    const svg = select(ref.current!).attr('viewBox', `0 0 ${width} 26`);
+    svg.selectAll('line.axis').data([0]).join('line').attr('class', 'axis').attr('x1', 6).attr('x2', width - 6).attr('y1', 9).attr('y2', 9).attr('stroke', '#d1d5db');
+    const g = svg.selectAll<SVGGElement, (typeof marks)[number]>('g.mark').data(marks).join((enter) => {
+      const m = enter.append('g').attr('class', 'mark');
+      m.append('circle').attr('r', 4).attr('cy', 9);
+      m.append('text').attr('y', 24).attr('font-size', 9).attr('text-anchor', 'middle');
+      return m;
+    });
+    g.attr('transform', (d) => `translate(${x(d.at)}, 0)`);
+    g.select('circle').attr('fill', (d) => d.colour);
+    g.select('text').attr('fill', (d) => d.colour).text((d) => d.label);
+  }, [low, high, marks]);
+  return <svg ref={ref} className="strip" width={260} height={26} aria-hidden="true" />;
+}
+
+function Counterfactual() {
+  const counterfactual = useApp((s) => s.counterfactual);
+  const classes = useApp((s) => s.model?.spec.classes);
+  const bars = useMemo(() => {
+    if (!counterfactual || !classes) return null;
+    const k = counterfactual.posterior.length;
+    const result = { classes: k, posterior: counterfactual.posterior, logLikelihood: new Float64Array(k).fill(NaN) } as unknown as ClassifierResult;
+    return posteriorBars(rankedClasses(result, classes), COUNTERFACTUAL_BARS).map((b) => ({ ...b, logLikelihood: null }));
+  }, [counterfactual, classes]);
+  if (!counterfactual || !bars) return <p className="hint">Decoding…</p>;
+  return (
+    <div className="counterfactual">
+      <figure>
+        <ImageCanvas image={counterfactual.image} size={200} label="the counterfactual image x′" testId="counterfactual-image" />
+        <figcaption data-testid="counterfactual-state" data-original={counterfactual.original}>
+          {counterfactual.original ? 'x′ = x: no slider moves z' : 'x′ = f⁻¹(z′)'}
+        </figcaption>
+      </figure>
+      <PosteriorChart bars={bars} testId="counterfactual-posterior" highlight={bars[0]?.classIndex ?? undefined} />
+    </div>
+  );
+}

@@ -1,0 +1,136 @@
+import { useMemo } from 'react';
+import { MAP_METHODS, type MapMethod } from '../state/permalink';
+import { ClassSelect } from './ClassSelect';
+import { Heatmap } from './Heatmap';
+import { METHOD_DEFINITIONS, METHOD_NAMES } from './mapDefinitions';
+import { Panel } from './Panel';
+import { divergingScale } from './raster';
+import { useApp } from './storeContext';
+
+export function MapPanel() {
+  const classes = useApp((s) => s.model?.spec.classes);
+  const view = useApp((s) => s.view);
+  const setView = useApp((s) => s.setView);
+  const setMap = useApp((s) => s.setMap);
+  const backend = useApp((s) => s.backend?.name);
+  const map = useApp((s) => s.map);
+  if (!classes) return null;
+  const { method } = view.map;
+  const gradient = method === 'input-gradient' || method === 'integrated-gradients';
+
+  return (
+    <Panel id="map" title="Likelihood maps" exportName="likelihood-map" busy={map.status === 'running'}>
+      <div className="controls">
+        <ClassSelect label="explain class" classes={classes} value={view.target} words={{ predicted: 'the predicted class' }} onChange={(target) => setView({ target })} testId="map-target" />
+        <ClassSelect
+          label="against"
+          classes={classes}
+          value={view.contrast}
+          words={{ predicted: 'the most probable other class', mean: 'the mean over classes' }}
+          onChange={(contrast) => setView({ contrast })}
+          testId="map-contrast"
+        />
+      </div>
+      <div className="methods" role="radiogroup" aria-label="map method">
+        {MAP_METHODS.map((m: MapMethod) => (
+          <label key={m} className={m === method ? 'method selected' : 'method'}>
+            <input type="radio" name="map-method" value={m} checked={m === method} onChange={() => setMap({ method: m })} data-testid={`map-method-${m}`} />
+            {METHOD_NAMES[m]}
+          </label>
+        ))}
+      </div>
+      <details className="definition">
+        <summary>What is “{METHOD_NAMES[method]}”?</summary>
+        <p>{METHOD_DEFINITIONS[method]}</p>
+      </details>
+      <div className="controls">
+        {gradient && (
+          <label className="field">
+            differentiate
+            <select value={view.map.objective} onChange={(e) => setMap({ objective: e.target.value as 'likelihood' | 'contrast' })}>
+              <option value="likelihood">log p(x | class)</option>
+              <option value="contrast">logit difference against the contrast</option>
+            </select>
+          </label>
+        )}
+        {method === 'integrated-gradients' && <NumberField label="steps" value={view.map.steps} min={1} max={256} onCommit={(steps) => setMap({ steps })} />}
+        {method === 'occlusion' && (
+          <>
+            <NumberField label="patch (px)" value={view.map.patch} min={1} max={1024} onCommit={(patch) => setMap({ patch })} />
+            <NumberField label="stride (px)" value={view.map.stride} min={1} max={1024} onCommit={(stride) => setMap({ stride })} />
+          </>
+        )}
+      </div>
+      {gradient && backend === 'wasm' && <p className="hint">The wasm backend lacks the gradient kernels; use WebGPU, WebGL or CPU for gradient maps.</p>}
+      <MapView />
+    </Panel>
+  );
+}
+
+function MapView() {
+  const map = useApp((s) => s.map);
+  const under = useApp((s) => s.classification?.input);
+  const shown = map.status === 'done' ? map.value : map.status === 'idle' ? null : map.previous;
+  const colours = useMemo(() => shown && divergingScale(shown.values), [shown]);
+  return (
+    <div className="map-view">
+      {map.status === 'failed' && (
+        <p className="inline-error" role="alert" data-testid="map-error">
+          {map.message}
+        </p>
+      )}
+      {map.status === 'running' && !shown && <p className="hint">Computing the map…</p>}
+      {shown && colours && under && (
+        <div className="figures">
+          <Heatmap
+            values={shown.values}
+            width={shown.width}
+            height={shown.height}
+            scale={colours.scale}
+            extent={colours.extent}
+            under={under}
+            size={260}
+            label={`likelihood map: ${shown.explains}`}
+            legend="red raises, blue lowers it"
+            testId="likelihood-map"
+          />
+          <div className="map-facts" data-testid="map-facts" data-method={shown.request.method}>
+            <p>{shown.explains}</p>
+            {shown.check ? (
+              <p data-testid="map-check" data-relative-error={shown.check.relativeError}>
+                {shown.check.label}: {shown.check.total.toFixed(4)} vs {shown.check.expected.toFixed(4)}{' '}
+                <span className={shown.check.relativeError < 1e-3 ? 'badge ok' : 'badge warn'}>relative error {shown.check.relativeError.toExponential(1)}</span>
+              </p>
+            ) : (
+              <p className="hint">Occlusion has no sum rule to check.</p>
+            )}
+            <p className="hint">
+              {shown.width}×{shown.height} cells, computed in {Math.round(shown.elapsedMs)} ms.
+            </p>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A number input that commits on change when valid. */
+function NumberField({ label, value, min, max, onCommit }: { label: string; value: number; min: number; max: number; onCommit: (v: number) => void }) {
+  return (
+    <label className="field">
+      {label}
+      <input
+        type="number"
+        min={min}
+        max={max}
+        defaultValue={value}
+        key={value}
+        onBlur={(e) => {
+          const v = Math.round(Number(e.target.value));
+          if (Number.isFinite(v) && v >= min && v <= max && v !== value) onCommit(v);
+        }}
+        onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()}
+      />
+    </label>
+  );
+}

@@ -1,0 +1,54 @@
+import type { ModelCardMetric } from '../formats/modelSpec';
+import { formatBytes } from './format';
+import { useApp } from './storeContext';
+
+/** The loaded model's card: what its authors report, what was measured here, and the caveats. */
+export function ModelCard() {
+  const model = useApp((s) => s.model);
+  if (!model) return null;
+  const { spec, entry } = model;
+  const caveats = Array.isArray(spec.card.caveats) ? (spec.card.caveats as unknown[]).filter((c): c is string => typeof c === 'string') : [];
+  const { channels, height, width } = spec.input;
+  return (
+    <details className="model-card" data-testid="model-card">
+      <summary>
+        <strong>{spec.name}</strong> · {width}×{height}×{channels}, {spec.classes.length} classes, {formatBytes(entry.bytes)},{' '}
+        {entry.origin === 'stored' ? 'converted in this browser' : 'bundled'}
+        {typeof spec.card.beta === 'number' || typeof spec.card.beta === 'string' ? `, β = ${spec.card.beta}` : ''}
+      </summary>
+      {spec.description && <p>{spec.description}</p>}
+      <Metrics title="Reported" metrics={spec.card.reported} empty="Nothing reported." />
+      <Metrics title="Measured" metrics={spec.card.measured} empty="Nothing measured yet." />
+      {caveats.length > 0 && (
+        <div className="caveats">
+          <h4>Caveats</h4>
+          <ul>
+            {caveats.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <p className="hint">Source: {spec.provenance.source}</p>
+    </details>
+  );
+}
+
+function Metrics({ title, metrics, empty }: { title: string; metrics: ModelCardMetric[]; empty: string }) {
+  return (
+    <div>
+      <h4>{title}</h4>
+      {metrics.length === 0 ? (
+        <p className="hint">{empty}</p>
+      ) : (
+        <ul>
+          {metrics.map((m) => (
+            <li key={`${m.name}-${m.source}`} title={m.definition}>
+              {m.name}: <strong>{m.value}{m.unit ? ` ${m.unit}` : ''}</strong> <span className="hint">({m.source})</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,162 @@
+/** The explanation requests, all about the worker's current image. */
+import * as tf from '@tensorflow/tfjs';
+import type { GenerativeClassifier } from '../flow/classifier';
+import { decomposeLogitDifference } from '../explain/decomposition';
+import { inputTimesGradient, integratedGradients, type Attribution, type Objective } from '../explain/gradients';
+import { principalDirections, residualStrength, separatingDimensions, type PrincipalDirections } from '../explain/latentEdit';
+import { occlusionMap } from '../explain/occlusion';
+import { interpolateImages, sampleClass, type DecodedImages } from '../explain/sampling';
+import { editLatent } from './latentEdits';
+import { modelInputImage } from './modelInputImage';
+import type { Counterfactual, ImageInput, ImageStrip, LatentGuide, LikelihoodMap, MapRequest, SliderValue } from './protocol';
+import { prepareInput, requireImage, requireModel } from './session';
+
+/** The residual is measured against at most this many principal directions (all K − 1 for small K). */
+const MAX_PRINCIPAL = 32;
+const principalCache = new WeakMap<GenerativeClassifier, Promise<PrincipalDirections>>();
+
+function principalOf(model: GenerativeClassifier): Promise<PrincipalDirections> {
+  let p = principalCache.get(model);
+  if (!p) {
+    p = principalDirections(model, Math.min(MAX_PRINCIPAL, Math.max(1, model.mixture.classes - 1)));
+    principalCache.set(model, p);
+  }
+  return p;
+}
+
+function currentTensor(model: GenerativeClassifier): tf.Tensor4D {
+  const { channels, height, width } = model.spec.input;
+  return tf.tensor4d(requireImage().x, [1, height, width, channels]);
+}
+
+export async function likelihoodMap(request: MapRequest): Promise<LikelihoodMap> {
+  const model = requireModel();
+  const started = performance.now();
+  const { target, contrast } = request;
+  const name = (y: number) => model.spec.classes[y] ?? `class ${y}`;
+  const contrastName = contrast === 'mean' ? 'the mean logit' : `logit(${name(contrast)})`;
+  const x = currentTensor(model);
+  try {
+    if (request.method === 'decomposition') {
+      if (contrast === target) throw new Error('the latent decomposition compares two different classes: choose another contrast');
+      const d = await decomposeLogitDifference(model, x, target, contrast === 'mean' ? { kind: 'mean' } : { kind: 'class', index: contrast });
+      return {
+        request,
+        width: d.size,
+        height: d.size,
+        values: d.map,
+        explains: `logit(${name(target)}) − ${contrastName} = ${d.logitDifference.toFixed(4)}`,
+        check: { total: d.mapSum, expected: d.logitDifference, relativeError: d.checkError, label: 'Σ cells = logit difference' },
+        elapsedMs: performance.now() - started,
+      };
+    }
+    if (request.method === 'occlusion') {
+      const side = Math.min(model.spec.input.height, model.spec.input.width);
+      const o = await occlusionMap(model, x, { classIndex: target, patch: Math.min(request.patch, side), stride: request.stride, fill: request.fill });
+      return {
+        request,
+        width: o.width,
+        height: o.height,
+        values: o.pixelMap,
+        explains: `change of log p(x | ${name(target)}) = ${o.logLikelihood.toFixed(1)} nats when a ${Math.min(request.patch, side)}px patch is filled`,
+        check: null,
+        elapsedMs: performance.now() - started,
+      };
+    }
+    if (request.objective === 'contrast' && contrast === target) throw new Error('a contrast objective compares two different classes: choose another contrast');
+    const objective: Objective =
+      request.objective === 'likelihood' ? { kind: 'likelihood', classIndex: target } : { kind: 'logitDifference', classIndex: target, contrast };
+    const a: Attribution =
+      request.method === 'input-gradient'
+        ? await inputTimesGradient(model, x, objective)
+        : await integratedGradients(model, x, objective, { steps: request.steps });
+    return {
+      request,
+      width: a.width,
+      height: a.height,
+      values: a.map,
+      explains:
+        objective.kind === 'likelihood'
+          ? `log p(x | ${name(target)}) − log p(baseline | ${name(target)}) = ${(a.value - a.baselineValue).toFixed(3)}`
+          : `logit(${name(target)}) − ${contrastName}, from the baseline: ${(a.value - a.baselineValue).toFixed(4)}`,
+      check: { total: a.total, expected: a.value - a.baselineValue, relativeError: a.relativeCompletenessError, label: 'completeness: Σ map = f(x) − f(baseline)' },
+      elapsedMs: performance.now() - started,
+    };
+  } finally {
+    x.dispose();
+  }
+}
+
+export async function latentGuide(a: number, b: number, dims: number, principalCount: number): Promise<LatentGuide> {
+  const model = requireModel();
+  const { z } = requireImage();
+  const separating = a === b ? [] : await separatingDimensions(model, z, a, b, dims);
+  const principal = await principalOf(model);
+  const residual = residualStrength(principal, z);
+  const shown = Math.min(principalCount, principal.count);
+  return {
+    a,
+    b,
+    separating,
+    principalStd: Array.from(principal.variances.subarray(0, shown), Math.sqrt),
+    principalShare: Array.from(principal.explainedVarianceRatio.subarray(0, shown)),
+    principalCoordinates: Array.from(residual.coordinates.subarray(0, shown)),
+    residual: { norm: residual.residualNorm, rms: residual.residualRms, subspaceDims: residual.subspaceDims, distanceFromCenter: residual.distanceFromCenter },
+  };
+}
+
+export async function edit(from: number, sliders: SliderValue[]): Promise<Counterfactual> {
+  const model = requireModel();
+  const image = requireImage();
+  const moved = sliders.filter((s) => s.amount !== 0);
+  if (moved.length === 0)
+    return { image: modelInputImage(image.x, model.spec), posterior: image.posterior, logits: image.logits, original: true };
+  const needsPrincipal = moved.some((s) => s.direction.startsWith('pc-') || s.direction === 'residual');
+  const principal = needsPrincipal ? await principalOf(model) : undefined;
+  const z = await editLatent(model, image.z, from, moved, principal);
+  const { fcDims, convDims } = model.spec.latent;
+  const out = tf.tidy(() => {
+    const zFc = tf.tensor2d(z.subarray(0, fcDims), [1, fcDims]);
+    const zConv = tf.tensor2d(z.subarray(fcDims), [1, convDims]);
+    const { logits, posterior } = model.mixture.evaluate(zFc, zConv);
+    return [model.decode(zFc, zConv), posterior, logits];
+  });
+  const [x, posterior, logits] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
+  tf.dispose(out);
+  return { image: modelInputImage(x, model.spec), posterior, logits, original: false };
+}
+
+export async function sample(classIndex: number, count: number, seed: number, temperature: number): Promise<ImageStrip> {
+  const model = requireModel();
+  return strip(model, await sampleClass(model, classIndex, { count, seed, temperature }));
+}
+
+export async function interpolate(other: ImageInput, steps: number): Promise<ImageStrip> {
+  const model = requireModel();
+  const { channels, height, width } = model.spec.input;
+  const b = await prepareInput(other, model);
+  const xA = currentTensor(model);
+  const xB = tf.tensor4d(b.data.subarray(0, channels * height * width), [1, height, width, channels]);
+  try {
+    return await strip(model, await interpolateImages(model, xA, xB, steps));
+  } finally {
+    xA.dispose();
+    xB.dispose();
+  }
+}
+
+/** Decoded images for display, each with the class its latent is closest to. */
+async function strip(model: GenerativeClassifier, decoded: DecodedImages): Promise<ImageStrip> {
+  const size = decoded.height * decoded.width * decoded.channels;
+  const { fcDims, convDims } = model.spec.latent;
+  const logits = tf.tidy(() => {
+    const z = tf.tensor2d(decoded.latents, [decoded.count, fcDims + convDims]);
+    const [zFc, zConv] = tf.split(z, [fcDims, convDims], 1);
+    return tf.argMax(model.mixture.evaluate(zFc, zConv).logits, 1);
+  });
+  const predicted = Array.from((await logits.data()) as Int32Array);
+  logits.dispose();
+  const images = Array.from({ length: decoded.count }, (_, i) => modelInputImage(decoded.images.subarray(i * size, (i + 1) * size), model.spec));
+  return { images, predicted };
+}
+

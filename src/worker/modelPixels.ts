@@ -1,0 +1,61 @@
+import type { ModelSpec } from '../formats/modelSpec';
+import { preprocessImage, type RgbaImage } from '../formats/preprocess';
+import type { ModelInputImage, Pixels } from './protocol';
+
+type Spec = Pick<ModelSpec, 'input' | 'preprocessing'>;
+
+/**
+ * The model sees the 8-bit image it shows: after resizing, the input is rounded to 8 bits per
+ * channel (as torchvision does when it resizes a PIL image), so a link that carries these bytes
+ * reproduces the numbers exactly.
+ */
+export function quantizedModelInput(image: RgbaImage, spec: Spec): { data: Float32Array; pixels: Pixels } {
+  const { channels, height, width } = spec.input;
+  const { mean, std } = spec.preprocessing;
+  const x = preprocessImage(image, spec);
+  const bytes = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const c = i % channels;
+    bytes[i] = Math.min(255, Math.max(0, Math.round((x[i] * std[c] + mean[c]) * 255)));
+  }
+  const pixels: Pixels = { width, height, channels: channels as 1 | 3, pixels: bytes };
+  return { data: normalisePixels(pixels, spec), pixels };
+}
+
+/** 8-bit pixels at the model's input size → normalised NHWC. */
+export function normalisePixels(p: Pixels, spec: Spec): Float32Array {
+  const { mean, std } = spec.preprocessing;
+  return Float32Array.from(p.pixels, (v, i) => (v / 255 - mean[i % p.channels]) / std[i % p.channels]);
+}
+
+/** 8-bit pixels of any size as RGBA, for the model's own resize. */
+export function pixelsToRgba(p: Pixels): RgbaImage {
+  const n = p.width * p.height;
+  const data = new Uint8ClampedArray(4 * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < 3; k++) data[4 * i + k] = p.pixels[i * p.channels + (p.channels === 1 ? 0 : k)];
+    data[4 * i + 3] = 255;
+  }
+  return { width: p.width, height: p.height, data };
+}
+
+export function pixelsToImage(p: Pixels): ModelInputImage {
+  const { data } = pixelsToRgba(p);
+  return { width: p.width, height: p.height, rgba: data as Uint8ClampedArray<ArrayBuffer> };
+}
+
+/** Notes on how an image's colours meet the model's channels. */
+export function colourNotes(image: RgbaImage, channels: number): string[] {
+  const d = image.data;
+  let grey = true;
+  let transparent = false;
+  for (let i = 0; i < d.length; i += 4) {
+    if (grey && (d[i] !== d[i + 1] || d[i] !== d[i + 2])) grey = false;
+    if (d[i + 3] < 255) transparent = true;
+  }
+  const notes: string[] = [];
+  if (transparent) notes.push('The image has transparent pixels: they are shown to the model on white.');
+  if (grey && channels === 3) notes.push('The image is greyscale; this colour model sees the same grey in all three channels.');
+  if (!grey && channels === 1) notes.push('The image is in colour; this greyscale model sees its luma (0.299 R + 0.587 G + 0.114 B).');
+  return notes;
+}

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BARS, classifyInNode, dropFile, probePng, readBars, RESULTS, waitForInput } from './browser/app-helpers';
+import { launchChromium, reportPageErrors, serveBuiltApp, type ServedApp } from './browser/harness';
+
+/** One focused pass on WebGPU (SwiftShader here: its first shader compile is slow). */
+describe('GC Lens end to end (webgpu)', () => {
+  let app: ServedApp;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([serveBuiltApp(), launchChromium()]);
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(240_000);
+    reportPageErrors(page);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('classifies a dropped PNG like Node and moves a slider', async () => {
+    const started = Date.now();
+    await page.goto(`${app.url}?backend=webgpu&debug`);
+    await page.locator(BARS).first().waitFor();
+    expect(await page.getByTestId('backend-badge').getAttribute('data-backend')).toBe('webgpu');
+    console.log(`webgpu: first view after ${Date.now() - started} ms`);
+
+    const probe = probePng(5);
+    const dropped = Date.now();
+    await dropFile(page, { name: 'gpu.png', type: 'image/png', bytes: probe.buffer });
+    await waitForInput(page, 'gpu.png');
+    console.log(`webgpu: drop → posteriors ${Date.now() - dropped} ms`);
+    const node = await classifyInNode(probe.rgba);
+    for (const [y, p] of await readBars(page)) expect(Math.abs(p - node.result.posterior[y]), `class ${y}`).toBeLessThan(1e-4);
+
+    await page.getByTestId('counterfactual-image').waitFor();
+    await page.getByTestId('latent-slider').first().focus();
+    const moved = Date.now();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.getByTestId('counterfactual-state').getAttribute('data-original'), { timeout: 120_000 }).toBe('false');
+    console.log(`webgpu: slider → new image ${Date.now() - moved} ms`);
+    await page.screenshot({ path: join(RESULTS, 'app-webgpu.png'), fullPage: true });
+  }, 420_000);
+});

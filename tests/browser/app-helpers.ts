@@ -1,0 +1,72 @@
+/** Shared by the app's end-to-end tests: test images, the Node reference, reading the page. */
+import * as tf from '@tensorflow/tfjs';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { chooseBackend } from '../../src/flow/backend';
+import type { ClassifierResult } from '../../src/flow/classifier';
+import { loadClassifier } from '../../src/flow/loadClassifier';
+import { nodePackageFiles } from '../../src/formats/nodePackageFiles';
+import type { RgbaImage } from '../../src/formats/preprocess';
+import { quantizedModelInput } from '../../src/worker/modelPixels';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const RESULTS = join(ROOT, 'test-results');
+export const BARS = '[data-testid="posterior-chart"] rect.bar';
+
+/** An opaque, non-square PNG, so that the model's resize and centre crop run. */
+export function probePng(seed = 0): { buffer: Buffer; rgba: RgbaImage } {
+  const png = new PNG({ width: 80, height: 64 });
+  for (let y = 0; y < png.height; y++)
+    for (let x = 0; x < png.width; x++) png.data.set([(x * 3 + seed) % 256, (y * 4) % 256, (x * y + seed * 7) % 256, 255], 4 * (y * png.width + x));
+  return { buffer: PNG.sync.write(png), rgba: { width: png.width, height: png.height, data: new Uint8Array(png.data) } };
+}
+
+/** What Node computes for the same image with the app's preprocessing (cpu backend). */
+export async function classifyInNode(rgba: RgbaImage, modelDir = join(ROOT, 'public/models/reference-mini')): Promise<{ result: ClassifierResult; classes: string[] }> {
+  await chooseBackend(['cpu']);
+  const model = await loadClassifier(nodePackageFiles(modelDir));
+  const { channels, height, width } = model.spec.input;
+  const x = tf.tensor4d(quantizedModelInput(rgba, model.spec).data, [1, height, width, channels]);
+  try {
+    return { result: await model.classify(x), classes: model.spec.classes };
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
+}
+
+/** The bars of a posterior chart: class index → p(y|x). */
+export async function readBars(page: Page, testId = 'posterior-chart'): Promise<Map<number, number>> {
+  const bars = await page.locator(`[data-testid="${testId}"] rect.bar`).evaluateAll((els) =>
+    els.map((e) => [e.getAttribute('data-class-index'), Number(e.getAttribute('data-probability'))] as const),
+  );
+  return new Map(bars.filter(([i]) => i !== 'rest').map(([i, p]) => [Number(i), p]));
+}
+
+/** Waits until the model input caption names the file, i.e. the page shows that image's result. */
+export async function waitForInput(page: Page, name: string): Promise<void> {
+  await page.locator('figcaption', { hasText: name }).first().waitFor({ timeout: 90_000 });
+}
+
+/** Drops a file onto the page through a real DataTransfer drop event. */
+export async function dropFile(page: Page, file: { name: string; type: string; bytes: Buffer | Uint8Array }): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    ({ name, type, base64 }) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, { type }));
+      return dt;
+    },
+    { name: file.name, type: file.type, base64: Buffer.from(file.bytes).toString('base64') },
+  );
+  await page.locator('main').dispatchEvent('drop', { dataTransfer });
+}
+
+/** The worker's live tensor count, through the ?debug hook. */
+export function tensorCount(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const { client } = (window as unknown as { gcLens: { client: { call(t: string, a: object): Promise<{ numTensors: number }> } } }).gcLens;
+    return (await client.call('memory', {})).numTensors;
+  });
+}

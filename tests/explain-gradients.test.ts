@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decomposeLogitDifference } from '../src/explain/decomposition';
+import { inputTimesGradient, integratedGradients, type Objective } from '../src/explain/gradients';
+import { chooseBackend } from '../src/flow/backend';
+import type { GenerativeClassifier } from '../src/flow/classifier';
+import { nchwToNhwc } from '../src/flow/layout';
+import { loadClassifier } from '../src/flow/loadClassifier';
+import { nodePackageFiles } from '../src/formats/nodePackageFiles';
+import { convertFixture } from './helpers/convertFixture';
+import { fixture } from './helpers/fixtures';
+
+// Gradients through the flow cost seconds each on the CPU backend: these tests use few of them.
+let model: GenerativeClassifier;
+let images: tf.Tensor4D;
+const image = (i: number) => tf.slice(images, [i, 0, 0, 0], [1, 48, 48, 3]);
+/** The logit difference: float32 logits keep it to ~1e-5, where log p(x|y) (~ −37750) has steps of 0.004. */
+const objective: Objective = { kind: 'logitDifference', classIndex: 8, contrast: 6 };
+
+beforeAll(async () => {
+  await chooseBackend(['cpu']);
+  const { dir } = await convertFixture('mini_gc.zip.pt');
+  model = await loadClassifier(nodePackageFiles(dir));
+  images = tf.tensor4d(nchwToNhwc(await fixture('mini_x.f32'), [4, 3, 48, 48]), [4, 48, 48, 3]);
+});
+afterAll(() => {
+  model.dispose();
+  images.dispose();
+});
+
+describe('inputTimesGradient', () => {
+  it('matches a central finite difference on its largest pixel, and frees its tensors', async () => {
+    const x = image(2);
+    const data = (await x.data()) as Float32Array;
+    const before = tf.memory().numTensors;
+    const a = await inputTimesGradient(model, x, objective);
+    expect(tf.memory().numTensors).toBe(before);
+    expect([a.height, a.width, a.channels, a.perChannel.length, a.map.length]).toEqual([48, 48, 3, 6912, 2304]);
+    let best = 0;
+    a.perChannel.forEach((v, i) => Math.abs(v) > Math.abs(a.perChannel[best]) && (best = i));
+    // f in float64 from the model's z (the decomposition's logit difference) at x ± h on one pixel.
+    const h = 0.05;
+    const at = async (delta: number) => {
+      const moved = Float32Array.from(data);
+      moved[best] += delta;
+      const t = tf.tensor4d(moved, [1, 48, 48, 3]);
+      const d = await decomposeLogitDifference(model, t, 8, { kind: 'class', index: 6 });
+      t.dispose();
+      return d.logitDifference;
+    };
+    const finiteDifference = (data[best] * ((await at(h)) - (await at(-h)))) / (2 * h);
+    console.log(`input×gradient at pixel ${best}: ${a.perChannel[best]}, finite difference ${finiteDifference}`);
+    expect(Math.abs(a.perChannel[best] - finiteDifference)).toBeLessThan(1e-2 * Math.abs(finiteDifference));
+    const channelSum = a.perChannel[best - (best % 3)] + a.perChannel[best - (best % 3) + 1] + a.perChannel[best - (best % 3) + 2];
+    expect(a.map[Math.floor(best / 3)]).toBeCloseTo(channelSum, 6);
+    x.dispose();
+  });
+});
+
+describe('integratedGradients', () => {
+  it('is complete to within 3e-3 with 4 midpoint steps, and 1 step is far worse', async () => {
+    const x = image(2);
+    const baseline = image(3);
+    const before = tf.memory().numTensors;
+    const four = await integratedGradients(model, x, objective, { steps: 4, baseline, batchSize: 4 });
+    const one = await integratedGradients(model, x, objective, { steps: 1, baseline });
+    expect(tf.memory().numTensors).toBe(before);
+    console.log('IG completeness (relative):', { steps4: four.relativeCompletenessError, steps1: one.relativeCompletenessError });
+    expect(four.value - four.baselineValue).toBeCloseTo(-2.1827, 3);
+    // Measured 9.7e-4 (4 steps) and 1.55e-2 (1 step) on the CPU backend.
+    expect(four.relativeCompletenessError).toBeLessThan(3e-3);
+    expect(one.relativeCompletenessError).toBeGreaterThan(5 * four.relativeCompletenessError);
+    expect(four.completenessError).toBeCloseTo(four.total - (four.value - four.baselineValue), 12);
+    tf.dispose([x, baseline]);
+  });
+
+  it('rejects bad options', async () => {
+    const x = image(0);
+    await expect(integratedGradients(model, x, objective, { steps: 0 })).rejects.toThrow(/steps/);
+    await expect(integratedGradients(model, x, objective, { baseline: images })).rejects.toThrow(/baseline/);
+    await expect(integratedGradients(model, x, { kind: 'likelihood', classIndex: 12 })).rejects.toThrow(/class 12/);
+    x.dispose();
+  });
+});

@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  defaultPermalinkState,
+  ID_PATTERN,
+  LIMITS,
+  MAP_METHODS,
+  MAP_OBJECTIVES,
+  MAX_FRAGMENT_LENGTH,
+  PANELS,
+  parsePermalink,
+  serializePermalink,
+  type PermalinkImage,
+  type PermalinkState,
+} from '../src/state/permalink';
+import { fromBase64Url, inflateRawExactly, toBase64Url } from '../src/state/permalinkCodec';
+
+interface CorpusCase {
+  name: string;
+  fragment?: string;
+  repeat?: { text: string; times: number };
+  state: Record<string, unknown>;
+  notices: string[];
+}
+const corpus = JSON.parse(readFileSync(join(__dirname, 'corpus', 'permalinks.json'), 'utf8')) as { cases: CorpusCase[] };
+
+/** A small deterministic generator (mulberry32), so failures reproduce. */
+function generator(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
+  const pick = <T>(items: readonly T[]) => items[int(0, items.length - 1)];
+  const id = () => {
+    const first = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    const rest = `${first}._-`;
+    return pick([...first]) + Array.from({ length: int(0, 20) }, () => pick([...rest])).join('');
+  };
+  const inRange = ([min, max, integer]: readonly [number, number, boolean]) =>
+    integer ? int(min, max) : pick([min, max, 0, min + next() * (max - min), Math.round(next() * 100) / 100]);
+  return { next, int, pick, id, inRange };
+}
+
+function randomImage(g: ReturnType<typeof generator>): PermalinkImage | null {
+  const kind = g.int(0, 3);
+  if (kind === 0) return null;
+  if (kind === 1) return { kind: 'gallery', id: g.id() };
+  const [width, height] = [g.int(1, 48), g.int(1, 48)];
+  const channels = g.pick([1, 3] as const);
+  // Noise (compresses badly) or a drawing of few levels.
+  const levels = g.pick([256, 2, 5]);
+  const pixels = Uint8Array.from({ length: width * height * channels }, () => Math.floor((g.int(0, levels - 1) * 255) / Math.max(1, levels - 1)));
+  return { kind: 'embedded', width, height, channels, pixels };
+}
+
+function randomState(seed: number): PermalinkState {
+  const g = generator(seed);
+  const directions = [...new Set(Array.from({ length: g.int(0, 6) }, () => g.id()))];
+  return {
+    model: g.next() < 0.2 ? null : g.id(),
+    image: randomImage(g),
+    target: g.next() < 0.3 ? 'predicted' : g.int(0, 999),
+    contrast: g.pick(['predicted', 'mean', g.int(0, 99_999)] as const),
+    map: {
+      method: g.pick(MAP_METHODS),
+      objective: g.pick(MAP_OBJECTIVES),
+      steps: g.inRange(LIMITS.steps),
+      patch: g.inRange(LIMITS.patch),
+      stride: g.inRange(LIMITS.stride),
+      fill: g.inRange(LIMITS.fill),
+    },
+    sliders: directions.map((direction) => ({ direction, amount: g.inRange(LIMITS.amount) })),
+    sampling: { seed: g.inRange(LIMITS.seed), count: g.inRange(LIMITS.count), temperature: g.inRange(LIMITS.temperature) },
+    panels: PANELS.filter(() => g.next() < 0.6).sort(() => g.next() - 0.5),
+  };
+}
+
+/** Every string a parsed link hands out is an id or one of the enums: nothing else can carry markup. */
+function expectSanitised(state: PermalinkState, notices: string[]): void {
+  const strings: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') strings.push(v);
+    else if (v && typeof v === 'object' && !(v instanceof Uint8Array)) Object.values(v).forEach(walk);
+  };
+  walk(state);
+  const enums = new Set<string>([...MAP_METHODS, ...MAP_OBJECTIVES, ...PANELS, 'predicted', 'mean', 'gallery', 'embedded']);
+  for (const s of strings) expect(ID_PATTERN.test(s) || enums.has(s), s).toBe(true);
+  for (const n of notices) expect(n).not.toMatch(/[<>]|script/i);
+}
+
+describe('permalink round trip', () => {
+  it('the default state is the empty link with a version', async () => {
+    const s = await serializePermalink(defaultPermalinkState());
+    expect(s).toEqual({ ok: true, fragment: 'v=1' });
+    expect(await parsePermalink('#v=1')).toEqual({ state: defaultPermalinkState(), notices: [] });
+  });
+
+  it('restores 300 random states exactly, gallery and embedded images alike', async () => {
+    let embedded = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const state = randomState(seed);
+      const serialized = await serializePermalink(state);
+      if (!serialized.ok) throw new Error(`state ${seed}: ${serialized.message}`);
+      expect(serialized.fragment.length).toBeLessThanOrEqual(MAX_FRAGMENT_LENGTH);
+      const parsed = await parsePermalink(`#${serialized.fragment}`);
+      expect(parsed.notices, `state ${seed}`).toEqual([]);
+      expect(parsed.state, `state ${seed}`).toEqual(state);
+      const again = await serializePermalink(parsed.state);
+      expect(again).toEqual(serialized);
+      if (state.image?.kind === 'embedded') embedded++;
+    }
+    expect(embedded).toBeGreaterThan(100);
+  });
+
+  it('embeds a simple drawing at 224×224 but refuses a photo-like one as too large', async () => {
+    const drawing = new Uint8Array(224 * 224 * 3).fill(255);
+    for (let i = 0; i < 224; i++) drawing.fill(0, (i * 224 + 100) * 3, (i * 224 + 110) * 3);
+    const state = { ...defaultPermalinkState(), image: { kind: 'embedded', width: 224, height: 224, channels: 3, pixels: drawing } as PermalinkImage };
+    const ok = await serializePermalink(state);
+    expect(ok.ok).toBe(true);
+    if (ok.ok) expect((await parsePermalink(ok.fragment)).state).toEqual(state);
+
+    const noise = generator(7);
+    const photo = Uint8Array.from({ length: 224 * 224 * 3 }, () => noise.int(0, 255));
+    const tooLarge = await serializePermalink({ ...state, image: { kind: 'embedded', width: 224, height: 224, channels: 3, pixels: photo } });
+    expect(tooLarge.ok).toBe(false);
+    if (!tooLarge.ok) {
+      expect(tooLarge.reason).toBe('too-large');
+      expect(tooLarge.length).toBeGreaterThan(MAX_FRAGMENT_LENGTH);
+      expect(tooLarge.message).toMatch(/too large to embed/);
+    }
+  });
+
+  it('refuses to write an image whose bytes do not match its size', async () => {
+    const image: PermalinkImage = { kind: 'embedded', width: 4, height: 4, channels: 3, pixels: new Uint8Array(5) };
+    await expect(serializePermalink({ ...defaultPermalinkState(), image })).rejects.toThrow(/needs 48 bytes/);
+  });
+});
+
+describe('permalink codecs', () => {
+  it('base64url round-trips every length and rejects other alphabets', () => {
+    for (let n = 0; n < 70; n++) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 151 + n) % 256);
+      const text = toBase64Url(bytes);
+      expect(text).toMatch(/^[A-Za-z0-9_-]*$/);
+      expect(fromBase64Url(text)).toEqual(bytes);
+    }
+    expect(fromBase64Url('ab+/')).toBeNull();
+    expect(fromBase64Url('abcde')).toBeNull();
+  });
+
+  it('stops inflating at the declared size', async () => {
+    const bomb = new Uint8Array(await new Response(new Blob([new Uint8Array(1 << 22)]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer());
+    expect(await inflateRawExactly(bomb, 1000)).toEqual({ ok: false, problem: 'too-large' });
+    expect((await inflateRawExactly(bomb, 1 << 22)).ok).toBe(true);
+  });
+});
+
+describe('hostile fragments (tests/corpus/permalinks.json)', () => {
+  it.each(corpus.cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const fragment = c.fragment ?? c.repeat!.text.repeat(c.repeat!.times);
+    const parsed = await parsePermalink(fragment);
+    expect(parsed.state).toMatchObject(c.state);
+    expect(parsed.notices.length, parsed.notices.join(' | ')).toBe(c.notices.length);
+    c.notices.forEach((text, i) => expect(parsed.notices[i]).toContain(text));
+    expectSanitised(parsed.state, parsed.notices);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('never throws, whatever it is given', async () => {
+    const g = generator(99);
+    const alphabet = [...'abv=&%:,.-_0123456789eE+<>#x\u0000\u00e9\ud83d'];
+    for (let i = 0; i < 300; i++) {
+      const text = Array.from({ length: g.int(0, 80) }, () => g.pick(alphabet)).join('');
+      const parsed = await parsePermalink(text);
+      expectSanitised(parsed.state, parsed.notices);
+    }
+    for (const odd of [null, undefined, 42, {}, []]) {
+      const parsed = await parsePermalink(odd as unknown as string);
+      expect(parsed.state).toEqual(defaultPermalinkState());
+      expect(parsed.notices.length).toBe(1);
+    }
+  });
+
+  it('caps the number of notices', async () => {
+    const parsed = await parsePermalink(Array.from({ length: 100 }, (_, i) => `k${i}=1`).join('&'));
+    expect(parsed.notices.length).toBe(21);
+    expect(parsed.notices[20]).toMatch(/and 81 more problems/);
+  });
+});
