@@ -1,4 +1,7 @@
-/** npm run convert -- <checkpoint.pt> --out public/models/<id> [--labels file.json] [--name "…"] [--id id] [--dtype float16|float32] */
+/**
+ * npm run convert -- <checkpoint.pt> --out public/models/<id> [--labels file.json] [--name "…"] [--description "…"]
+ *   [--id id] [--dtype float16|float32] [--card model_card.json (from training/evaluate.py)]
+ */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -9,6 +12,7 @@ import { storedBytes } from '../src/formats/modelPackage';
 import { fileByteSource } from '../src/formats/nodeByteSource';
 import { nodeFileWriter } from '../src/formats/nodePackageFiles';
 import { fail, parseArgs, progressBar } from './lib/args';
+import { cardFromTraining } from './lib/trainingCard';
 
 async function sha256(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -45,7 +49,7 @@ async function main(): Promise<void> {
   const { positional, flags } = parseArgs(process.argv.slice(2));
   const [checkpoint] = positional;
   const out = flags.get('out');
-  if (!checkpoint || !out) fail('usage: npm run convert -- <checkpoint.pt> --out <model dir> [--labels f.json] [--name …] [--description …] [--id …] [--dtype float16|float32]');
+  if (!checkpoint || !out) fail('usage: npm run convert -- <checkpoint.pt> --out <model dir> [--labels f.json] [--name …] [--description …] [--id …] [--dtype float16|float32] [--card model_card.json]');
   const storage = flags.get('dtype') ?? 'float16';
   if (storage !== 'float16' && storage !== 'float32') fail(`--dtype must be float16 or float32, got ${storage}`);
   const outDir = resolve(out);
@@ -57,6 +61,8 @@ async function main(): Promise<void> {
       name: flags.get('name') ?? id,
       description: flags.get('description'),
       classes: flags.has('labels') ? await readLabels(flags.get('labels')!) : undefined,
+      card: flags.has('card') ? cardFromTraining(JSON.parse(await readFile(flags.get('card')!, 'utf8'))) : undefined,
+      convertedAt: new Date().toISOString(),
       storage,
       source: { name: basename(checkpoint), sha256: await sha256(checkpoint) },
       onProgress: (p) => progressBar(p.stage.padEnd(10), p.bytesRead, p.bytesTotal),

@@ -29,6 +29,11 @@ export interface ConvertOptions {
   name: string;
   description?: string;
   classes?: string[];
+  /** Names to use when neither `classes` nor the checkpoint names the classes and the count matches. */
+  fallbackClasses?: string[];
+  /** The model card, when the caller knows more than the checkpoint (training metrics, released values). */
+  card?: ModelSpec['card'];
+  convertedAt?: string;
   constants?: Partial<ArchitectureConstants>;
   preprocessing?: ModelSpec['preprocessing'];
   source: { name: string; sha256?: string };
@@ -92,7 +97,8 @@ export async function convertCheckpoint(root: PyValue, sink: WeightSink, options
   await sink.add('head.mu_t', await muT.readFloat32(), [classes, rank]);
   await sink.add('head.mu_m', await muM.readFloat32(), [rank, convDims]);
 
-  const classNames = options.classes ?? saved.classes ?? Array.from({ length: classes }, (_, k) => `class ${k}`);
+  const fallback = options.fallbackClasses?.length === classes ? options.fallbackClasses : undefined;
+  const classNames = options.classes ?? saved.classes ?? fallback ?? Array.from({ length: classes }, (_, k) => `class ${k}`);
   if (classNames.length !== classes) throw new ArchitectureError(`${classNames.length} class names given for ${classes} classes`);
   return {
     format: MODEL_FORMAT,
@@ -110,9 +116,10 @@ export async function convertCheckpoint(root: PyValue, sink: WeightSink, options
       source: options.source.name,
       sha256: options.source.sha256,
       converter: CONVERTER_VERSION,
+      ...(options.convertedAt ? { convertedAt: options.convertedAt } : {}),
       notes: [`architecture constants: ${JSON.stringify(constants)}`],
     },
-    card: { reported: [], measured: [], ...(saved.card ?? {}) },
+    card: options.card ?? { reported: [], measured: [] },
   };
 }
 
@@ -379,7 +386,6 @@ interface SavedConfig {
   input?: ModelSpec['input'];
   classes?: string[];
   preprocessing?: ModelSpec['preprocessing'];
-  card?: Record<string, unknown>;
 }
 
 /** Our own training code stores its configuration under 'gclens'; the authors' files have none. */

@@ -3,11 +3,10 @@ import { blobByteSource } from '../formats/byteSource';
 import { CheckpointError, type CheckpointErrorCode } from '../formats/checkpointError';
 import { ArchitectureError } from '../formats/convertCheckpoint';
 import { convertToPackage, type ConversionProgress } from '../formats/convertToPackage';
-import type { ModelSpec } from '../formats/modelSpec';
 import { ModelSpecError } from '../formats/validateModel';
 import type { StorageDtype } from '../formats/weightSink';
 import { StorageQuotaError, type PackageStore, type StoredModel } from './packageStore';
-import { releasedModel, type ReleasedModel } from './releasedCards';
+import { releasedModel } from './releasedCards';
 
 export interface ConvertFileOptions {
   /** Shown in the model picker; defaults to the released model's name or the file name. */
@@ -45,29 +44,21 @@ export async function convertFileIntoStore(store: PackageStore, file: File, opti
   // An upper bound: every float32 tensor of the checkpoint stored once, in the chosen dtype.
   const expectedBytes = storage === 'float16' ? file.size / 2 : file.size;
   return store.write(file.name, expectedBytes, async (id, writeFile) => {
-    const converted = await convertToPackage(blobByteSource(file, file.name), writeFile, {
+    const spec = await convertToPackage(blobByteSource(file, file.name), writeFile, {
       id,
       name: options.name ?? released?.name ?? file.name.replace(/\.[^.]*$/, ''),
       description: released?.description,
       storage,
       source: { name: file.name },
+      fallbackClasses: options.defaultClassNames,
+      card: released?.card,
+      convertedAt,
       onProgress: options.onProgress,
       signal: options.signal,
     });
-    const spec = finishedSpec(converted, released, options.defaultClassNames, convertedAt);
-    // Replaces the converter's model.json; nothing is visible before the store commits.
-    await writeFile('model.json', new TextEncoder().encode(JSON.stringify(spec, null, 1)));
     const details = { name: spec.name, sourceFile: file.name, sourceBytes: file.size, convertedAt, classes: spec.classes.length, storage };
     return spec.description ? { ...details, description: spec.description } : details;
   });
-}
-
-/** Adds what the converter cannot know: the released model's card, class names, the date. */
-function finishedSpec(spec: ModelSpec, released: ReleasedModel | null, defaultClassNames: string[] | undefined, convertedAt: string): ModelSpec {
-  // The converter names unnamed classes "class k".
-  const unnamed = spec.classes.every((name, k) => name === `class ${k}`);
-  const classes = unnamed && defaultClassNames?.length === spec.classes.length ? defaultClassNames : spec.classes;
-  return { ...spec, classes, provenance: { ...spec.provenance, convertedAt }, card: released?.card ?? spec.card };
 }
 
 /** The error of a failed conversion as a stable code and a message for people. */
