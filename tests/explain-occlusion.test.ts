@@ -57,14 +57,14 @@ describe('occlusionMap', () => {
 
   it('averages overlapping patches and rejects bad sizes', async () => {
     const x = tf.tensor4d(images.slice(0, SIZE), [1, 48, 48, 3]);
-    const o = await occlusionMap(model, x, { classIndex: 8, patch: 24, stride: 16, fill: 0.5 });
+    const o = await occlusionMap(model, x, { classIndex: 8, patch: 32, stride: 16, fill: 0.5 });
     expect([o.rowStarts, o.colStarts]).toEqual([
-      [0, 16, 24],
-      [0, 16, 24],
+      [0, 16],
+      [0, 16],
     ]);
-    // Pixel (20, 20) lies in the patches at rows/cols {0, 16}: four patches.
-    const covering = [0, 1, 3, 4].map((p) => o.patchMap[p]);
-    expect(o.pixelMap[20 * 48 + 20]).toBeCloseTo(covering.reduce((s, v) => s + v) / 4, 12);
+    // Pixel (20, 20) lies in all four patches, pixel (5, 20) in the two of row 0.
+    expect(o.pixelMap[20 * 48 + 20]).toBeCloseTo(o.patchMap.reduce((s, v) => s + v) / 4, 12);
+    expect(o.pixelMap[5 * 48 + 20]).toBeCloseTo((o.patchMap[0] + o.patchMap[1]) / 2, 12);
     await expect(occlusionMap(model, x, { classIndex: 8, patch: -4, stride: 4 })).rejects.toThrow(/patch/);
     await expect(occlusionMap(model, x, { classIndex: 8, patch: 49, stride: 4 })).rejects.toThrow(/patch/);
     await expect(occlusionMap(model, x, { classIndex: 8, patch: 8, stride: 0 })).rejects.toThrow(/stride/);

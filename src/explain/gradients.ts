@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
+import { withUnfusedConvolutions } from '../flow/subnet';
 import { assertClassIndex, assertSingleImage } from './checks';
-import { useLinearSegmentSumOnCpu } from './segmentSumKernel';
 
 type Model = Pick<GenerativeClassifier, 'forwardTensors' | 'classify' | 'mixture'>;
 
@@ -88,9 +88,9 @@ async function attribute(
   batchSize: number,
 ): Promise<Attribution> {
   assertObjective(objective, model.mixture.classes);
-  prepareGradientKernels();
   const [, height, width, channels] = x.shape;
-  const gradient = tf.grad((points: tf.Tensor) => tf.sum(objectiveTensor(model, points, objective)));
+  // Unfused convolutions differentiate lazily: no filter gradients (wasm has no kernel for them).
+  const gradient = tf.grad((points: tf.Tensor) => withUnfusedConvolutions(() => tf.sum(objectiveTensor(model, points, objective))));
   let gradientSum = tf.zerosLike(x);
   for (let start = 0; start < alphas.length; start += batchSize) {
     const chunk = alphas.slice(start, start + batchSize);
@@ -153,16 +153,4 @@ async function objectiveValues(model: Model, x: tf.Tensor, objective: Objective)
 function assertObjective(objective: Objective, classes: number): void {
   assertClassIndex(objective.classIndex, classes);
   if (objective.kind === 'logitDifference' && objective.contrast !== 'mean') assertClassIndex(objective.contrast, classes);
-}
-
-/**
- * Backpropagating through the flow needs conv filter gradients (tfjs computes them for fused
- * convs even when unused) and segment sums (the gradient of every permutation gather).
- */
-function prepareGradientKernels(): void {
-  const backend = tf.getBackend();
-  if (backend === 'cpu') useLinearSegmentSumOnCpu();
-  const missing = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum'].filter((k) => !tf.getKernel(k, backend));
-  if (missing.length)
-    throw new Error(`gradient maps need kernels that the ${backend} backend lacks (${missing.join(', ')}); WebGPU, WebGL and CPU have them`);
 }
