@@ -56,6 +56,19 @@ export class GaussianMixture {
     });
   }
 
+  /** Σ_k weights[r, k] · μ_k for each row r of weights [n, K]: [n, F + R], through the low-rank factors. */
+  combine(weights: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.concat([tf.matMul(weights, this.muFc), tf.matMul(tf.matMul(weights, this.muT), this.muM)], 1));
+  }
+
+  /** The K×K Gram matrix of the class means, μ_fc μ_fcᵀ + μ_t (μ_m μ_mᵀ) μ_tᵀ. */
+  gram(): tf.Tensor {
+    return tf.tidy(() => {
+      const conv = tf.matMul(tf.matMul(this.muT, tf.matMul(this.muM, this.muM, false, true)), this.muT, false, true);
+      return tf.add(tf.matMul(this.muFc, this.muFc, false, true), conv);
+    });
+  }
+
   dispose(): void {
     tf.dispose([this.muFc, this.muT, this.muM, this.meanSqNorm]);
   }
