@@ -12,7 +12,6 @@ export function MapPanel() {
   const view = useApp((s) => s.view);
   const setView = useApp((s) => s.setView);
   const setMap = useApp((s) => s.setMap);
-  const backend = useApp((s) => s.backend?.name);
   const map = useApp((s) => s.map);
   if (!classes) return null;
   const { method } = view.map;
@@ -61,7 +60,6 @@ export function MapPanel() {
           </>
         )}
       </div>
-      {gradient && backend === 'wasm' && <p className="hint">The wasm backend lacks the gradient kernels; use WebGPU, WebGL or CPU for gradient maps.</p>}
       <MapView />
     </Panel>
   );
