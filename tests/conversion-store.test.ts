@@ -10,7 +10,7 @@ import { PackageStore, STORE_FOLDER } from '../src/storage/packageStore';
 import { RELEASED_CAVEAT } from '../src/storage/releasedCards';
 import { FIXTURES } from './helpers/fixtures';
 
-const CORPUS = join(__dirname, 'corpus');
+const CORPUS = join(import.meta.dirname, 'corpus');
 
 function memoryStore(quota?: number) {
   const disk = new MemoryDisk(quota);

@@ -9,8 +9,8 @@ import { convertFixture } from './helpers/convertFixture';
 import { FIXTURES, fixture, maxElementRelativeError, readF32, relativeError, tempDir } from './helpers/fixtures';
 
 const run = promisify(execFile);
-const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-const infer = (args: string[]) => run(tsx, [join(__dirname, '..', 'tools', 'infer.ts'), ...args], { maxBuffer: 1 << 24 });
+const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
+const infer = (args: string[]) => run(tsx, [join(import.meta.dirname, '..', 'tools', 'infer.ts'), ...args], { maxBuffer: 1 << 24 });
 
 /** The headless interface other tooling calls: exact file names, layouts and numbers. */
 describe('npm run infer', () => {

@@ -14,7 +14,7 @@ interface Edit {
   offset?: number;
   bytes?: number;
 }
-const corpus = JSON.parse(await readFile(join(__dirname, 'corpus', 'model-packages.json'), 'utf8')) as {
+const corpus = JSON.parse(await readFile(join(import.meta.dirname, 'corpus', 'model-packages.json'), 'utf8')) as {
   cases: { name: string; edit: Edit; error: string }[];
 };
 

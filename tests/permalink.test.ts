@@ -23,7 +23,7 @@ interface CorpusCase {
   state: Record<string, unknown>;
   notices: string[];
 }
-const corpus = JSON.parse(readFileSync(join(__dirname, 'corpus', 'permalinks.json'), 'utf8')) as { cases: CorpusCase[] };
+const corpus = JSON.parse(readFileSync(join(import.meta.dirname, 'corpus', 'permalinks.json'), 'utf8')) as { cases: CorpusCase[] };
 
 /** A small deterministic generator (mulberry32), so failures reproduce. */
 function generator(seed: number) {

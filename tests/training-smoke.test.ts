@@ -18,7 +18,7 @@ const run = promisify(execFile);
 describe('training smoke test (Debian python3-torch, CPU)', () => {
   it('trains a few steps, converts, and TypeScript logits equal PyTorch logits on 8 images', async () => {
     const out = await tempDir('gc-smoke-');
-    await run('bash', [join(__dirname, '..', 'training', 'smoke.sh'), out], { maxBuffer: 1 << 24 });
+    await run('bash', [join(import.meta.dirname, '..', 'training', 'smoke.sh'), out], { maxBuffer: 1 << 24 });
     const pkg = join(out, 'package');
     const source = await fileByteSource(join(out, 'model.pt'));
     const spec = await convertToPackage(source, await nodeFileWriter(pkg), {

@@ -6,9 +6,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { BackendName } from '../src/flow/backend';
 import type { BenchDevice, BenchModel, ColdStart, WarmTimes } from '../tests/browser/bench';
+import { launchChromium, reportPageErrors, serveBuiltApp } from '../tests/browser/harness';
 import { parseArgs } from './lib/args';
 
 const MODELS: [BenchModel, string][] = [
@@ -38,22 +39,6 @@ interface BackendRun {
 
 class TimedOut extends Error {}
 
-type Harness = typeof import('../tests/browser/harness');
-
-/**
- * harness.ts and tests/helpers/fixtures.ts read CommonJS's __dirname, which vitest provides and tsx's ESM does not.
- * Both sit two folders below the root, so one value serves both; drop this once they use import.meta.dirname.
- */
-async function importHarness(): Promise<Harness> {
-  const scope = globalThis as { __dirname?: string };
-  scope.__dirname = join(import.meta.dirname, '..', 'tests', 'browser');
-  try {
-    return await import('../tests/browser/harness');
-  } finally {
-    delete scope.__dirname;
-  }
-}
-
 function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
@@ -65,15 +50,15 @@ function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 /** A fresh browser per backend: closing it also stops GPU-process work a timed-out backend left queued. */
-async function benchBackend(harness: Harness, pageUrl: string, backend: BackendName, reps: Record<BenchModel, number>, timeoutMs: number): Promise<BackendRun> {
+async function benchBackend(pageUrl: string, backend: BackendName, reps: Record<BenchModel, number>, timeoutMs: number): Promise<BackendRun> {
   const started = Date.now();
   const deadline = started + timeoutMs;
-  const browser = await harness.launchChromium();
+  const browser = await launchChromium();
   const run: BackendRun = { backend, chromium: browser.version(), seconds: 0, rows: [] };
   let stop: string | undefined;
   try {
     const page = await browser.newPage();
-    harness.reportPageErrors(page);
+    reportPageErrors(page);
     await page.goto(pageUrl);
     await page.waitForFunction(() => typeof window.gcBench === 'object', undefined, { timeout: 30_000 });
     run.device = await beforeDeadline(page.evaluate((b) => window.gcBench!.init(b), backend), deadline);
@@ -117,7 +102,7 @@ function printTable(runs: BackendRun[]): void {
     const first = cold ? Object.values(cold.firstRun).map((v) => v.toFixed(0)).join(' / ') : '-';
     console.log(
       `${model.padEnd(34)}${backend.padEnd(9)} ${ms(warm?.forward)} ${ms(warm?.inverse)}  ${ms(warm?.posterior)}` +
-        `  ${first.padEnd(33)}${ms(cold?.loadMs, 9)}  ${String(warm?.reps ?? '-').padStart(4)}  ${problem ?? ''}`,
+        `  ${first.padEnd(33)}${ms(cold?.loadMs, 9)}  ${String(warm?.reps ?? '-').padStart(4)}  ${problem ?? ''}`.trimEnd(),
     );
   }
   console.log('');
@@ -136,14 +121,13 @@ async function main(): Promise<void> {
   const out = flags.get('out') ?? 'bench-results/browser.json';
   const loadAtStart = loadavg();
 
-  const harness = await importHarness();
-  const app = await harness.serveBuiltApp({ bench: 'tests/browser/bench.html' });
+  const app = await serveBuiltApp({ bench: 'tests/browser/bench.html' });
   const buildSeconds = (Date.now() - started) / 1000;
   process.stderr.write(`built and serving the bench page (${buildSeconds.toFixed(0)} s)\n`);
   const runs: BackendRun[] = [];
   try {
     for (const backend of backends)
-      runs.push(await benchBackend(harness, `${app.url}tests/browser/bench.html`, backend, reps, timeoutS * 1000));
+      runs.push(await benchBackend(`${app.url}tests/browser/bench.html`, backend, reps, timeoutS * 1000));
   } finally {
     await app.close();
   }

@@ -1,14 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from './classifier';
 
-export interface PassTimes {
-  /** Median milliseconds of x → z (flow only, result read back). */
+export interface PassMs {
+  /** x → z (flow only, result read back). */
   forward: number;
-  /** Median ms of z → x. */
+  /** z → x. */
   inverse: number;
-  /** Median ms of the Gaussian-mixture head: z → p(y|x). */
+  /** The Gaussian-mixture head: z → p(y|x). */
   posterior: number;
+}
+
+export interface PassTimes extends PassMs {
   reps: number;
+  /** The cold passes (shader compilation, weight upload), when this call made them. */
+  firstRun?: PassMs;
 }
 
 function median(values: number[]): number {
@@ -17,41 +22,73 @@ function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function time(fn: () => Promise<void>, reps: number): Promise<number> {
-  await fn(); // warm-up: shader compilation and allocation
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
+/** Milliseconds of fn, result read back. Ops dispatch (and compile) synchronously, so the clock starts before the call. */
+async function timed(fn: () => tf.Tensor[]): Promise<number> {
+  const t0 = performance.now();
+  const out = fn();
+  await out[out.length - 1].data();
+  const ms = performance.now() - t0;
+  tf.dispose(out);
+  return ms;
 }
 
-/** Times the three passes at batch 1 on the active backend; every pass reads its result back. */
-export async function benchmarkClassifier(model: GenerativeClassifier, reps: number): Promise<PassTimes> {
+interface Inputs {
+  x: tf.Tensor4D;
+  zFc: tf.Tensor;
+  zConv: tf.Tensor;
+  /** The time of the forward pass that made z: the cold forward on a fresh model. */
+  forwardMs: number;
+}
+
+async function inverseAndPosterior(model: GenerativeClassifier, { zFc, zConv }: Inputs): Promise<Omit<PassMs, 'forward'>> {
+  const inverse = await timed(() => [model.decode(zFc, zConv)]);
+  const posterior = await timed(() => {
+    const { logits, posterior: p } = model.mixture.evaluate(zFc, zConv);
+    return [logits, p];
+  });
+  return { inverse, posterior };
+}
+
+async function passes(model: GenerativeClassifier, inputs: Inputs): Promise<PassMs> {
+  const forward = await timed(() => {
+    const { z, logDet } = model.flow.forward(inputs.x);
+    return [logDet, z];
+  });
+  return { forward, ...(await inverseAndPosterior(model, inputs)) };
+}
+
+async function withInputs<T>(model: GenerativeClassifier, fn: (inputs: Inputs) => Promise<T>): Promise<T> {
   const { channels: c, height: h, width: w } = model.spec.input;
   const x = tf.randomNormal([1, h, w, c]) as tf.Tensor4D;
+  await x.data();
+  const t0 = performance.now();
   const { z, logDet } = model.flow.forward(x);
+  await z.data();
+  const forwardMs = performance.now() - t0;
   const [zFc, zConv] = tf.split(z, [model.spec.latent.fcDims, model.spec.latent.convDims], 1);
+  tf.dispose([z, logDet]);
   try {
-    const forward = await time(async () => {
-      const out = model.flow.forward(x);
-      await out.z.data();
-      tf.dispose([out.z, out.logDet]);
-    }, reps);
-    const inverse = await time(async () => {
-      const back = model.decode(zFc, zConv);
-      await back.data();
-      back.dispose();
-    }, reps);
-    const posterior = await time(async () => {
-      const { logits, posterior } = model.mixture.evaluate(zFc, zConv);
-      await posterior.data();
-      tf.dispose([logits, posterior]);
-    }, reps);
-    return { forward, inverse, posterior, reps };
+    return await fn({ x, zFc, zConv, forwardMs });
   } finally {
-    tf.dispose([x, z, logDet, zFc, zConv]);
+    tf.dispose([x, zFc, zConv]);
   }
+}
+
+/** The cold passes of a freshly loaded model: shader compilation and weight upload included. */
+export function firstRunTimes(model: GenerativeClassifier): Promise<PassMs> {
+  return withInputs(model, async (inputs) => ({ forward: inputs.forwardMs, ...(await inverseAndPosterior(model, inputs)) }));
+}
+
+/**
+ * Median times of the three passes at batch 1 on the active backend. Unless the caller already
+ * ran firstRunTimes, the first passes warm up and are reported as firstRun.
+ */
+export async function benchmarkClassifier(model: GenerativeClassifier, reps: number, warmedUp = false): Promise<PassTimes> {
+  return withInputs(model, async (inputs) => {
+    const firstRun = warmedUp ? undefined : { forward: inputs.forwardMs, ...(await inverseAndPosterior(model, inputs)) };
+    const runs: PassMs[] = [];
+    for (let i = 0; i < reps; i++) runs.push(await passes(model, inputs));
+    const pick = (k: keyof PassMs) => median(runs.map((r) => r[k]));
+    return { forward: pick('forward'), inverse: pick('inverse'), posterior: pick('posterior'), reps, ...(firstRun ? { firstRun } : {}) };
+  });
 }

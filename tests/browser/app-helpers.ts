@@ -10,7 +10,7 @@ import { nodePackageFiles } from '../../src/formats/nodePackageFiles';
 import type { RgbaImage } from '../../src/formats/preprocess';
 import { quantizedModelInput } from '../../src/worker/modelPixels';
 
-export const ROOT = resolve(__dirname, '..', '..');
+export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const RESULTS = join(ROOT, 'test-results');
 export const BARS = '[data-testid="posterior-chart"] rect.bar';
 

@@ -17,7 +17,7 @@ import type { ConvertRequest } from './conversion';
 import { launchWithProfile, sampleMemory, serveFile, type MemoryPeaks } from './conversionHarness';
 import { reportPageErrors, serveBuiltApp, type ServedApp } from './harness';
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..');
 const NAME = 'beta_8.avg.pt';
 const MB = 1e6;
 const JS_MEMORY_BOUND = 320 * MB;

@@ -7,7 +7,7 @@ import { build, preview, type Plugin } from 'vite';
 import { FIXTURES } from '../helpers/fixtures';
 import { FIXTURE_ROUTE } from './fixtureRoute';
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--no-sandbox',

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
 
 /** shared/ sits beside the checkout (developers and CI alike). */
-export const SHARED = resolve(process.env.GC_SHARED ?? join(__dirname, '..', '..', '..', 'shared'));
+export const SHARED = resolve(process.env.GC_SHARED ?? join(import.meta.dirname, '..', '..', '..', 'shared'));
 export const FIXTURES = join(SHARED, 'fixtures', 'reference-gc');
 
 export async function readF32(path: string): Promise<Float32Array> {
