@@ -6,17 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-];
+import { CHROMIUM, CHROMIUM_ARGS } from './harness';
 
 /** Chromium with a fresh profile on disk, so OPFS is stored on disk as for users (not in memory). */
 export async function launchWithProfile(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
