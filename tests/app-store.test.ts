@@ -40,6 +40,7 @@ const classification = (p: number): Classification => ({
   notes: [],
   reconstruction: { image: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) }, error: new Float32Array(1), maxError: 0 },
   backend: 'cpu',
+  elapsedMs: 1,
 });
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
@@ -120,4 +121,24 @@ describe('app store', () => {
     await switching;
     expect(store.getState()).toMatchObject({ model: { entry: { id: 'a' } }, loading: null, error: 'Model B could not be loaded: HTTP 404' });
   });
+
+  it('leaves an interpolation image out of a copied link when it is too large to embed, and says so', async () => {
+    const pixels = (side: number, value: (i: number) => number) => ({ width: side, height: side, channels: 3 as const, pixels: Uint8Array.from({ length: side * side * 3 }, (_, i) => value(i)) });
+    const chosen = store.getState().chooseInput(new Blob(['1']), 'one.png');
+    client.last('classify').resolve({ ...classification(0.6), pixels: pixels(2, () => 7) });
+    await chosen;
+    const interpolating = store.getState().interpolateWith({ file: new Blob(['2']), name: 'photo.png' });
+    await settle();
+    // Noise does not compress: 224² × 3 bytes are far more than a link holds.
+    let state = 1;
+    const noise = () => ((state = (state * 48271) % 2147483647) & 255);
+    client.last('interpolate').resolve({ images: [], predicted: [], second: pixels(224, noise) });
+    await interpolating;
+    await store.getState().copyPermalink();
+    const { linkStatus } = store.getState();
+    expect(linkStatus?.message).toMatch(/second image is too large to embed/);
+    expect(linkStatus?.href).toContain('img=e:2x2x3:');
+    expect(linkStatus?.href).not.toContain('img2');
+  });
 });
+

@@ -5,7 +5,7 @@ import { join, normalize, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Classification, WorkerRequest, WorkerResponse } from '../src/worker/protocol';
 
-const MODELS = resolve(__dirname, '..', 'public', 'models');
+const MODELS = resolve(import.meta.dirname, '..', 'public', 'models');
 
 /** The inference worker's message handling, run in Node on the cpu backend with a fake worker scope. */
 describe('inference worker protocol', () => {
@@ -77,5 +77,27 @@ describe('inference worker protocol', () => {
   it('refuses an input of the wrong size with a message that says why', async () => {
     send({ type: 'classify', id: 8, input: { kind: 'tensor', data: new Float32Array(10), batch: 1 } });
     expect(await answer(8)).toMatchObject({ type: 'failed', message: expect.stringContaining('need 6912') });
+  });
+
+  it('answers a slider edit while a long map runs, cancels a superseded map, and keeps the tensor count flat', async () => {
+    const memory = async (id: number) => {
+      send({ type: 'memory', id });
+      return ((await answer(id)) as { result: { numTensors: number } }).result.numTensors;
+    };
+    const order = () => posted.filter((m) => m.type !== 'progress').map((m) => m.id);
+    const before = await memory(9);
+    const ig = { method: 'integrated-gradients', objective: 'likelihood', target: 0, contrast: 'mean', steps: 512, patch: 8, stride: 4, fill: 0 } as const;
+    send({ type: 'map', id: 10, request: ig });
+    send({ type: 'edit', id: 11, from: 0, sliders: [{ direction: 'toward-1', amount: 1 }] });
+    expect(await answer(11)).toMatchObject({ type: 'done', result: { original: false } });
+    expect(order()).not.toContain(10);
+    send({ type: 'map', id: 12, request: { ...ig, steps: 16 } });
+    expect(await answer(10)).toEqual({ type: 'superseded', id: 10 });
+    expect(await answer(12)).toMatchObject({ type: 'done', result: { request: { steps: 16 } } });
+    send({ type: 'sample', id: 13, classIndex: 0, count: 64, seed: 1, temperature: 1 });
+    send({ type: 'classify', id: 14, input: { kind: 'tensor', data: new Float32Array(48 * 48 * 3), batch: 1 } });
+    expect(await answer(13)).toEqual({ type: 'superseded', id: 13 });
+    expect(await answer(14)).toMatchObject({ type: 'done' });
+    expect(await memory(15)).toBe(before);
   });
 });

@@ -77,6 +77,7 @@ function randomState(seed: number): PermalinkState {
     sliders: directions.map((direction) => ({ direction, amount: g.inRange(LIMITS.amount) })),
     sampling: { seed: g.inRange(LIMITS.seed), count: g.inRange(LIMITS.count), temperature: g.inRange(LIMITS.temperature) },
     panels: PANELS.filter(() => g.next() < 0.6).sort(() => g.next() - 0.5),
+    interpolateTo: randomImage(g),
   };
 }
 
@@ -134,6 +135,24 @@ describe('permalink round trip', () => {
       expect(tooLarge.length).toBeGreaterThan(MAX_FRAGMENT_LENGTH);
       expect(tooLarge.message).toMatch(/too large to embed/);
     }
+  });
+
+  it('carries the calibration panel and the interpolation\'s second image, gallery or embedded', async () => {
+    const drawing = new Uint8Array(28 * 28).fill(0);
+    drawing.fill(255, 300, 340);
+    const state: PermalinkState = {
+      ...defaultPermalinkState(),
+      image: { kind: 'gallery', id: 'rings' },
+      interpolateTo: { kind: 'embedded', width: 28, height: 28, channels: 1, pixels: drawing },
+      panels: ['calibration', 'interpolation'],
+    };
+    const serialized = await serializePermalink(state);
+    if (!serialized.ok) throw new Error(serialized.message);
+    expect(serialized.fragment).toMatch(/^v=1&img=g:rings&img2=e:28x28x1:[\w-]+&panels=calibration,interpolation$/);
+    expect(await parsePermalink(serialized.fragment)).toEqual({ state, notices: [] });
+    const gallery = { ...state, interpolateTo: { kind: 'gallery', id: 'disc' } as PermalinkImage };
+    const again = await serializePermalink(gallery);
+    expect(again).toEqual({ ok: true, fragment: 'v=1&img=g:rings&img2=g:disc&panels=calibration,interpolation' });
   });
 
   it('refuses to write an image whose bytes do not match its size', async () => {

@@ -13,3 +13,12 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
+
+/**
+ * Lets the worker's event loop run (so newer requests arrive mid-computation), then throws
+ * the signal's AbortError if the caller has cancelled. Called between batches.
+ */
+export async function yieldUnlessAborted(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  signal?.throwIfAborted();
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
 import { withUnfusedConvolutions } from '../flow/subnet';
-import { assertClassIndex, assertSingleImage } from './checks';
+import { assertClassIndex, assertSingleImage, yieldUnlessAborted } from './checks';
 
 type Model = Pick<GenerativeClassifier, 'forwardTensors' | 'classify' | 'mixture'>;
 
@@ -51,6 +51,8 @@ export interface IntegratedGradientsOptions {
   baseline?: tf.Tensor;
   /** Path points per gradient pass. Default 8. */
   batchSize?: number;
+  /** Checked between gradient passes: aborting throws an AbortError and frees every tensor. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -72,7 +74,7 @@ export async function integratedGradients(
   const baseline = options.baseline ?? tf.zerosLike(x);
   try {
     const alphas = Array.from({ length: steps }, (_, k) => (k + 0.5) / steps);
-    return await attribute(model, x, baseline, objective, alphas, batchSize);
+    return await attribute(model, x, baseline, objective, alphas, batchSize, options.signal);
   } finally {
     if (baseline !== options.baseline) baseline.dispose();
   }
@@ -86,21 +88,28 @@ async function attribute(
   objective: Objective,
   alphas: number[],
   batchSize: number,
+  signal?: AbortSignal,
 ): Promise<Attribution> {
   assertObjective(objective, model.mixture.classes);
   const [, height, width, channels] = x.shape;
   // Unfused convolutions differentiate lazily: no filter gradients (wasm has no kernel for them).
   const gradient = tf.grad((points: tf.Tensor) => withUnfusedConvolutions(() => tf.sum(objectiveTensor(model, points, objective))));
   let gradientSum = tf.zerosLike(x);
-  for (let start = 0; start < alphas.length; start += batchSize) {
-    const chunk = alphas.slice(start, start + batchSize);
-    const previous = gradientSum;
-    gradientSum = tf.tidy(() => {
-      const a = tf.tensor4d(chunk, [chunk.length, 1, 1, 1]);
-      const points = tf.add(baseline, tf.mul(a, tf.sub(x, baseline)));
-      return tf.add(previous, tf.sum(gradient(points), 0, true));
-    });
-    previous.dispose();
+  try {
+    for (let start = 0; start < alphas.length; start += batchSize) {
+      if (start > 0) await yieldUnlessAborted(signal);
+      const chunk = alphas.slice(start, start + batchSize);
+      const previous = gradientSum;
+      gradientSum = tf.tidy(() => {
+        const a = tf.tensor4d(chunk, [chunk.length, 1, 1, 1]);
+        const points = tf.add(baseline, tf.mul(a, tf.sub(x, baseline)));
+        return tf.add(previous, tf.sum(gradient(points), 0, true));
+      });
+      previous.dispose();
+    }
+  } catch (e) {
+    gradientSum.dispose();
+    throw e;
   }
   const attributions = tf.tidy(() => tf.mul(tf.sub(x, baseline), tf.div(gradientSum, alphas.length)));
   gradientSum.dispose();

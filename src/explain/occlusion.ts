@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
-import { assertClassIndex, assertSingleImage } from './checks';
+import { assertClassIndex, assertSingleImage, yieldUnlessAborted } from './checks';
 
 type Model = Pick<GenerativeClassifier, 'classify' | 'mixture'>;
 
@@ -14,6 +14,8 @@ export interface OcclusionOptions {
   fill?: number;
   /** Occluded images per forward pass. Default 8. */
   batchSize?: number;
+  /** Checked between forward passes: aborting throws an AbortError. */
+  signal?: AbortSignal;
 }
 
 export interface OcclusionMap {
@@ -37,7 +39,7 @@ export interface OcclusionMap {
 export async function occlusionMap(model: Model, x: tf.Tensor, options: OcclusionOptions): Promise<OcclusionMap> {
   assertSingleImage(x, 'occlusionMap');
   const [, height, width, channels] = x.shape;
-  const { classIndex, patch, stride, fill = 0, batchSize = 8 } = options;
+  const { classIndex, patch, stride, fill = 0, batchSize = 8, signal } = options;
   assertClassIndex(classIndex, model.mixture.classes);
   if (!Number.isInteger(patch) || patch < 1 || patch > Math.min(height, width)) throw new RangeError(`patch must be an integer in [1, ${Math.min(height, width)}], got ${patch}`);
   if (!Number.isInteger(stride) || stride < 1) throw new RangeError(`stride must be a positive integer, got ${stride}`);
@@ -51,6 +53,7 @@ export async function occlusionMap(model: Model, x: tf.Tensor, options: Occlusio
   const logLikelihood = (await logLikelihoods(model, image, [1, height, width, channels], classIndex))[0];
   const patchMap = new Float64Array(patches.length);
   for (let start = 0; start < patches.length; start += batchSize) {
+    await yieldUnlessAborted(signal);
     const group = patches.slice(start, start + batchSize);
     const batch = new Float32Array(group.length * image.length);
     group.forEach(([r0, c0], b) => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
 import { MT19937 } from '../flow/mt19937';
-import { assertClassIndex, assertSingleImage } from './checks';
+import { assertClassIndex, assertSingleImage, yieldUnlessAborted } from './checks';
 
 type Model = Pick<GenerativeClassifier, 'spec' | 'mixture' | 'decode' | 'forwardTensors'>;
 
@@ -25,11 +25,13 @@ export interface SampleOptions {
   temperature?: number;
   /** Images per inverse pass. Default 4. */
   batchSize?: number;
+  /** Checked between inverse passes: aborting throws an AbortError. */
+  signal?: AbortSignal;
 }
 
 /** z = μ_y + T·ε with ε = numpy.random.RandomState(seed).standard_normal(count·D), decoded. */
 export async function sampleClass(model: Model, classIndex: number, options: SampleOptions): Promise<DecodedImages> {
-  const { count, seed, temperature = 1, batchSize = 4 } = options;
+  const { count, seed, temperature = 1, batchSize = 4, signal } = options;
   assertClassIndex(classIndex, model.mixture.classes);
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, got ${count}`);
   if (!(temperature >= 0 && Number.isFinite(temperature))) throw new RangeError(`temperature must be finite and ≥ 0, got ${temperature}`);
@@ -39,11 +41,11 @@ export async function sampleClass(model: Model, classIndex: number, options: Sam
   meanTensor.dispose();
   const noise = standardNormal(seed, count * dims);
   const latents = Float32Array.from(noise, (e, i) => mean[i % dims] + temperature * e);
-  return decodeLatents(model, latents, count, batchSize);
+  return decodeLatents(model, latents, count, { batchSize, signal });
 }
 
 /** z_A + s (z_B − z_A) for s = 0, 1/(n−1), …, 1 between the latents of two images, decoded. */
-export async function interpolateImages(model: Model, xA: tf.Tensor, xB: tf.Tensor, steps: number, batchSize = 4): Promise<DecodedImages> {
+export async function interpolateImages(model: Model, xA: tf.Tensor, xB: tf.Tensor, steps: number, options: DecodeOptions = {}): Promise<DecodedImages> {
   assertSingleImage(xA, 'interpolateImages');
   assertSingleImage(xB, 'interpolateImages');
   if (!Number.isInteger(steps) || steps < 2) throw new RangeError(`steps must be an integer ≥ 2, got ${steps}`);
@@ -59,11 +61,18 @@ export async function interpolateImages(model: Model, xA: tf.Tensor, xB: tf.Tens
     const s = j / (steps - 1);
     for (let i = 0; i < dims; i++) latents[j * dims + i] = (1 - s) * ends[i] + s * ends[dims + i];
   }
-  return decodeLatents(model, latents, steps, batchSize);
+  return decodeLatents(model, latents, steps, options);
+}
+
+export interface DecodeOptions {
+  /** Images per inverse pass. Default 4. */
+  batchSize?: number;
+  /** Checked between inverse passes: aborting throws an AbortError. */
+  signal?: AbortSignal;
 }
 
 /** x = f⁻¹(z) for `count` flat latents, in batches. */
-export async function decodeLatents(model: Model, latents: Float32Array, count: number, batchSize = 4): Promise<DecodedImages> {
+export async function decodeLatents(model: Model, latents: Float32Array, count: number, { batchSize = 4, signal }: DecodeOptions = {}): Promise<DecodedImages> {
   const dims = latentDims(model);
   if (latents.length !== count * dims) throw new RangeError(`expected ${count} latents of ${dims} values`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
@@ -71,6 +80,7 @@ export async function decodeLatents(model: Model, latents: Float32Array, count: 
   const size = height * width * channels;
   const images = new Float32Array(count * size);
   for (let start = 0; start < count; start += batchSize) {
+    await yieldUnlessAborted(signal);
     const n = Math.min(batchSize, count - start);
     const x = tf.tidy(() => {
       const z = tf.tensor2d(latents.subarray(start * dims, (start + n) * dims), [n, dims]);

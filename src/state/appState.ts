@@ -8,6 +8,7 @@ import type {
   Counterfactual,
   ImageInput,
   ImageStrip,
+  Interpolation,
   LatentGuide,
   LikelihoodMap,
   SideBySide,
@@ -47,8 +48,8 @@ export interface ChosenInput {
   galleryId: string | null;
 }
 
-/** The view settings that travel in links (the model and the image travel separately). */
-export type ViewSettings = Omit<PermalinkState, 'model' | 'image'>;
+/** The view settings that travel in links (the model and the images travel separately). */
+export type ViewSettings = Omit<PermalinkState, 'model' | 'image' | 'interpolateTo'>;
 
 export type Task<T> = { status: 'idle' } | { status: 'running'; previous: T | null } | { status: 'done'; value: T } | { status: 'failed'; message: string; previous: T | null };
 
@@ -71,7 +72,8 @@ export interface AppState {
   guide: LatentGuide | null;
   counterfactual: Counterfactual | null;
   samples: Task<ImageStrip>;
-  interpolation: Task<ImageStrip> & { otherName?: string };
+  /** other: the second image, named, with its gallery id (links carry it). */
+  interpolation: Task<Interpolation> & { other?: Pick<ChosenInput, 'name' | 'galleryId'> };
   comparison: { modelId: string | null; task: Task<SideBySide> };
   conversion: ConversionState | null;
   /** Shown inline; the rest of the state stays as it was. */

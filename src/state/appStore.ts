@@ -8,7 +8,7 @@ import { createConversionActions } from './conversionActions';
 import { createExplainer } from './explainer';
 import { createLinkActions } from './linkActions';
 import { galleryFor, messageOf, modelSource } from './models';
-import { defaultPermalinkState } from './permalink';
+import { defaultPermalinkState, type PermalinkImage } from './permalink';
 
 export type { AppState, ChosenInput, LoadedModel, LoadingModel, ModelChoice } from './appState';
 export type AppStore = StoreApi<AppState>;
@@ -100,6 +100,17 @@ export function createAppStore(client: InferenceCalls, baseUrl: string, environm
       }
     }
 
+    async function interpolateFromLink(image: PermalinkImage | null): Promise<void> {
+      if (image?.kind === 'embedded') {
+        const { width, height, channels, pixels } = image;
+        await explainer.requestInterpolation({ name: 'second image from the link', source: { kind: 'pixels', width, height, channels, pixels }, galleryId: null });
+      } else if (image && get().gallery.some((g) => g.id === image.id)) {
+        await explainer.requestInterpolation(await galleryInput(image.id));
+      } else if (image) {
+        links.addNotice("The interpolation's second image in the link is not in this gallery; no interpolation is shown.");
+      }
+    }
+
     async function showDefaultImage(): Promise<void> {
       const first = galleryFor(get().gallery, get().model)[0];
       if (first) await classify(await galleryInput(first.id));
@@ -114,7 +125,7 @@ export function createAppStore(client: InferenceCalls, baseUrl: string, environm
       input: null,
       classification: null,
       classifying: false,
-      view: (({ model: _m, image: _i, ...view }) => view)(defaultPermalinkState()),
+      view: (({ model: _m, image: _i, interpolateTo: _s, ...view }) => view)(defaultPermalinkState()),
       map: { status: 'idle' },
       guide: null,
       counterfactual: null,
@@ -149,6 +160,7 @@ export function createAppStore(client: InferenceCalls, baseUrl: string, environm
             if (image?.kind === 'gallery') links.addNotice('The gallery image in the link is not in this gallery; the first gallery image is shown.');
             await showDefaultImage();
           }
+          await interpolateFromLink(link.interpolateTo);
         } catch (e) {
           set({ error: messageOf(e) });
         }

@@ -87,13 +87,14 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
     );
   }
 
-  async function requestInterpolation(other: ChosenInput): Promise<void> {
-    set({ interpolation: { status: 'running', previous: null, otherName: other.name } });
+  async function requestInterpolation(input: ChosenInput): Promise<void> {
+    const other = { name: input.name, galleryId: input.galleryId };
+    set({ interpolation: { status: 'running', previous: null, other } });
     await run(
       'interpolation',
-      () => client.call('interpolate', { other: other.source, steps: INTERPOLATION_STEPS }),
-      (value) => set({ interpolation: { status: 'done', value, otherName: other.name } }),
-      (message) => set({ interpolation: { status: 'failed', message, previous: null, otherName: other.name } }),
+      () => client.call('interpolate', { other: input.source, steps: INTERPOLATION_STEPS }),
+      (value) => set({ interpolation: { status: 'done', value, other } }),
+      (message) => set({ interpolation: { status: 'failed', message, previous: null, other } }),
     );
   }
 

@@ -1,7 +1,8 @@
 /** The view ↔ the URL fragment: read once at start, rewritten as the view changes, copied on demand. */
 import type { AppEnvironment, AppState } from './appState';
+import type { Pixels } from '../worker/protocol';
 import { messageOf } from './models';
-import { parsePermalink, serializePermalink, type PermalinkImage, type PermalinkState } from './permalink';
+import { parsePermalink, serializePermalink, type PermalinkImage, type PermalinkState, type SerializedPermalink } from './permalink';
 
 type Get = () => AppState;
 type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => void;
@@ -9,11 +10,35 @@ type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) =
 const FRAGMENT_DELAY_MS = 250;
 const SLIDER_ID = /^(toward|dim|pc)-(\d+)$|^residual$/;
 
-export function permalinkState(s: AppState, withImage = true): PermalinkState {
-  let image: PermalinkImage | null = null;
-  if (withImage && s.input?.galleryId) image = { kind: 'gallery', id: s.input.galleryId };
-  else if (withImage && s.classification?.pixels) image = { kind: 'embedded', ...s.classification.pixels };
-  return { model: s.model?.entry.id ?? null, image, ...s.view };
+/** Which embedded images may go into a link; gallery ids always do. */
+interface Embedding {
+  image: boolean;
+  second: boolean;
+}
+
+export function permalinkState(s: AppState, embed: Embedding = { image: true, second: true }): PermalinkState {
+  const pixels = s.interpolation.status === 'done' ? s.interpolation.value.second : null;
+  return {
+    model: s.model?.entry.id ?? null,
+    image: linkImage(s.input?.galleryId, s.classification?.pixels, embed.image),
+    interpolateTo: s.interpolation.status === 'done' ? linkImage(s.interpolation.other?.galleryId, pixels, embed.second) : null,
+    ...s.view,
+  };
+}
+
+function linkImage(galleryId: string | null | undefined, pixels: Pixels | null | undefined, embed: boolean): PermalinkImage | null {
+  if (galleryId) return { kind: 'gallery', id: galleryId };
+  return embed && pixels ? { kind: 'embedded', ...pixels } : null;
+}
+
+/** The link with as many embedded images as fit: the second image goes first, then the main one. */
+async function fittingLink(s: AppState): Promise<{ serialized: SerializedPermalink; left: string | null }> {
+  const all = await serializePermalink(permalinkState(s));
+  if (all.ok) return { serialized: all, left: null };
+  const withoutSecond = await serializePermalink(permalinkState(s, { image: true, second: false }));
+  if (withoutSecond.ok) return { serialized: withoutSecond, left: "The interpolation's second image is too large to embed in a link; the copied link leaves the interpolation out." };
+  const bare = await serializePermalink(permalinkState(s, { image: false, second: false }));
+  return { serialized: bare, left: `${all.message} The copied link holds the view without the image.` };
 }
 
 export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onViewChanged: () => void) {
@@ -22,8 +47,7 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
 
   async function writeFragment(): Promise<void> {
     if (!get().model) return;
-    let serialized = await serializePermalink(permalinkState(get()));
-    if (!serialized.ok) serialized = await serializePermalink(permalinkState(get(), false));
+    const { serialized } = await fittingLink(get());
     if (serialized.ok) env.writeFragment(serialized.fragment);
   }
 
@@ -31,15 +55,15 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
     addNotice,
 
     /** The link the page was opened with: its view is applied now, its model and image returned. */
-    async readOpeningLink(): Promise<Pick<PermalinkState, 'model' | 'image'>> {
-      if (!env.fragment || env.fragment === '#') return { model: null, image: null };
+    async readOpeningLink(): Promise<Pick<PermalinkState, 'model' | 'image' | 'interpolateTo'>> {
+      if (!env.fragment || env.fragment === '#') return { model: null, image: null, interpolateTo: null };
       const { state, notices } = await parsePermalink(env.fragment);
-      const { model, image, ...view } = state;
+      const { model, image, interpolateTo, ...view } = state;
       const sliders = view.sliders.filter((s) => SLIDER_ID.test(s.direction));
       if (sliders.length < view.sliders.length) notices.push('The link names sliders this version does not have; they were left out.');
       if (model && !get().models.some((m) => m.id === model)) notices.push('The model in the link is not available here; the first model is shown.');
       set({ view: { ...view, sliders }, linkNotices: notices });
-      return { model, image };
+      return { model, image, interpolateTo };
     },
 
     /** Class indices beyond the loaded model's classes are clamped, with a notice. */
@@ -70,21 +94,16 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
 
     async copyPermalink(): Promise<void> {
       try {
-        let serialized = await serializePermalink(permalinkState(get()));
-        let message = 'Link copied.';
-        if (!serialized.ok) {
-          message = `${serialized.message} The copied link holds the view without the image.`;
-          serialized = await serializePermalink(permalinkState(get(), false));
-        }
+        const { serialized, left } = await fittingLink(get());
         if (!serialized.ok) throw new Error(serialized.message);
         const href = `${env.pageUrl.split('#')[0]}#${serialized.fragment}`;
         env.writeFragment(serialized.fragment);
-        try {
-          await env.copyText(href);
-        } catch {
-          message = 'The clipboard is not available: copy the link from the address bar.';
-        }
-        set({ linkStatus: { ok: message === 'Link copied.', message, href } });
+        const copied = await env.copyText(href).then(
+          () => true,
+          () => false,
+        );
+        const outcome = copied ? (left ? null : 'Link copied.') : 'The clipboard is not available: copy the link from the address bar.';
+        set({ linkStatus: { ok: copied && !left, message: [left, outcome].filter(Boolean).join(' '), href } });
       } catch (e) {
         set({ linkStatus: { ok: false, message: `The link could not be made: ${messageOf(e)}`, href: null } });
       }

@@ -12,7 +12,7 @@ export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export const MAP_METHODS = ['decomposition', 'input-gradient', 'integrated-gradients', 'occlusion'] as const;
 export const MAP_OBJECTIVES = ['likelihood', 'contrast'] as const;
-export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation'] as const;
+export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration'] as const;
 export type MapMethod = (typeof MAP_METHODS)[number];
 /** What gradient maps differentiate: log p(x|y) or the contrast's logit difference. */
 export type MapObjective = (typeof MAP_OBJECTIVES)[number];
@@ -31,6 +31,8 @@ export type PermalinkImage =
 export interface PermalinkState {
   model: string | null;
   image: PermalinkImage | null;
+  /** The interpolation's second image. */
+  interpolateTo: PermalinkImage | null;
   target: ClassChoice;
   contrast: ContrastChoice;
   map: { method: MapMethod; objective: MapObjective; steps: number; patch: number; stride: number; fill: number };
@@ -63,12 +65,13 @@ export function defaultPermalinkState(): PermalinkState {
   return {
     model: null,
     image: null,
+    interpolateTo: null,
     target: 'predicted',
     contrast: 'predicted',
     map: { method: 'decomposition', objective: 'likelihood', steps: 64, patch: 8, stride: 4, fill: 0 },
     sliders: [],
     sampling: { seed: 0, count: 4, temperature: 1 },
-    panels: ['input', 'posterior', 'map', 'latent', 'samples'],
+    panels: ['input', 'posterior', 'map', 'latent', 'samples', 'calibration'],
   };
 }
 
@@ -83,6 +86,7 @@ export async function serializePermalink(state: PermalinkState): Promise<Seriali
     ['v', String(PERMALINK_VERSION)],
     ['model', state.model],
     ['img', state.image && (await encodeImage(state.image))],
+    ['img2', state.interpolateTo && (await encodeImage(state.interpolateTo))],
     ['a', state.target === d.target ? null : choiceText(state.target)],
     ['b', state.contrast === d.contrast ? null : choiceText(state.contrast)],
     ['map', state.map.method === d.map.method ? null : state.map.method],
@@ -148,7 +152,7 @@ class NoticeList {
   }
 }
 
-const KEYS = ['v', 'model', 'img', 'a', 'b', 'map', 'f', 'steps', 'patch', 'stride', 'fill', 'dir', 'seed', 'n', 'temp', 'panels'];
+const KEYS = ['v', 'model', 'img', 'img2', 'a', 'b', 'map', 'f', 'steps', 'patch', 'stride', 'fill', 'dir', 'seed', 'n', 'temp', 'panels'];
 
 async function readFragment(fragment: string, notices: NoticeList): Promise<PermalinkState> {
   const state = defaultPermalinkState();
@@ -184,7 +188,8 @@ async function readFragment(fragment: string, notices: NoticeList): Promise<Perm
   problems.forEach((p) => notices.add(p));
   const read = new FieldReader(values, notices);
   state.model = read.id('model', 'model');
-  state.image = await readImage(values.get('img'), notices);
+  state.image = await readImage(values.get('img'), notices, 'image');
+  state.interpolateTo = await readImage(values.get('img2'), notices, 'interpolation');
   state.target = read.choice('a', 'explained class', ['predicted'], state.target);
   state.contrast = read.choice('b', 'contrast class', ['predicted', 'mean'], state.contrast);
   state.map.method = read.oneOf('map', 'map method', MAP_METHODS, state.map.method);
@@ -314,22 +319,29 @@ class FieldReader {
   }
 }
 
-async function readImage(raw: string | undefined, notices: NoticeList): Promise<PermalinkImage | null> {
+/** How readImage's notices name the image and say what is lost. */
+const IMAGE_ROLES = {
+  image: { the: 'The', outcome: 'no image is shown' },
+  interpolation: { the: "The interpolation's", outcome: 'no interpolation is shown' },
+};
+
+async function readImage(raw: string | undefined, notices: NoticeList, role: keyof typeof IMAGE_ROLES): Promise<PermalinkImage | null> {
   if (raw === undefined) return null;
+  const { the, outcome } = IMAGE_ROLES[role];
   if (raw.startsWith('g:')) {
     const id = raw.slice(2);
     if (ID_PATTERN.test(id)) return { kind: 'gallery', id };
-    notices.add('The gallery image id in the link is not a valid id; no image is shown.');
+    notices.add(`${the} gallery image id in the link is not a valid id; ${outcome}.`);
     return null;
   }
   const m = /^e:(\d{1,4})x(\d{1,4})x([13]):([A-Za-z0-9_-]*)$/.exec(raw);
   if (!m) {
-    notices.add('The image in the link is not in a known form; no image is shown.');
+    notices.add(`${the} image in the link is not in a known form; ${outcome}.`);
     return null;
   }
   const [width, height, channels] = [Number(m[1]), Number(m[2]), Number(m[3]) as 1 | 3];
   if (width < 1 || height < 1 || width > MAX_EMBEDDED_SIDE || height > MAX_EMBEDDED_SIDE) {
-    notices.add(`The embedded image's size is out of range (at most ${MAX_EMBEDDED_SIDE} pixels a side); no image is shown.`);
+    notices.add(`${the} embedded image's size is out of range (at most ${MAX_EMBEDDED_SIDE} pixels a side); ${outcome}.`);
     return null;
   }
   const packed = fromBase64Url(m[4]);
@@ -337,8 +349,8 @@ async function readImage(raw: string | undefined, notices: NoticeList): Promise<
   if (inflated?.ok) return { kind: 'embedded', width, height, channels, pixels: inflated.bytes };
   notices.add(
     inflated?.problem === 'too-large'
-      ? 'The embedded image unpacks to more data than its size allows; no image is shown.'
-      : 'The embedded image is damaged or cut short; no image is shown.',
+      ? `${the} embedded image unpacks to more data than its size allows; ${outcome}.`
+      : `${the} embedded image is damaged or cut short; ${outcome}.`,
   );
   return null;
 }

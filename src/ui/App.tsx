@@ -17,6 +17,7 @@ const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   latent: LatentPanel,
   samples: SamplesPanel,
   interpolation: InterpolationPanel,
+  calibration: CalibrationPanel,
 };
 
 const isCheckpoint = (file: File) => /\.(pt|pth)$/i.test(file.name);
@@ -33,7 +34,6 @@ export function App() {
           const Component = PANEL_COMPONENTS[p];
           return <Component key={p} />;
         })}
-        <CalibrationPanel />
       </main>
       <footer className="footer">
         Mackowiak, Ardizzone, Köthe, Rother: Generative Classifiers as a Basis for Trustworthy Image Classification, CVPR 2021. MNIST gallery digits: Yann LeCun and

@@ -1,6 +1,5 @@
-import { useId, useState } from 'react';
-
-const SEARCH_FROM = 30;
+import { useId, useMemo, useState } from 'react';
+import { classForQuery, SEARCH_FROM, searchLabels } from '../state/classSearch';
 
 /**
  * A class chooser: a plain select for few classes; for many (ImageNet) a search box over the names
@@ -25,6 +24,7 @@ export function ClassSelect<W extends string>({
   const listId = useId();
   const [query, setQuery] = useState('');
   const wordKeys = Object.keys(words) as W[];
+  const labels = useMemo(() => searchLabels(classes), [classes]);
   if (classes.length < SEARCH_FROM)
     return (
       <label className="field">
@@ -52,7 +52,7 @@ export function ClassSelect<W extends string>({
             {words[w]}
           </option>
         ))}
-        <option value="class">{typeof value === 'number' ? classes[value] : 'a class…'}</option>
+        <option value="class">{typeof value === 'number' ? labels[value] : 'a class…'}</option>
       </select>
       <input
         list={listId}
@@ -60,13 +60,13 @@ export function ClassSelect<W extends string>({
         value={query}
         onChange={(e) => {
           setQuery(e.target.value);
-          const index = classes.indexOf(e.target.value);
+          const index = classForQuery(labels, e.target.value);
           if (index >= 0) onChange(index);
         }}
       />
       <datalist id={listId}>
-        {classes.map((name, i) => (
-          <option key={i} value={name} />
+        {labels.map((label, i) => (
+          <option key={i} value={label} />
         ))}
       </datalist>
     </label>

@@ -12,6 +12,7 @@ const PANEL_NAMES: Record<PanelId, string> = {
   latent: 'Latent editor',
   samples: 'Samples',
   interpolation: 'Interpolation',
+  calibration: 'Calibration',
 };
 
 export function Header() {

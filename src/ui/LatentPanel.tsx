@@ -1,6 +1,7 @@
 import { scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
 import { posteriorBars, rankedClasses } from '../state/resultView';
+import { unlistedSliders } from '../state/sliders';
 import type { ClassifierResult } from '../flow/classifier';
 import type { SeparatingDimensionInfo } from '../worker/protocol';
 import { ImageCanvas } from './ImageCanvas';
@@ -19,6 +20,7 @@ export function LatentPanel() {
   const resolved = useResolvedClasses();
   if (!classes || !resolved) return null;
   const amount = (id: string) => sliders.find((s) => s.direction === id)?.amount ?? 0;
+  const unlisted = guide ? unlistedSliders(sliders, resolved.toward, guide) : [];
   const name = (y: number) => classes[y] ?? `class ${y}`;
 
   return (
@@ -60,6 +62,10 @@ export function LatentPanel() {
                 value={amount('residual')}
                 onChange={setSlider}
               />
+              {unlisted.length > 0 && <h4 data-testid="unlisted-sliders">Moved sliders not listed above (from a link, or set for other classes)</h4>}
+              {unlisted.map((s) => (
+                <Slider key={s.direction} id={s.direction} label={s.direction} min={s.min} max={s.max} step={0.05} value={s.amount} onChange={setSlider} />
+              ))}
             </>
           )}
           <button type="button" className="button secondary" onClick={resetSliders} data-testid="reset-sliders" disabled={sliders.length === 0}>

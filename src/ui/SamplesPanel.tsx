@@ -69,7 +69,7 @@ export function InterpolationPanel() {
         </label>
       </div>
       {interpolation.status === 'failed' && <p className="inline-error">{interpolation.message}</p>}
-      {interpolation.otherName && <p className="hint">to “{interpolation.otherName}”</p>}
+      {interpolation.other && <p className="hint" data-testid="interpolation-to">to “{interpolation.other.name}”</p>}
       <Strip strip={interpolation.status === 'done' ? interpolation.value : null} classes={model.spec.classes} testId="interpolation" />
     </Panel>
   );

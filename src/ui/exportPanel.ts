@@ -21,7 +21,8 @@ export async function exportPanel(panel: HTMLElement, name: string, format: 'png
   context.drawImage(image, 0, 0, canvas.width, canvas.height);
   URL.revokeObjectURL(image.src);
   const blob = await new Promise<Blob | null>((done) => canvas.toBlob(done, 'image/png'));
-  if (blob) download(blob, `${name}.png`);
+  if (!blob) throw new Error(`the PNG of ${name} could not be made (${canvas.width}×${canvas.height} pixels)`);
+  download(blob, `${name}.png`);
 }
 
 function composeSvg(panel: HTMLElement): SVGSVGElement {
@@ -72,7 +73,11 @@ function canvasImage(canvas: HTMLCanvasElement, box: DOMRect): SVGImageElement {
   return image;
 }
 
+/** Announced on window before each download: tests read the files here (browsers may hold back repeated downloads). */
+export const DOWNLOAD_EVENT = 'gc-lens-download';
+
 export function download(blob: Blob, fileName: string): void {
+  window.dispatchEvent(new CustomEvent(DOWNLOAD_EVENT, { detail: { blob, fileName } }));
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
   a.download = fileName;

@@ -8,7 +8,7 @@ import { occlusionMap } from '../explain/occlusion';
 import { interpolateImages, sampleClass, type DecodedImages } from '../explain/sampling';
 import { editLatent } from './latentEdits';
 import { modelInputImage } from './modelInputImage';
-import type { Counterfactual, ImageInput, ImageStrip, LatentGuide, LikelihoodMap, MapRequest, SliderValue } from './protocol';
+import type { Counterfactual, ImageInput, ImageStrip, Interpolation, LatentGuide, LikelihoodMap, MapRequest, SliderValue } from './protocol';
 import { prepareInput, requireImage, requireModel } from './session';
 
 /** The residual is measured against at most this many principal directions (all K − 1 for small K). */
@@ -29,7 +29,7 @@ function currentTensor(model: GenerativeClassifier): tf.Tensor4D {
   return tf.tensor4d(requireImage().x, [1, height, width, channels]);
 }
 
-export async function likelihoodMap(request: MapRequest): Promise<LikelihoodMap> {
+export async function likelihoodMap(request: MapRequest, signal: AbortSignal): Promise<LikelihoodMap> {
   const model = requireModel();
   const started = performance.now();
   const { target, contrast } = request;
@@ -52,7 +52,7 @@ export async function likelihoodMap(request: MapRequest): Promise<LikelihoodMap>
     }
     if (request.method === 'occlusion') {
       const side = Math.min(model.spec.input.height, model.spec.input.width);
-      const o = await occlusionMap(model, x, { classIndex: target, patch: Math.min(request.patch, side), stride: request.stride, fill: request.fill });
+      const o = await occlusionMap(model, x, { classIndex: target, patch: Math.min(request.patch, side), stride: request.stride, fill: request.fill, signal });
       return {
         request,
         width: o.width,
@@ -69,7 +69,7 @@ export async function likelihoodMap(request: MapRequest): Promise<LikelihoodMap>
     const a: Attribution =
       request.method === 'input-gradient'
         ? await inputTimesGradient(model, x, objective)
-        : await integratedGradients(model, x, objective, { steps: request.steps });
+        : await integratedGradients(model, x, objective, { steps: request.steps, signal });
     return {
       request,
       width: a.width,
@@ -106,15 +106,17 @@ export async function latentGuide(a: number, b: number, dims: number, principalC
 }
 
 export async function edit(from: number, sliders: SliderValue[]): Promise<Counterfactual> {
+  const started = performance.now();
   const model = requireModel();
   const image = requireImage();
   const moved = sliders.filter((s) => s.amount !== 0);
   if (moved.length === 0)
-    return { image: modelInputImage(image.x, model.spec), posterior: image.posterior, logits: image.logits, original: true };
+    return { image: modelInputImage(image.x, model.spec), posterior: image.posterior, logits: image.logits, original: true, timing: { totalMs: 0, inverseMs: 0 } };
   const needsPrincipal = moved.some((s) => s.direction.startsWith('pc-') || s.direction === 'residual');
   const principal = needsPrincipal ? await principalOf(model) : undefined;
   const z = await editLatent(model, image.z, from, moved, principal);
   const { fcDims, convDims } = model.spec.latent;
+  const edited = performance.now();
   const out = tf.tidy(() => {
     const zFc = tf.tensor2d(z.subarray(0, fcDims), [1, fcDims]);
     const zConv = tf.tensor2d(z.subarray(fcDims), [1, convDims]);
@@ -123,22 +125,23 @@ export async function edit(from: number, sliders: SliderValue[]): Promise<Counte
   });
   const [x, posterior, logits] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
   tf.dispose(out);
-  return { image: modelInputImage(x, model.spec), posterior, logits, original: false };
+  const done = performance.now();
+  return { image: modelInputImage(x, model.spec), posterior, logits, original: false, timing: { totalMs: done - started, inverseMs: done - edited } };
 }
 
-export async function sample(classIndex: number, count: number, seed: number, temperature: number): Promise<ImageStrip> {
+export async function sample(classIndex: number, count: number, seed: number, temperature: number, signal: AbortSignal): Promise<ImageStrip> {
   const model = requireModel();
-  return strip(model, await sampleClass(model, classIndex, { count, seed, temperature }));
+  return strip(model, await sampleClass(model, classIndex, { count, seed, temperature, signal }));
 }
 
-export async function interpolate(other: ImageInput, steps: number): Promise<ImageStrip> {
+export async function interpolate(other: ImageInput, steps: number, signal: AbortSignal): Promise<Interpolation> {
   const model = requireModel();
   const { channels, height, width } = model.spec.input;
   const b = await prepareInput(other, model);
   const xA = currentTensor(model);
   const xB = tf.tensor4d(b.data.subarray(0, channels * height * width), [1, height, width, channels]);
   try {
-    return await strip(model, await interpolateImages(model, xA, xB, steps));
+    return { ...(await strip(model, await interpolateImages(model, xA, xB, steps, { signal }))), second: b.pixels };
   } finally {
     xA.dispose();
     xB.dispose();

@@ -1,5 +1,9 @@
 /// <reference lib="webworker" />
-/** Owns TensorFlow.js: chooses the backend, loads models and answers requests one at a time. */
+/**
+ * Owns TensorFlow.js: chooses the backend, loads models and answers requests. Quick requests run
+ * one at a time in order; long explanations (maps, samples, interpolations) run beside them,
+ * yielding between batches, so a slider edit never waits for a map to finish.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { activeBackend, BACKEND_ORDER, chooseBackend, type BackendChoice } from '../flow/backend';
 import { edit, interpolate, latentGuide, likelihoodMap, sample } from './explainCalls';
@@ -20,10 +24,16 @@ let compared: { key: string; model: GenerativeClassifier } | null = null;
 const queue: WorkerRequest[] = [];
 let draining = false;
 
+const LONG_TYPES: readonly CallType[] = ['map', 'sample', 'interpolate'];
+/** The running long request of each type; a newer one of the same type cancels it. */
+const running = new Map<CallType, { controller: AbortController; settled: Promise<void> }>();
+
 const post = (message: WorkerResponse) => self.postMessage(message);
 const sourceKey = (s: ModelSource) => ('modelUrl' in s ? `url:${s.modelUrl}` : `stored:${s.storedId}`);
 
-const handlers: { [K in CallType]: (request: WorkerRequest<K>) => Promise<Calls[K]['result']> } = {
+type Handler<K extends CallType> = (request: WorkerRequest<K>, signal: AbortSignal) => Promise<Calls[K]['result']>;
+
+const handlers: { [K in CallType]: Handler<K> } = {
   async init({ backends, wasmPaths }) {
     if (!backend) {
       backend = await chooseBackend(backends ?? BACKEND_ORDER, { wasmPaths });
@@ -42,6 +52,8 @@ const handlers: { [K in CallType]: (request: WorkerRequest<K>) => Promise<Calls[
       lastPost = now;
       post({ type: 'progress', id, loadedBytes, totalBytes });
     });
+    // Long requests still hold the old model's weights.
+    await cancelLongRequests();
     session.model?.dispose();
     session.model = next;
     session.image = null;
@@ -49,6 +61,9 @@ const handlers: { [K in CallType]: (request: WorkerRequest<K>) => Promise<Calls[
   },
 
   async classify({ input }) {
+    const started = performance.now();
+    // Long requests read the current image: they are about the old one now.
+    await cancelLongRequests();
     const m = requireModel();
     const prepared = await prepareInput(input, m);
     const { channels, height, width } = m.spec.input;
@@ -69,17 +84,18 @@ const handlers: { [K in CallType]: (request: WorkerRequest<K>) => Promise<Calls[
         notes: prepared.notes,
         reconstruction: await reconstruct(m, first, z),
         backend: activeBackend(),
+        elapsedMs: performance.now() - started,
       };
     } finally {
       x.dispose();
     }
   },
 
-  map: ({ request }) => likelihoodMap(request),
+  map: ({ request }, signal) => likelihoodMap(request, signal),
   latentGuide: ({ a, b, dims, principal }) => latentGuide(a, b, dims, principal),
   edit: ({ from, sliders }) => edit(from, sliders),
-  sample: ({ classIndex, count, seed, temperature }) => sample(classIndex, count, seed, temperature),
-  interpolate: ({ other, steps }) => interpolate(other, steps),
+  sample: ({ classIndex, count, seed, temperature }, signal) => sample(classIndex, count, seed, temperature, signal),
+  interpolate: ({ other, steps }, signal) => interpolate(other, steps, signal),
 
   async compare({ id, model, input }) {
     const key = sourceKey(model);
@@ -137,9 +153,10 @@ async function reconstruct(m: GenerativeClassifier, x: Float32Array, z: Float32A
   return { image: modelInputImage(xHat, m.spec), error, maxError };
 }
 
-/** A newer request of the same type replaces one still waiting in the queue. */
+/** A newer request of the same type replaces one still waiting in the queue, or cancels a running long one. */
 self.onmessage = (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
+  if (LONG_TYPES.includes(request.type)) return startLong(request);
   const waiting = queue.findIndex((q) => q.type === request.type);
   if (waiting >= 0) post({ type: 'superseded', id: queue.splice(waiting, 1)[0].id });
   queue.push(request);
@@ -148,13 +165,36 @@ self.onmessage = (event: MessageEvent<WorkerRequest>) => {
 
 async function drain(): Promise<void> {
   draining = true;
-  for (let request = queue.shift(); request; request = queue.shift()) {
-    try {
-      const handler = handlers[request.type] as (r: WorkerRequest) => Promise<Calls[CallType]['result']>;
-      post({ type: 'done', id: request.id, result: await handler(request) });
-    } catch (e) {
-      post({ type: 'failed', id: request.id, message: e instanceof Error ? e.message : String(e) });
-    }
-  }
+  for (let request = queue.shift(); request; request = queue.shift()) await answer(request, new AbortController().signal);
   draining = false;
+}
+
+/** Starts once the request it cancels has let go of its tensors. */
+function startLong(request: WorkerRequest): void {
+  const previous = running.get(request.type);
+  previous?.controller.abort();
+  const controller = new AbortController();
+  const settled = (async () => {
+    await previous?.settled;
+    if (controller.signal.aborted) post({ type: 'superseded', id: request.id });
+    else await answer(request, controller.signal);
+    if (running.get(request.type)?.controller === controller) running.delete(request.type);
+  })();
+  running.set(request.type, { controller, settled });
+}
+
+async function cancelLongRequests(): Promise<void> {
+  const all = [...running.values()];
+  all.forEach((r) => r.controller.abort());
+  await Promise.all(all.map((r) => r.settled));
+}
+
+async function answer(request: WorkerRequest, signal: AbortSignal): Promise<void> {
+  try {
+    const handler = handlers[request.type] as Handler<CallType>;
+    post({ type: 'done', id: request.id, result: await handler(request, signal) });
+  } catch (e) {
+    if (signal.aborted) post({ type: 'superseded', id: request.id });
+    else post({ type: 'failed', id: request.id, message: e instanceof Error ? e.message : String(e) });
+  }
 }

@@ -46,6 +46,8 @@ export interface Classification {
   reconstruction: Reconstruction;
   /** The backend that computed it, as TensorFlow.js reports it. */
   backend: string;
+  /** Worker-side time from the request to the answer (decoding, forward and inverse pass). */
+  elapsedMs: number;
 }
 
 export interface MapRequest {
@@ -106,6 +108,8 @@ export interface Counterfactual {
   logits: Float32Array;
   /** True when no slider moves z: the original image and result are returned bit for bit. */
   original: boolean;
+  /** Worker-side time of the whole edit, and of its inverse pass f⁻¹(z′) with the posterior read back. */
+  timing: { totalMs: number; inverseMs: number };
 }
 
 export interface ImageStrip {
@@ -114,9 +118,14 @@ export interface ImageStrip {
   predicted: number[];
 }
 
+export interface Interpolation extends ImageStrip {
+  /** The second image's 8-bit model input, so a link can carry it (null for a tensor input). */
+  second: Pixels | null;
+}
+
 export interface SideBySide {
   spec: ModelSpec;
-  classification: Omit<Classification, 'reconstruction' | 'pixels'>;
+  classification: Omit<Classification, 'reconstruction' | 'pixels' | 'elapsedMs'>;
 }
 
 /** Each call: what the page sends and what the worker answers. */
@@ -133,13 +142,13 @@ export interface Calls {
   edit: { args: { from: number; sliders: SliderValue[] }; result: Counterfactual };
   sample: { args: { classIndex: number; count: number; seed: number; temperature: number }; result: ImageStrip };
   /** From the current image to `other` in z. */
-  interpolate: { args: { other: ImageInput; steps: number }; result: ImageStrip };
+  interpolate: { args: { other: ImageInput; steps: number }; result: Interpolation };
   /** The current image's pixels under a second model, kept loaded beside the active one. */
   compare: { args: { model: ModelSource; input: ImageInput }; result: SideBySide };
   /** x = f⁻¹([z_fc, z_conv]) as normalised NHWC. */
   decode: { args: { zFc: Float32Array; zConv: Float32Array; batch: number }; result: Float32Array };
   /** Debugging: TensorFlow.js's live tensor count, which must stay flat over repeated interactions. */
-  memory: { args: Record<string, never>; result: { numTensors: number; numBytes: number } };
+  memory: { args: object; result: { numTensors: number; numBytes: number } };
 }
 
 export type CallType = keyof Calls;
@@ -149,6 +158,6 @@ export type WorkerRequest<K extends CallType = CallType> = { [T in K]: { type: T
 export type WorkerResponse =
   | { type: 'done'; id: number; result: Calls[CallType]['result'] }
   | { type: 'progress'; id: number; loadedBytes: number; totalBytes: number }
-  /** A newer request of the same type arrived before this one started. */
+  /** A newer request of the same type arrived before this one started, or cancelled it (long requests) while it ran. */
   | { type: 'superseded'; id: number }
   | { type: 'failed'; id: number; message: string };
