@@ -32,7 +32,7 @@ describe('GC Lens end to end (wasm)', () => {
   let app: ServedApp;
   let browser: Awaited<ReturnType<typeof launchWithProfile>>;
   let page: Page;
-  const open = async (p: Page, hash = '') => {
+  const open = async (p: Page, hash = '#v=1&model=reference-mini&img=g:rings') => {
     await p.goto(`${app.url}?backend=wasm&debug${hash}`);
     await p.locator(BARS).first().waitFor({ timeout: 90_000 });
   };

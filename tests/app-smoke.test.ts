@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -22,8 +23,16 @@ describe('the app, end to end in headless Chromium', () => {
     await app?.close();
   });
 
-  it('loads the first model, classifies a PNG like Node does, and keeps the view when a non-image is dropped', async () => {
+  it('opens on the first bundled model with a gallery image already explained', async () => {
+    const index = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'public', 'models', 'index.json'), 'utf8'));
     await page.goto(app.url);
+    await expect.poll(() => page.getByTestId('model-picker').inputValue(), { timeout: 60_000 }).toBe(index.models[0].id);
+    await page.locator(BARS).first().waitFor({ timeout: 90_000 });
+    expect(await page.getByTestId('error').count(), 'an error is shown').toBe(0);
+  });
+
+  it('classifies a PNG like Node does, and keeps the view when a non-image is dropped', async () => {
+    await page.goto(`${app.url}#v=1&model=reference-mini&img=g:rings`);
     await expect.poll(() => page.getByTestId('model-picker').inputValue(), { timeout: 60_000 }).toBe('reference-mini');
     await page.getByTestId('load-progress').waitFor({ state: 'detached' });
     expect(await page.getByTestId('error').count(), 'an error is shown').toBe(0);

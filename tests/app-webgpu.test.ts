@@ -24,7 +24,7 @@ describe('GC Lens end to end (webgpu)', () => {
 
   it('classifies a dropped PNG like Node and moves a slider', async () => {
     const started = Date.now();
-    await page.goto(`${app.url}?backend=webgpu&debug`);
+    await page.goto(`${app.url}?backend=webgpu&debug#v=1&model=reference-mini&img=g:rings`);
     await page.locator(BARS).first().waitFor();
     expect(await page.getByTestId('backend-badge').getAttribute('data-backend')).toBe('webgpu');
     console.log(`webgpu: first view after ${Date.now() - started} ms`);

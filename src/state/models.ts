@@ -6,10 +6,14 @@ export const messageOf = (e: unknown) => (e instanceof Error ? e.message : Strin
 export const modelSource = (entry: ModelChoice, url: (path: string) => string): ModelSource =>
   entry.origin === 'stored' ? { storedId: entry.id } : { modelUrl: url(`${entry.path}/`) };
 
-/** Gallery images for a model: made for it by id, for its input shape (input:CxHxW), or for any model. */
+/**
+ * Gallery images for a model: those made for it by id or for its input shape (input:CxHxW) first,
+ * so the page opens on one of them, then those for any model.
+ */
 export function galleryFor(gallery: GalleryImage[], model: LoadedModel | null): GalleryImage[] {
   if (!model) return [];
   const { channels, height, width } = model.spec.input;
-  const tags = ['any', model.entry.id, `input:${channels}x${height}x${width}`];
-  return gallery.filter((g) => g.models.some((m) => tags.includes(m)));
+  const own = [model.entry.id, `input:${channels}x${height}x${width}`];
+  const isOwn = (g: GalleryImage) => g.models.some((m) => own.includes(m));
+  return [...gallery.filter(isOwn), ...gallery.filter((g) => !isOwn(g) && g.models.includes('any'))];
 }
