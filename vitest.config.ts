@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     globalSetup: ['tests/helpers/globalSetup.ts'],
+    reporters: ['default', './tests/helpers/summaryReporter.ts'],
   },
 });
