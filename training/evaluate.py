@@ -122,6 +122,7 @@ def main(argv=None):
     p.add_argument('--batch', type=int, default=500)
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--fashion-dir', default=FASHION_DIR, help='Fashion-MNIST idx files (MNIST OOD set)')
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -153,9 +154,12 @@ def main(argv=None):
                 'ood_neg_log_px_mean': float(nlp_ood.mean()), 'n_ood': int(len(nlp_ood))}
 
     ood = {}
-    if name == 'mnist':
-        fashion = torch.from_numpy(load_fashion_mnist_test()[:args.limit]).float() / 255.0
-        ood['fashion_mnist_test'] = dict(typicality(fashion), source=FASHION_DIR)
+    if name == 'mnist' and not os.path.isdir(args.fashion_dir):
+        print(f'no Fashion-MNIST at {args.fashion_dir}: typicality AUROC skipped')
+    elif name == 'mnist':
+        fashion = load_fashion_mnist_test(args.fashion_dir)[:args.limit]
+        fashion = torch.from_numpy(fashion).float() / 255.0
+        ood['fashion_mnist_test'] = dict(typicality(fashion), source=args.fashion_dir)
     else:
         ood['cifar10_rgb_rotation_0.35'] = dict(
             typicality(rotate_rgb(clean, ROT_ALPHA)),
@@ -166,14 +170,14 @@ def main(argv=None):
             definition='x + N(0, 0.015^2) per pixel in [0,1] RGB, clamped to [0,1], not re-quantised '
                        '(IB-INN uses this construction with sigma 0.01)')
 
-    n_params = sum(v.numel() for k, v in model.named_parameters() if v.requires_grad)
+    n_params = sum(v.numel() for v in model.parameters() if v.requires_grad)
     card = {
         'model': {'checkpoint': os.path.basename(args.checkpoint), 'dataset': name,
                   'input_shape': cfg['input_shape'], 'n_classes': cfg['n_classes'],
                   'class_names': cfg['class_names'], 'entry': cfg['entry'], 'blocks': cfg['blocks'],
                   'strides': cfg['strides'], 'base_width': cfg['base_width'], 'n_loss': cfg['n_loss'],
                   'low_rank': cfg['low_rank'], 'final_map': list(model.inn.final_shape),
-                  'learned_parameters': int(n_params),
+                  'trainable_parameters_incl_class_means': int(n_params),
                   'family': 'Mackowiak et al., Generative Classifiers as a Basis for Trustworthy '
                             'Computer Vision, CVPR 2021 (own implementation, verified against the '
                             'reference code on its mini checkpoint)'},

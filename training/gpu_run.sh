@@ -6,6 +6,7 @@
 #   (default: ../shared/datasets next to the repo). Needs python3 with torch (CUDA),
 #   numpy and Pillow with WebP; PYTHON overrides the interpreter.
 #   TRAIN_SECONDS (default 420) is each run's training time; the lr schedule follows it.
+#   MNIST_BETA=<beta> also trains the MNIST topology (needs DATA_DIR/mnist) alongside.
 #   TRAIN_ARGS / EVAL_ARGS add arguments (e.g. a CPU dry run:
 #   TRAIN_SECONDS=5 TRAIN_ARGS="--limit 256 --test-limit 100 --base-width 8" EVAL_ARGS="--limit 100")
 set -euo pipefail
@@ -30,11 +31,22 @@ PID_HIGH=$!
 "$PY" "$HERE/train.py" "${COMMON[@]}" --beta 1 --run-dir "$OUT/cifar10_beta1" \
   --out "$OUT/cifar10_beta1/cifar10_gc_beta1.pt" > "$OUT/cifar10_beta1.log" 2>&1 &
 PID_ONE=$!
+PID_MNIST=
+if [ -n "${MNIST_BETA:-}" ]; then
+  "$PY" "$HERE/train.py" --dataset mnist --data-dir "$DATA" --base-width 32 --blocks 3,4 \
+    --strides 1,2 --beta "$MNIST_BETA" --batch-size 128 --lr 1e-3 --epochs 400 \
+    --time-budget "$SECONDS_EACH" --test-every 5 --seed 0 ${TRAIN_ARGS:-} \
+    --run-dir "$OUT/mnist_beta$MNIST_BETA" --out "$OUT/mnist_beta$MNIST_BETA/mnist_gc.pt" \
+    > "$OUT/mnist_beta$MNIST_BETA.log" 2>&1 &
+  PID_MNIST=$!
+fi
 wait $PID_HIGH; wait $PID_ONE
-tail -n 2 "$OUT"/cifar10_beta*.log
+[ -z "$PID_MNIST" ] || wait $PID_MNIST
+tail -n 2 "$OUT"/*.log
 
-for b in 16 1; do
-  d="$OUT/cifar10_beta$b"
-  "$PY" "$HERE/evaluate.py" "$d/cifar10_gc_beta$b.pt" --data-dir "$DATA" --threads 4 ${EVAL_ARGS:-}
-  "$PY" "$HERE/export_logits.py" "$d/cifar10_gc_beta$b.pt" --n 8 --data-dir "$DATA" --out-dir "$d/logits"
+CKPTS=("$OUT/cifar10_beta16/cifar10_gc_beta16.pt" "$OUT/cifar10_beta1/cifar10_gc_beta1.pt")
+[ -z "$PID_MNIST" ] || CKPTS+=("$OUT/mnist_beta$MNIST_BETA/mnist_gc.pt")
+for ckpt in "${CKPTS[@]}"; do
+  "$PY" "$HERE/evaluate.py" "$ckpt" --data-dir "$DATA" --threads 4 ${EVAL_ARGS:-}
+  "$PY" "$HERE/export_logits.py" "$ckpt" --n 8 --data-dir "$DATA" --out-dir "$(dirname "$ckpt")/logits"
 done
