@@ -2,23 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decomposeLogitDifference, type Contrast } from '../src/explain/decomposition';
 import { PoolingTail } from '../src/explain/poolingTail';
-import { chooseBackend } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
-import { nchwToNhwc } from '../src/flow/layout';
-import { loadClassifier } from '../src/flow/loadClassifier';
-import { nodePackageFiles } from '../src/formats/nodePackageFiles';
-import { convertFixture } from './helpers/convertFixture';
-import { fixture, relativeError } from './helpers/fixtures';
+import { referenceMini } from './helpers/convertFixture';
+import { relativeError } from './helpers/fixtures';
 
 let model: GenerativeClassifier;
 let images: tf.Tensor4D;
 const image = (i: number) => tf.slice(images, [i, 0, 0, 0], [1, 48, 48, 3]);
 
 beforeAll(async () => {
-  await chooseBackend(['cpu']);
-  const { dir } = await convertFixture('mini_gc.zip.pt');
-  model = await loadClassifier(nodePackageFiles(dir));
-  images = tf.tensor4d(nchwToNhwc(await fixture('mini_x.f32'), [4, 3, 48, 48]), [4, 48, 48, 3]);
+  ({ model, images } = await referenceMini());
 });
 afterAll(() => {
   model.dispose();

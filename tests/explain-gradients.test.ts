@@ -2,13 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decomposeLogitDifference } from '../src/explain/decomposition';
 import { inputTimesGradient, integratedGradients, type Objective } from '../src/explain/gradients';
-import { chooseBackend } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
-import { nchwToNhwc } from '../src/flow/layout';
-import { loadClassifier } from '../src/flow/loadClassifier';
-import { nodePackageFiles } from '../src/formats/nodePackageFiles';
-import { convertFixture } from './helpers/convertFixture';
-import { fixture } from './helpers/fixtures';
+import { referenceMini } from './helpers/convertFixture';
 
 let model: GenerativeClassifier;
 let images: tf.Tensor4D;
@@ -17,10 +12,7 @@ const image = (i: number) => tf.slice(images, [i, 0, 0, 0], [1, 48, 48, 3]);
 const objective: Objective = { kind: 'logitDifference', classIndex: 8, contrast: 6 };
 
 beforeAll(async () => {
-  await chooseBackend(['cpu']);
-  const { dir } = await convertFixture('mini_gc.zip.pt');
-  model = await loadClassifier(nodePackageFiles(dir));
-  images = tf.tensor4d(nchwToNhwc(await fixture('mini_x.f32'), [4, 3, 48, 48]), [4, 48, 48, 3]);
+  ({ model, images } = await referenceMini());
 });
 afterAll(() => {
   model.dispose();

@@ -4,13 +4,8 @@ import { classMeanGeometry } from '../src/explain/classMeans';
 import { applyEdits, principalDirections, residualStrength, separatingDimensions, type PrincipalDirections } from '../src/explain/latentEdit';
 import { decodeLatents, interpolateImages, sampleClass, standardNormal } from '../src/explain/sampling';
 import { jacobiEigen, topEigenpairs } from '../src/explain/symmetricEigen';
-import { chooseBackend } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
-import { nchwToNhwc } from '../src/flow/layout';
-import { loadClassifier } from '../src/flow/loadClassifier';
-import { nodePackageFiles } from '../src/formats/nodePackageFiles';
-import { convertFixture } from './helpers/convertFixture';
-import { fixture } from './helpers/fixtures';
+import { referenceMini } from './helpers/convertFixture';
 
 const D = 6912;
 let model: GenerativeClassifier;
@@ -22,10 +17,7 @@ const z = (i: number) => latents.slice(i * D, (i + 1) * D);
 const mean = (y: number) => means.subarray(y * D, (y + 1) * D);
 
 beforeAll(async () => {
-  await chooseBackend(['cpu']);
-  const { dir } = await convertFixture('mini_gc.zip.pt');
-  model = await loadClassifier(nodePackageFiles(dir));
-  images = tf.tensor4d(nchwToNhwc(await fixture('mini_x.f32'), [4, 3, 48, 48]), [4, 48, 48, 3]);
+  ({ model, images } = await referenceMini());
   const r = await model.classify(images);
   latents = new Float32Array(4 * D);
   for (let i = 0; i < 4; i++) {

@@ -1,10 +1,16 @@
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend, type BackendName } from '../../src/flow/backend';
+import type { GenerativeClassifier } from '../../src/flow/classifier';
+import { nchwToNhwc } from '../../src/flow/layout';
+import { loadClassifier } from '../../src/flow/loadClassifier';
+import { nodePackageFiles } from '../../src/formats/nodePackageFiles';
 import { join } from 'node:path';
 import { convertToPackage } from '../../src/formats/convertToPackage';
 import type { ModelSpec } from '../../src/formats/modelSpec';
 import { fileByteSource } from '../../src/formats/nodeByteSource';
 import { nodeFileWriter } from '../../src/formats/nodePackageFiles';
 import type { StorageDtype } from '../../src/formats/weightSink';
-import { FIXTURES, tempDir } from './fixtures';
+import { FIXTURES, fixture, tempDir } from './fixtures';
 
 /** Converts a fixture checkpoint through the command-line path into a fresh temp folder. */
 export async function convertFixture(file: string, storage: StorageDtype = 'float32'): Promise<{ dir: string; spec: ModelSpec }> {
@@ -22,4 +28,13 @@ export async function convertFixture(file: string, storage: StorageDtype = 'floa
   } finally {
     await source.close();
   }
+}
+
+/** The authors' mini model on a Node backend, with the fixture's four inputs as NHWC. */
+export async function referenceMini(backend: BackendName = 'cpu'): Promise<{ model: GenerativeClassifier; images: tf.Tensor4D }> {
+  await chooseBackend([backend]);
+  const { dir } = await convertFixture('mini_gc.zip.pt');
+  const model = await loadClassifier(nodePackageFiles(dir));
+  const images = tf.tensor4d(nchwToNhwc(await fixture('mini_x.f32'), [4, 3, 48, 48]), [4, 48, 48, 3]);
+  return { model, images };
 }
