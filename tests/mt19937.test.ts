@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MT19937, numpyLegacyPermutation } from '../src/flow/mt19937';
+import { MT19937, numpyLegacyPermutation } from '../src/util/mt19937';
 
 const VECTORS_PATH = '/work/shared/fixtures/reference-gc/numpy_legacy_permutations.json';
 const vectors = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as Record<string, number[]>;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
-import { withUnfusedConvolutions } from '../flow/subnet';
+import { withUnfusedConvolutions } from '../flow/layers/subnet';
 import { assertClassIndex, assertSingleImage, yieldUnlessAborted } from './checks';
 
 type Model = Pick<GenerativeClassifier, 'forwardTensors' | 'classify' | 'mixture'>;

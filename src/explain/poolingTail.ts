@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
-import { dctMatrix, inverseDctMatrix } from '../flow/dctPool';
+import { dctMatrix, inverseDctMatrix } from '../flow/layers/dctPool';
 import type { InvertibleLayer } from '../flow/layer';
 
 type Model = Pick<GenerativeClassifier, 'spec' | 'flow'>;

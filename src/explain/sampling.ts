@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
-import { MT19937 } from '../flow/mt19937';
+import { MT19937 } from '../util/mt19937';
 import { assertClassIndex, assertSingleImage, yieldUnlessAborted } from './checks';
 
 type Model = Pick<GenerativeClassifier, 'spec' | 'mixture' | 'decode' | 'forwardTensors'>;

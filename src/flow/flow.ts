@@ -1,27 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSpec } from '../formats/modelSpec';
-import { AffineCoupling } from './coupling';
-import { DctPooling } from './dctPool';
-import { DownsampleCoupling } from './downsampleCoupling';
-import { HaarDownsampling } from './haar';
 import type { InvertibleLayer } from './layer';
-import { PermutePrefix } from './permutePrefix';
+import { layerDefinition, type LayerSpec } from './layers';
 import type { WeightStore } from './weightStore';
-
-export function buildLayer(spec: LayerSpec, weights: WeightStore): InvertibleLayer {
-  switch (spec.type) {
-    case 'coupling':
-      return new AffineCoupling(spec, weights);
-    case 'downsample_coupling':
-      return new DownsampleCoupling(spec, weights);
-    case 'haar':
-      return new HaarDownsampling(spec);
-    case 'dct_pool':
-      return new DctPooling(spec);
-    case 'permute_prefix':
-      return new PermutePrefix(spec, weights);
-  }
-}
 
 export interface FlowForward {
   /** The flat latent code [B, D]. */
@@ -36,17 +16,17 @@ export interface FlowForward {
 export class Flow {
   constructor(readonly layers: InvertibleLayer[]) {}
 
+  /** Builds each layer from its validated spec through the layer registry. */
   static fromSpec(specs: LayerSpec[], weights: WeightStore): Flow {
     const layers: InvertibleLayer[] = [];
     try {
-      for (const spec of specs) layers.push(buildLayer(spec, weights));
+      for (const spec of specs) layers.push(layerDefinition(spec.type)!.build(spec, weights));
     } catch (e) {
       layers.forEach((l) => l.dispose());
       throw e;
     }
     return new Flow(layers);
   }
-
   /** x: NHWC [B, H, W, C]. */
   forward(x: tf.Tensor, keepIntermediates = false): FlowForward {
     const intermediates: NonNullable<FlowForward['intermediates']> = [];

@@ -1,8 +1,9 @@
 import { loadModelPackage, type LoadProgress, type PackageFiles } from '../formats/modelPackage';
 import { GenerativeClassifier } from './classifier';
+import { WeightStore } from './weightStore';
 
-/** Loads a model package and builds the classifier on the active backend. */
+/** Loads a model package (plain arrays) and builds the classifier's tensors on the active backend. */
 export async function loadClassifier(files: PackageFiles, onProgress?: LoadProgress): Promise<GenerativeClassifier> {
   const { spec, weights } = await loadModelPackage(files, onProgress);
-  return GenerativeClassifier.build(spec, weights);
+  return GenerativeClassifier.build(spec, new WeightStore(weights));
 }

@@ -1,30 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
+import type { WeightArrays } from '../formats/weightArrays';
 
-export interface NamedArray {
-  data: Float32Array | Int32Array;
-  shape: number[];
-}
-
-/** The decoded weights of a model package, by name; makes tensors on demand. */
+/** A model's weights for the runtime: the package's plain arrays, made into tensors on demand. */
 export class WeightStore {
-  constructor(private readonly arrays: Map<string, NamedArray>) {}
-
-  get(name: string): NamedArray {
-    const a = this.arrays.get(name);
-    if (!a) throw new Error(`weight "${name}" is missing from the model package`);
-    return a;
-  }
+  constructor(private readonly arrays: WeightArrays) {}
 
   float32(name: string): Float32Array {
-    const { data } = this.get(name);
-    if (!(data instanceof Float32Array)) throw new Error(`weight "${name}" must be float32`);
-    return data;
+    return this.arrays.float32(name);
   }
 
   int32(name: string): Int32Array {
-    const { data } = this.get(name);
-    if (!(data instanceof Int32Array)) throw new Error(`weight "${name}" must be int32`);
-    return data;
+    return this.arrays.int32(name);
   }
 
   tensor1d(name: string): tf.Tensor1D {
@@ -32,16 +18,10 @@ export class WeightStore {
   }
 
   tensor2d(name: string): tf.Tensor2D {
-    const { shape } = this.get(name);
-    return tf.tensor2d(this.float32(name), shape as [number, number]);
+    return tf.tensor2d(this.float32(name), this.arrays.get(name).shape as [number, number]);
   }
 
   tensor4d(name: string): tf.Tensor4D {
-    const { shape } = this.get(name);
-    return tf.tensor4d(this.float32(name), shape as [number, number, number, number]);
-  }
-
-  indices(name: string): tf.Tensor1D {
-    return tf.tensor1d(this.int32(name), 'int32');
+    return tf.tensor4d(this.float32(name), this.arrays.get(name).shape as [number, number, number, number]);
   }
 }

@@ -1,7 +1,7 @@
-import { WeightStore, type NamedArray } from '../flow/weightStore';
 import { fromFloat16Bits } from './float16';
 import type { ModelSpec, WeightSpec } from './modelSpec';
 import { ModelSpecError, validateModelSpec } from './validateModel';
+import { WeightArrays, type NamedArray } from './weightArrays';
 
 /** How a model package's files are reached: over HTTP, from disk, or from browser storage. */
 export interface PackageFiles {
@@ -18,7 +18,7 @@ export function storedBytes(w: WeightSpec): number {
 }
 
 /** Reads model.json, validates it, then every weight shard, with progress in bytes. */
-export async function loadModelPackage(files: PackageFiles, onProgress?: LoadProgress): Promise<{ spec: ModelSpec; weights: WeightStore }> {
+export async function loadModelPackage(files: PackageFiles, onProgress?: LoadProgress): Promise<{ spec: ModelSpec; weights: WeightArrays }> {
   let raw: unknown;
   try {
     raw = JSON.parse(await files.readText('model.json'));
@@ -36,7 +36,7 @@ export async function loadModelPackage(files: PackageFiles, onProgress?: LoadPro
       parts.push(await files.readBinary(path, (n) => onProgress?.((loaded += n), total)));
     decodeGroup(group.weights, concat(parts), `weightsManifest[${gi}]`, arrays);
   }
-  return { spec, weights: new WeightStore(arrays) };
+  return { spec, weights: new WeightArrays(arrays) };
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -1,37 +1,10 @@
 /** model.json: a generative classifier described as data. Version 1. */
+import type { LayerSpec } from '../flow/layers';
+
+export type { LayerSpec };
 
 export const MODEL_FORMAT = 'gc-lens-model';
 export const MODEL_FORMAT_VERSION = 1;
-
-export type SubnetOpSpec =
-  | { op: 'conv'; weight: string; bias?: string; stride: number; padding: number }
-  | { op: 'relu' }
-  /** A BatchNorm with no conv before it, run as a per-channel affine. */
-  | { op: 'affine'; scale: string; shift: string };
-
-/** Act-norm then a fixed channel permutation, ending every coupling block. */
-export interface ActNormSpec {
-  scale: string;
-  offset: string;
-  /** int32 [C]: output channel i takes input channel permutation[i]. */
-  permutation: string;
-}
-
-export type LayerSpec =
-  | { type: 'coupling'; name: string; channels: number; clamp: number; subnet: SubnetOpSpec[]; actNorm: ActNormSpec }
-  | {
-      type: 'downsample_coupling';
-      name: string;
-      channels: number;
-      clamp: number;
-      subnetStrided: SubnetOpSpec[];
-      subnetLowRes: SubnetOpSpec[];
-      actNorm: ActNormSpec;
-    }
-  | { type: 'haar'; name: string; channels: number; rebalance: number }
-  | { type: 'dct_pool'; name: string; channels: number; size: number; rebalance: number }
-  /** Permutes the first indices.length features of a flat vector; the rest pass through. */
-  | { type: 'permute_prefix'; name: string; indices: string };
 
 export interface WeightSpec {
   name: string;

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/flow/backend';
 import { GenerativeClassifier } from '../../src/flow/classifier';
+import { WeightStore } from '../../src/flow/weightStore';
 import { nchwToNhwc } from '../../src/flow/layout';
 import { loadModelPackage } from '../../src/formats/modelPackage';
 import type { ConversionFailure } from '../../src/storage/convertIntoStore';
@@ -104,7 +105,7 @@ window.conversionPage = {
   async miniLogits(id) {
     await chooseBackend(['cpu']);
     const { spec, weights } = await loadModelPackage(storedPackageFiles(id));
-    const model = GenerativeClassifier.build(spec, weights);
+    const model = GenerativeClassifier.build(spec, new WeightStore(weights));
     const { channels: c, height: h, width: w } = spec.input;
     const x = tf.tensor4d(nchwToNhwc(await fixtureF32('mini_x.f32'), [4, c, h, w]), [4, h, w, c]);
     try {

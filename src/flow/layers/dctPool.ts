@@ -1,8 +1,55 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSpec } from '../formats/modelSpec';
-import type { InvertibleLayer } from './layer';
+import { ArchitectureError } from '../../formats/architectureError';
+import { int, num, str, type JsonObject } from '../../formats/jsonFields';
+import type { InvertibleLayer } from '../layer';
+import { imageInput, LayerShapeError, nodeTensor, type CheckpointNode, type LayerDefinition } from './definition';
 
-type DctSpec = Extract<LayerSpec, { type: 'dct_pool' }>;
+export interface DctPoolSpec {
+  type: 'dct_pool';
+  name: string;
+  channels: number;
+  size: number;
+  rebalance: number;
+}
+
+/** The authors' DCT pooling of the last N×N map into a flat vector; in the state dict: weight, inv_weight [N, N]. */
+export const dctPoolLayer: LayerDefinition<DctPoolSpec> = {
+  type: 'dct_pool',
+  parse: (raw: JsonObject, path: string): DctPoolSpec => ({
+    type: 'dct_pool',
+    name: str(raw, 'name', path),
+    channels: int(raw, 'channels', path, 1),
+    size: int(raw, 'size', path, 1),
+    rebalance: num(raw, 'rebalance', path, Number.MIN_VALUE),
+  }),
+  outputShape(spec, input) {
+    const [h, w, c] = imageInput(spec, input);
+    if (h !== spec.size || w !== spec.size) throw new LayerShapeError('size', `is ${spec.size} but the input is ${h}x${w}`);
+    return [h * w * c];
+  },
+  checkWeights() {},
+  build: (spec) => new DctPooling(spec),
+  checkpoint: {
+    matches: (node) => node.tensors.has('weight') && node.tensors.has('inv_weight'),
+    async convert(node, [, , c], { constants }) {
+      const n = node.tensors.get('weight')!.shape[0];
+      await checkDctWeight(node, n);
+      return { type: 'dct_pool', name: node.name, channels: c, size: n, rebalance: constants.dctRebalance };
+    },
+  },
+};
+
+/** The stored DCT matrix must be the unnormalised DCT-II the runtime computes. */
+async function checkDctWeight(node: CheckpointNode, n: number): Promise<void> {
+  const stored = await nodeTensor(node, 'weight', [n, n]).readFloat32();
+  for (let k = 0; k < n; k++)
+    for (let i = 0; i < n; i++) {
+      // weight[k][i] = 2 cos(π k (2i+1) / 2N), applied as out[k] = Σ_i weight[k][i] x[i].
+      const expected = 2 * Math.cos((Math.PI * k * (2 * i + 1)) / (2 * n));
+      if (Math.abs(stored[k * n + i] - expected) > 1e-4)
+        throw new ArchitectureError(`${node.name}.weight is not the DCT-II matrix this runtime implements`);
+    }
+}
 
 /** Unnormalised DCT-II: M[k][n] = 2 cos(π k (2n+1) / 2N). */
 export function dctMatrix(n: number): Float64Array {
@@ -43,7 +90,7 @@ export class DctPooling implements InvertibleLayer {
   private readonly forwardMatrix: tf.Tensor;
   private readonly inverseMatrix: tf.Tensor;
 
-  constructor(spec: DctSpec) {
+  constructor(spec: DctPoolSpec) {
     const n = spec.size;
     this.name = spec.name;
     this.size = n;

@@ -1,9 +1,37 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSpec } from '../formats/modelSpec';
-import type { InvertibleLayer } from './layer';
-import { depthToSpace, spaceToDepth } from './spaceToDepth';
+import { int, num, str, type JsonObject } from '../../formats/jsonFields';
+import type { InvertibleLayer } from '../layer';
+import { depthToSpace, spaceToDepth } from '../spaceToDepth';
+import { halvedInput, nodeTensor, type LayerDefinition } from './definition';
 
-type HaarSpec = Extract<LayerSpec, { type: 'haar' }>;
+export interface HaarSpec {
+  type: 'haar';
+  name: string;
+  channels: number;
+  rebalance: number;
+}
+
+/** FrEIA's HaarDownsampling with order_by_wavelet; in the state dict: haar_weights [4C, 1, 2, 2]. */
+export const haarLayer: LayerDefinition<HaarSpec> = {
+  type: 'haar',
+  parse: (raw: JsonObject, path: string): HaarSpec => ({
+    type: 'haar',
+    name: str(raw, 'name', path),
+    channels: int(raw, 'channels', path, 1),
+    rebalance: num(raw, 'rebalance', path, Number.MIN_VALUE),
+  }),
+  outputShape: halvedInput,
+  checkWeights() {},
+  build: (spec) => new HaarDownsampling(spec),
+  checkpoint: {
+    matches: (node) => node.tensors.has('haar_weights'),
+    inputChannels: (node) => (node.tensors.get('haar_weights')?.shape[0] ?? NaN) / 4,
+    async convert(node, [, , c], { constants }) {
+      nodeTensor(node, 'haar_weights', [4 * c, 1, 2, 2]);
+      return { type: 'haar', name: node.name, channels: c, rebalance: constants.haarRebalance };
+    },
+  },
+};
 
 /** Rows: the four 2x2 Haar filters over the pixels (0,0), (0,1), (1,0), (1,1). */
 const HAAR = [
