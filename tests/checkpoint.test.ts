@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryByteSource, type ByteSource } from '../src/formats/byteSource';
-import { fileByteSource } from '../src/formats/nodeByteSource';
+import { fileByteSource } from '../tools/lib/nodeByteSource';
 import { DEFAULT_LIMITS, unpickle, type UnpickleHooks } from '../src/formats/pickle';
 import {
   CheckpointError,

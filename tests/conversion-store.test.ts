@@ -5,7 +5,7 @@ import { convertToPackage } from '../src/formats/convertToPackage';
 import { memoryByteSource } from '../src/formats/byteSource';
 import type { ModelSpec } from '../src/formats/modelSpec';
 import { conversionFailure, convertFileIntoStore, type ConvertFileOptions } from '../src/storage/convertIntoStore';
-import { MemoryDisk, MemoryLocks, type MemoryDirectory } from '../src/storage/memoryBackend';
+import { MemoryDisk, MemoryLocks, type MemoryDirectory } from './helpers/memoryBackend';
 import { PackageStore, STORE_FOLDER } from '../src/storage/packageStore';
 import { RELEASED_CAVEAT } from '../src/storage/releasedCards';
 import { FIXTURES } from './helpers/fixtures';

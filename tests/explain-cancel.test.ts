@@ -6,7 +6,7 @@ import { interpolateImages, sampleClass } from '../src/explain/sampling';
 import { chooseBackend } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { loadClassifier } from '../src/flow/loadClassifier';
-import { nodePackageFiles } from '../src/formats/nodePackageFiles';
+import { nodePackageFiles } from '../tools/lib/nodePackageFiles';
 import { convertFixture } from './helpers/convertFixture';
 
 let model: GenerativeClassifier;

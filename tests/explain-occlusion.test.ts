@@ -5,7 +5,7 @@ import { chooseBackend } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { nchwToNhwc } from '../src/flow/layout';
 import { loadClassifier } from '../src/flow/loadClassifier';
-import { nodePackageFiles } from '../src/formats/nodePackageFiles';
+import { nodePackageFiles } from '../tools/lib/nodePackageFiles';
 import { convertFixture } from './helpers/convertFixture';
 import { fixture } from './helpers/fixtures';
 

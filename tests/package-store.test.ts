@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryDisk, MemoryLocks, type MemoryDirectory } from '../src/storage/memoryBackend';
+import { MemoryDisk, MemoryLocks, type MemoryDirectory } from './helpers/memoryBackend';
 import { PackageStore, STORE_FOLDER, StorageQuotaError, type StoredModelDetails } from '../src/storage/packageStore';
 
 function memoryStore(quota?: number) {

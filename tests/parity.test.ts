@@ -6,7 +6,7 @@ import { chooseBackend, type BackendName } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { nchwToNhwc, nhwcToNchw } from '../src/flow/layout';
 import { loadClassifier } from '../src/flow/loadClassifier';
-import { nodePackageFiles } from '../src/formats/nodePackageFiles';
+import { nodePackageFiles } from '../tools/lib/nodePackageFiles';
 import { convertFixture } from './helpers/convertFixture';
 import { FIXTURES, fixture, maxElementRelativeError, relativeError } from './helpers/fixtures';
 

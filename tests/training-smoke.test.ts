@@ -8,8 +8,8 @@ import { chooseBackend } from '../src/flow/backend';
 import { nchwToNhwc } from '../src/flow/layout';
 import { loadClassifier } from '../src/flow/loadClassifier';
 import { convertToPackage } from '../src/formats/convertToPackage';
-import { fileByteSource } from '../src/formats/nodeByteSource';
-import { nodeFileWriter, nodePackageFiles } from '../src/formats/nodePackageFiles';
+import { fileByteSource } from '../tools/lib/nodeByteSource';
+import { nodeFileWriter, nodePackageFiles } from '../tools/lib/nodePackageFiles';
 import { maxElementRelativeError, readF32, relativeError, tempDir } from './helpers/fixtures';
 
 const run = promisify(execFile);

@@ -9,8 +9,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { convertToPackage } from '../src/formats/convertToPackage';
 import type { ModelIndexEntry } from '../src/formats/modelSpec';
 import { storedBytes } from '../src/formats/modelPackage';
-import { fileByteSource } from '../src/formats/nodeByteSource';
-import { nodeFileWriter } from '../src/formats/nodePackageFiles';
+import { fileByteSource } from './lib/nodeByteSource';
+import { nodeFileWriter } from './lib/nodePackageFiles';
 import { fail, parseArgs, progressBar } from './lib/args';
 import { cardFromTraining } from './lib/trainingCard';
 

@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadClassifier } from '../src/flow/loadClassifier';
 import { nchwToNhwc, nhwcToNchw } from '../src/flow/layout';
-import { nodePackageFiles } from '../src/formats/nodePackageFiles';
+import { nodePackageFiles } from './lib/nodePackageFiles';
 import { preprocessImage } from '../src/formats/preprocess';
 import { fail, parseArgs } from './lib/args';
 import { decodeImageFile } from './lib/decodeImage';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { loadClassifier } from '../src/flow/loadClassifier';
-import { nodePackageFiles } from '../src/formats/nodePackageFiles';
+import { nodePackageFiles } from './lib/nodePackageFiles';
 import { preprocessImage } from '../src/formats/preprocess';
 import { fail, parseArgs } from './lib/args';
 import { useNodeBackend } from './lib/nodeBackend';

@@ -40,7 +40,7 @@ async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice
       if (!onlyChoice && isSoftwareAdapter(adapter)) return 'only a software WebGPU adapter (slower than wasm)';
       await import('@tensorflow/tfjs-backend-webgpu');
     } else if (name === 'webgl') {
-      if (typeof document === 'undefined' && typeof OffscreenCanvas === 'undefined') return 'no canvas in this environment';
+      if (!('document' in globalThis) && typeof OffscreenCanvas === 'undefined') return 'no canvas in this environment';
       // Half-float textures would break exactness.
       tf.env().set('WEBGL_FORCE_F16_TEXTURES', false);
     } else if (name === 'wasm') {

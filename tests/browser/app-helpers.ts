@@ -6,7 +6,7 @@ import { PNG } from 'pngjs';
 import { chooseBackend } from '../../src/flow/backend';
 import type { ClassifierResult } from '../../src/flow/classifier';
 import { loadClassifier } from '../../src/flow/loadClassifier';
-import { nodePackageFiles } from '../../src/formats/nodePackageFiles';
+import { nodePackageFiles } from '../../tools/lib/nodePackageFiles';
 import type { RgbaImage } from '../../src/formats/preprocess';
 import { quantizedModelInput } from '../../src/worker/modelPixels';
 

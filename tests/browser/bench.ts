@@ -1,7 +1,7 @@
 /** Bench page: times the mini model and the full-size architecture (synthetic weights) on one forced backend. */
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend, type BackendName } from '../../src/flow/backend';
-import { benchmarkClassifier, firstRunTimes, type PassTimes } from '../../src/flow/benchmark';
+import { benchmarkClassifier, firstRunTimes, type PassTimes } from '../../tools/lib/benchmark';
 import type { GenerativeClassifier } from '../../src/flow/classifier';
 import { loadClassifier } from '../../src/flow/loadClassifier';
 import { httpPackageFiles } from '../../src/formats/modelPackage';

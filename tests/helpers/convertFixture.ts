@@ -3,12 +3,12 @@ import { chooseBackend, type BackendName } from '../../src/flow/backend';
 import type { GenerativeClassifier } from '../../src/flow/classifier';
 import { nchwToNhwc } from '../../src/flow/layout';
 import { loadClassifier } from '../../src/flow/loadClassifier';
-import { nodePackageFiles } from '../../src/formats/nodePackageFiles';
+import { nodePackageFiles } from '../../tools/lib/nodePackageFiles';
 import { join } from 'node:path';
 import { convertToPackage } from '../../src/formats/convertToPackage';
 import type { ModelSpec } from '../../src/formats/modelSpec';
-import { fileByteSource } from '../../src/formats/nodeByteSource';
-import { nodeFileWriter } from '../../src/formats/nodePackageFiles';
+import { fileByteSource } from '../../tools/lib/nodeByteSource';
+import { nodeFileWriter } from '../../tools/lib/nodePackageFiles';
 import type { StorageDtype } from '../../src/formats/weightSink';
 import { FIXTURES, fixture, tempDir } from './fixtures';
 

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PackageFiles } from './modelPackage';
+import type { PackageFiles } from '../../src/formats/modelPackage';
 
 /** A model package folder on disk (Node only). */
 export function nodePackageFiles(dir: string): PackageFiles {

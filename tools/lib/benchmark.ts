@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { GenerativeClassifier } from './classifier';
+import type { GenerativeClassifier } from '../../src/flow/classifier';
 
 export interface PassMs {
   /** x → z (flow only, result read back). */

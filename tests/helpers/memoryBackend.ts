@@ -2,7 +2,7 @@
  * In-memory stand-ins for OPFS, Web Locks and the storage estimate, with a quota, so the package
  * store's logic can be tested in Node. They throw the DOMExceptions the browser throws.
  */
-import type { StorageEstimateSource, StoreDirectory, StoreFileHandle, StoreLocks } from './storeDirectory';
+import type { StorageEstimateSource, StoreDirectory, StoreFileHandle, StoreLocks } from '../../src/storage/storeDirectory';
 
 type Node = MemoryDirectory | Uint8Array;
 
