@@ -30,7 +30,7 @@ import tarfile
 import numpy as np
 
 # $GC_LENS_DATA, else data/ at the repository root (git-ignored); data.py reads the same place.
-DEFAULT_DATA_DIR = os.environ.get('GC_LENS_DATA') or os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data')
+DEFAULT_DATA_DIR = os.environ.get('GC_LENS_DATA') or os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data'))
 
 IDX_IMAGES_MAGIC = 0x00000803  # unsigned byte data, 3 dimensions
 IDX_LABELS_MAGIC = 0x00000801  # unsigned byte data, 1 dimension
