@@ -62,7 +62,8 @@ async function torchRows(reps: number): Promise<Row[]> {
   try {
     execFileSync('/usr/bin/python3', ['tools/make_synthetic_checkpoint.py', join(FIXTURES, 'imagenet_layout.json'), checkpoint]);
     const threads = String(cpus().length);
-    const out = execFileSync('/usr/bin/python3', ['tools/bench_torch.py', checkpoint, FIXTURES, '--reps', String(reps), '--threads', threads], { encoding: 'utf8' });
+    const args = ['tools/bench_torch.py', checkpoint, FIXTURES, '--reps', String(reps), '--threads', threads];
+    const out = execFileSync('/usr/bin/python3', args, { encoding: 'utf8' });
     const result = JSON.parse(out) as { torch: string; rows: Record<string, PassTimes> };
     return Object.entries(result.rows).map(([model, t]) => ({ model, backend: `torch ${result.torch} (${threads} threads)`, ...t }));
   } finally {
