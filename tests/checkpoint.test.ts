@@ -13,8 +13,8 @@ import {
   type TensorData,
   type TensorRecord,
 } from '../src/formats/torchCheckpoint';
+import { FIXTURES } from './helpers/fixtures';
 
-const FIXTURES = '/work/shared/fixtures/reference-gc';
 const CORPUS = join(import.meta.dirname, 'corpus');
 const FORMATS = { zip: 'mini_gc.zip.pt', legacy: 'mini_gc.legacy.pt' } as const;
 

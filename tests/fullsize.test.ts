@@ -39,6 +39,9 @@ describe('full-size released architecture (synthetic weights, wasm)', () => {
     expect(r.zFc).toHaveLength(3072);
     expect(r.zConv).toHaveLength(147456);
     expect(r.logits).toHaveLength(1000);
+    // every() passes on an empty array: pin the lengths of the two not checked above.
+    expect(r.logDet).toHaveLength(1);
+    expect(r.posterior).toHaveLength(1000);
     for (const a of [r.zFc, r.zConv, r.logDet, r.logits, r.posterior]) expect(a.every(Number.isFinite)).toBe(true);
     expect(r.posterior.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
     const zFc = tf.tensor2d(r.zFc, [1, 3072]);

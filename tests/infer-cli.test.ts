@@ -54,6 +54,7 @@ describe('npm run infer', () => {
     expect(summary.inputOrder).toEqual(paths);
     expect(summary.shapes['logits.f32']).toEqual([2, 10]);
     const p = summary.results.map((r: { top5: { probability: number }[] }) => r.top5[0].probability);
+    expect(p).toHaveLength(2); // every() alone would pass on no results
     expect(p.every((v: number) => v > 0 && v <= 1)).toBe(true);
   });
 

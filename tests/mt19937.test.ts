@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MT19937, numpyLegacyPermutation } from '../src/util/mt19937';
+import { FIXTURES } from './helpers/fixtures';
 
-const VECTORS_PATH = '/work/shared/fixtures/reference-gc/numpy_legacy_permutations.json';
+const VECTORS_PATH = join(FIXTURES, 'numpy_legacy_permutations.json');
 const vectors = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as Record<string, number[]>;
 
 describe('numpyLegacyPermutation', () => {

@@ -36,6 +36,7 @@ describe('preprocessing', () => {
   it('composites transparency on white and converts colour to grey for a 1-channel model', () => {
     const img = image(4, 4, () => [255, 0, 0, 0]);
     const x = preprocessImage(img, spec(1, 4, null, false));
+    expect(x).toHaveLength(4 * 4);
     expect(Array.from(x).every((v) => Math.abs(v - (1 - 0.5) / 0.25) < 1e-6)).toBe(true);
     const red = preprocessImage(image(4, 4, () => [255, 0, 0, 255]), spec(1, 4, null, false));
     expect(red[0]).toBeCloseTo((0.299 - 0.5) / 0.25, 5);

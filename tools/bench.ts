@@ -17,7 +17,8 @@ import { parseArgs } from './lib/args';
 import { classifierFromCheckpoint } from './lib/memoryModel';
 import { syntheticCheckpoint, type CheckpointLayout } from './lib/syntheticCheckpoint';
 
-const SHARED = process.env.GC_SHARED ?? join(import.meta.dirname, '..', '..', 'shared');
+/** The reference fixtures copied into the repository (tests/fixtures/reference-gc/PROVENANCE.md). */
+const FIXTURES = join(import.meta.dirname, '..', 'tests', 'fixtures', 'reference-gc');
 
 interface Row extends PassTimes {
   model: string;
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const fullReps = Number(flags.get('full-reps') ?? 3);
   const backends = (flags.get('backends') ?? 'wasm,cpu').split(',') as BackendName[];
   const out = flags.get('out') ?? 'bench-results/node.json';
-  const layout = JSON.parse(await readFile(join(SHARED, 'fixtures/reference-gc/imagenet_layout.json'), 'utf8')) as CheckpointLayout;
+  const layout = JSON.parse(await readFile(join(FIXTURES, 'imagenet_layout.json'), 'utf8')) as CheckpointLayout;
   const rows: Row[] = [];
   for (const backend of backends) {
     await chooseBackend([backend]);
@@ -58,11 +59,11 @@ async function main(): Promise<void> {
 async function torchRows(reps: number): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'gc-bench-'));
   const checkpoint = join(dir, 'synthetic.pt');
-  const fixtures = join(SHARED, 'fixtures/reference-gc');
   try {
-    execFileSync('/usr/bin/python3', ['tools/make_synthetic_checkpoint.py', join(fixtures, 'imagenet_layout.json'), checkpoint]);
+    execFileSync('/usr/bin/python3', ['tools/make_synthetic_checkpoint.py', join(FIXTURES, 'imagenet_layout.json'), checkpoint]);
     const threads = String(cpus().length);
-    const out = execFileSync('/usr/bin/python3', ['tools/bench_torch.py', checkpoint, fixtures, '--reps', String(reps), '--threads', threads], { encoding: 'utf8' });
+    const args = ['tools/bench_torch.py', checkpoint, FIXTURES, '--reps', String(reps), '--threads', threads];
+    const out = execFileSync('/usr/bin/python3', args, { encoding: 'utf8' });
     const result = JSON.parse(out) as { torch: string; rows: Record<string, PassTimes> };
     return Object.entries(result.rows).map(([model, t]) => ({ model, backend: `torch ${result.torch} (${threads} threads)`, ...t }));
   } finally {

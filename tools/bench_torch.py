@@ -1,6 +1,6 @@
 """PyTorch (eager, float32, CPU) timings of the same two models `npm run bench` times, at batch 1.
 
-usage: /usr/bin/python3 tools/bench_torch.py <synthetic full-size .pt> <shared fixtures dir> [--reps N] [--threads N]
+usage: /usr/bin/python3 tools/bench_torch.py <synthetic full-size .pt> <fixtures dir: tests/fixtures/reference-gc> [--reps N] [--threads N]
 Uses training/gc_model.py, proven equal to the authors' code by training/check_reference.py.
 Prints one JSON object: median milliseconds of forward (x -> z), inverse (z -> x), posterior (z -> p(y|x)).
 """

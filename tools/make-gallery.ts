@@ -3,14 +3,14 @@
  * and the first MNIST test digit of each class (CC BY-SA 3.0, attributed) for 28x28 greyscale models.
  * Run: npx tsx tools/make-gallery.ts
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
+import { readSplit } from './lib/dataDir';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'public', 'gallery');
-const MNIST = resolve(process.env.GC_SHARED ?? join(ROOT, '..', 'shared'), 'datasets', 'mnist');
 
 interface Entry {
   id: string;
@@ -44,13 +44,12 @@ for (const [id, title, paint] of generated) {
   entries.push({ id, title, file: `${id}.png`, models: ['any'], credit: GENERATED });
 }
 
-const grid = PNG.sync.read(readFileSync(join(MNIST, 'test_0.png')));
-const labels = readFileSync(join(MNIST, 'test_y.u8'));
+const mnist = readSplit('mnist', 'test');
+const labels = mnist.labels;
 for (let digit = 0; digit < 10; digit++) {
   const index = labels.indexOf(digit);
-  const [top, left] = [28 * Math.floor(index / 100), 28 * (index % 100)];
   writePng(`mnist-${digit}.png`, 28, 28, (i) => {
-    const v = grid.data[4 * ((top + Math.floor(i / 28)) * grid.width + left + (i % 28))];
+    const v = mnist.images[28 * 28 * index + i];
     return [v, v, v];
   });
   entries.push({

@@ -9,32 +9,29 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import { loadClassifier } from '../src/flow/loadClassifier';
 import { nodePackageFiles } from './lib/nodePackageFiles';
 import { preprocessImage } from '../src/formats/preprocess';
 import { fail, parseArgs } from './lib/args';
+import { dataDir, readSplit } from './lib/dataDir';
 import { useNodeBackend } from './lib/nodeBackend';
 
-const SHARED = process.env.GC_SHARED ?? join(import.meta.dirname, '..', '..', 'shared');
 const BATCH = 100;
 
-/** The test split as RGBA images (the grids of shared/datasets: 100x100 tiles per file). */
+/** The test split as RGBA images, from the data directory (training/prepare_data.py). */
 function testImages(dataset: string): { images: { width: number; height: number; data: Uint8Array }[]; labels: Uint8Array } {
-  if (dataset !== 'mnist') throw new Error(`reading the ${dataset} test set is not supported here (PNG grids only)`);
-  const png = PNG.sync.read(readFileSync(join(SHARED, 'datasets/mnist/test_0.png')));
-  const labels = new Uint8Array(readFileSync(join(SHARED, 'datasets/mnist/test_y.u8')));
-  const size = 28;
-  const channels = png.data.length / (png.width * png.height);
+  const { shape, images: pixels, labels } = readSplit(dataset, 'test');
+  const [channels, height, width] = shape;
+  const plane = height * width;
   const images = Array.from({ length: labels.length }, (_, i) => {
-    const data = new Uint8Array(size * size * 4);
-    const [top, left] = [size * Math.floor(i / 100), size * (i % 100)];
-    for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++) {
-        const v = png.data[((top + y) * png.width + left + x) * channels];
-        data.set([v, v, v, 255], (y * size + x) * 4);
-      }
-    return { width: size, height: size, data };
+    const data = new Uint8Array(plane * 4);
+    const image = pixels.subarray(i * channels * plane, (i + 1) * channels * plane);
+    for (let p = 0; p < plane; p++) {
+      // NCHW planes -> RGBA pixels; one channel is grey.
+      const rgb = channels === 1 ? [image[p], image[p], image[p]] : [image[p], image[plane + p], image[2 * plane + p]];
+      data.set([...rgb, 255], 4 * p);
+    }
+    return { width, height, data };
   });
   return { images, labels };
 }
@@ -84,7 +81,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gc-verify-'));
   let worst = 0;
   try {
-    execFileSync('/usr/bin/python3', ['training/export_logits.py', checkpoint, '--n', String(nPosteriors), '--out-dir', dir]);
+    execFileSync('/usr/bin/python3', ['training/export_logits.py', checkpoint, '--n', String(nPosteriors), '--data-dir', dataDir(), '--out-dir', dir]);
     const ref = readFileSync(join(dir, 'logits.f32'));
     const logits = new Float32Array(ref.buffer, ref.byteOffset, ref.length / 4);
     const torchPosterior = softmaxRows(logits, k);

@@ -1,7 +1,7 @@
 """Proves gc_model.py is the authors' model: loads their mini checkpoint strictly and
 compares every output with the fixture files, in float64.
 
-usage: /usr/bin/python3 training/check_reference.py [fixture_dir]
+usage: /usr/bin/python3 training/check_reference.py [fixture_dir]   (default: the repository's tests/fixtures/reference-gc)
 """
 import json
 import re
@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gc_model import GenerativeClassifier, dct_matrix  # noqa: E402
 
 FIXTURES = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), '..', '..', 'shared', 'fixtures', 'reference-gc')
+    os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures', 'reference-gc')
 TOLERANCE = 1e-6
 
 

@@ -1,22 +1,20 @@
 """Dataset loading (uint8 arrays, NCHW) and the batch-level augmentations."""
-import gzip
+import json
 import os
 
 import numpy as np
 import torch
 
-DEFAULT_DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'shared',
-                                'datasets')
-FASHION_DIR = '/usr/share/datasets/fashion-mnist'
+from prepare_data import DEFAULT_DATA_DIR  # noqa: E402  (the builder of the data directory owns its location)
 
 DATASETS = {
     'mnist': dict(shape=[1, 28, 28], mean=[0.1307], std=[0.3081],
-                  class_names=[str(i) for i in range(10)], grid='png', n_train_files=6,
+                  class_names=[str(i) for i in range(10)],
                   citation='Y. LeCun, C. Cortes: The MNIST database of handwritten digits. '
                            'Copyright LeCun & Cortes, CC BY-SA 3.0.'),
     'cifar10': dict(shape=[3, 32, 32], mean=[0.4914, 0.4822, 0.4465], std=[0.2470, 0.2435, 0.2616],
                     class_names=['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog',
-                                 'horse', 'ship', 'truck'], grid='webp', n_train_files=5,
+                                 'horse', 'ship', 'truck'],
                     citation='A. Krizhevsky: Learning Multiple Layers of Features from Tiny Images. '
                              'Technical Report, University of Toronto, 2009.'),
 }
@@ -24,36 +22,24 @@ FASHION_CITATION = ('H. Xiao, K. Rasul, R. Vollgraf: Fashion-MNIST: a Novel Imag
                     'Benchmarking Machine Learning Algorithms. arXiv:1708.07747, 2017. MIT licence.')
 
 
-def _read_grid(path, size, channels, count=10000):
-    from PIL import Image
-    img = np.asarray(Image.open(path).convert('L' if channels == 1 else 'RGB'))
-    per_row = img.shape[1] // size
-    img = img.reshape(img.shape[0] // size, size, per_row, size, channels)
-    img = img.transpose(0, 2, 4, 1, 3).reshape(-1, channels, size, size)
-    return img[:count]
-
-
 def load_split(name, split, data_dir=DEFAULT_DATA_DIR, limit=None):
-    """Returns (uint8 images [N,C,H,W], int64 labels [N]) in the official order."""
-    spec = DATASETS[name]
-    c, size = spec['shape'][0], spec['shape'][1]
-    n_files = spec['n_train_files'] if split == 'train' else 1
-    labels = np.fromfile(os.path.join(data_dir, name, f'{split}_y.u8'), dtype=np.uint8)
-    if limit:
-        labels = labels[:limit]
-    images = []
-    for k in range(n_files):
-        if sum(len(a) for a in images) >= len(labels):
-            break
-        images.append(_read_grid(os.path.join(data_dir, name, f'{split}_{k}.{spec["grid"]}'), size, c))
-    images = np.concatenate(images)[:len(labels)]
-    return images, labels.astype(np.int64)
+    """Returns (uint8 images [N,C,H,W], int64 labels [N]) in the official order.
 
-
-def load_fashion_mnist_test(directory=FASHION_DIR):
-    with gzip.open(os.path.join(directory, 't10k-images-idx3-ubyte.gz')) as f:
-        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
-    return images.copy()
+    name: a folder of data_dir (mnist, fashion_mnist, cifar10), as training/prepare_data.py writes it."""
+    folder = os.path.join(data_dir, name)
+    meta_path = os.path.join(folder, 'meta.json')
+    if not os.path.exists(meta_path):
+        raise FileNotFoundError(f'no {meta_path}: build the data directory with training/prepare_data.py '
+                                f'(see training/README.md, "Data directory")')
+    with open(meta_path) as f:
+        meta = json.load(f)
+    count = meta[split] if not limit else min(limit, meta[split])
+    item = int(np.prod(meta['shape']))
+    images = np.fromfile(os.path.join(folder, f'{split}_x.u8'), np.uint8, count=count * item)
+    labels = np.fromfile(os.path.join(folder, f'{split}_y.u8'), np.uint8, count=count)
+    if images.size != count * item or labels.size != count:
+        raise ValueError(f'{folder}: {split} files are shorter than meta.json says ({meta[split]} images)')
+    return images.reshape(count, *meta['shape']), labels.astype(np.int64)
 
 
 def normalise(x01, mean, std):

@@ -20,8 +20,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import (DATASETS, DEFAULT_DATA_DIR, FASHION_CITATION, FASHION_DIR,  # noqa: E402
-                  load_fashion_mnist_test, load_split, normalise)
+from data import DATASETS, DEFAULT_DATA_DIR, FASHION_CITATION, load_split, normalise  # noqa: E402
 from gc_model import load_checkpoint  # noqa: E402
 
 ROT_ALPHA = 0.35
@@ -122,7 +121,6 @@ def main(argv=None):
     p.add_argument('--batch', type=int, default=500)
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--fashion-dir', default=FASHION_DIR, help='Fashion-MNIST idx files (MNIST OOD set)')
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -154,12 +152,13 @@ def main(argv=None):
                 'ood_neg_log_px_mean': float(nlp_ood.mean()), 'n_ood': int(len(nlp_ood))}
 
     ood = {}
-    if name == 'mnist' and not os.path.isdir(args.fashion_dir):
-        print(f'no Fashion-MNIST at {args.fashion_dir}: typicality AUROC skipped')
+    fashion_dir = os.path.join(args.data_dir, 'fashion_mnist')
+    if name == 'mnist' and not os.path.isdir(fashion_dir):
+        print(f'no Fashion-MNIST at {fashion_dir} (training/prepare_data.py --fashion-mnist): typicality AUROC skipped')
     elif name == 'mnist':
-        fashion = load_fashion_mnist_test(args.fashion_dir)[:args.limit]
+        fashion, _ = load_split('fashion_mnist', 'test', args.data_dir, args.limit)
         fashion = torch.from_numpy(fashion).float() / 255.0
-        ood['fashion_mnist_test'] = dict(typicality(fashion), source=args.fashion_dir)
+        ood['fashion_mnist_test'] = dict(typicality(fashion), source=fashion_dir)
     else:
         ood['cifar10_rgb_rotation_0.35'] = dict(
             typicality(rotate_rgb(clean, ROT_ALPHA)),

@@ -2,8 +2,8 @@
 # Train the two CIFAR-10 models side by side on one GPU (~10 min on an H100), then
 # evaluate them (model_card.json) and export reference logits.
 # usage: training/gpu_run.sh OUT_DIR [DATA_DIR]
-#   DATA_DIR holds cifar10/{train_0..4,test_0}.webp and {train,test}_y.u8
-#   (default: ../shared/datasets next to the repo). Needs python3 with torch (CUDA),
+#   DATA_DIR is the data directory training/prepare_data.py builds, with cifar10/ (and mnist/)
+#   (default: $GC_LENS_DATA, else data/ at the repository root). Needs python3 with torch (CUDA),
 #   numpy and Pillow with WebP; PYTHON overrides the interpreter.
 #   TRAIN_SECONDS (default 420) is each run's training time; the lr schedule follows it.
 #   MNIST_BETA=<beta> also trains the MNIST topology (needs DATA_DIR/mnist) alongside.
@@ -12,12 +12,12 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 OUT="${1:?usage: gpu_run.sh OUT_DIR [DATA_DIR]}"
-DATA="${2:-$HERE/../../shared/datasets}"
+DATA="${2:-${GC_LENS_DATA:-$HERE/../data}}"
 PY="${PYTHON:-python3}"
 SECONDS_EACH="${TRAIN_SECONDS:-420}"
 mkdir -p "$OUT"
-test -f "$DATA/cifar10/train_0.webp" || { echo "no CIFAR-10 grids in $DATA/cifar10" >&2; exit 1; }
-"$PY" -c "import torch, numpy, PIL.features as f; assert f.check('webp'); print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
+test -f "$DATA/cifar10/meta.json" || { echo "no CIFAR-10 in $DATA/cifar10: run training/prepare_data.py" >&2; exit 1; }
+"$PY" -c "import torch, numpy; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 
 # Shared topology: downsampling coupling 3->12 (16x16), Haar -> 48x8x8, 1x1 coupling,

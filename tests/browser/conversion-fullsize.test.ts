@@ -12,7 +12,7 @@ import { fileByteSource } from '../../tools/lib/nodeByteSource';
 import { nodeFileWriter } from '../../tools/lib/nodePackageFiles';
 import type { StoredModel } from '../../src/storage/packageStore';
 import { releasedModel } from '../../src/storage/releasedCards';
-import { FIXTURES, SHARED } from '../helpers/fixtures';
+import { FIXTURES, IMAGENET_SIMPLE_LABELS } from '../helpers/fixtures';
 import type { ConvertRequest } from './conversion';
 import { launchWithProfile, sampleMemory, serveFile, type MemoryPeaks } from './conversionHarness';
 import { reportPageErrors, serveBuiltApp, type ServedApp } from './harness';
@@ -103,7 +103,7 @@ describe('full-size browser conversion of the released layout', () => {
     const { modelJson, shards } = await page.evaluate((id) => window.conversionPage!.digest(id), model.id);
     const browserSpec = JSON.parse(modelJson) as ModelSpec;
 
-    const labels = JSON.parse(await readFile(join(SHARED, 'datasets', 'imagenet-labels', 'imagenet-simple-labels.json'), 'utf8'));
+    const labels = JSON.parse(await readFile(IMAGENET_SIMPLE_LABELS, 'utf8'));
     expect(browserSpec.classes).toEqual(labels);
     expect(browserSpec.card).toEqual(released.card);
     expect(browserSpec.preprocessing).toEqual({ resizeShorter: 256, centerCrop: true, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });

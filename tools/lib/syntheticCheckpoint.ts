@@ -1,6 +1,6 @@
 import type { PyValue, TensorRecord } from '../../src/formats/torchCheckpoint';
 
-/** The layout files in shared/fixtures/reference-gc: every state-dict key with shape and dtype. */
+/** The layout files in tests/fixtures/reference-gc: every state-dict key with shape and dtype. */
 export interface CheckpointLayout {
   input: number[];
   n_classes: number;
