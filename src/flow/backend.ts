@@ -7,6 +7,8 @@ export interface BackendChoice {
   name: BackendName;
   /** Why each backend before it was passed over. */
   skipped: { name: BackendName; reason: string }[];
+  /** The renderer or adapter, when the chosen GPU backend is emulated on the CPU (only when asked for by name). */
+  emulatedBy?: string;
 }
 
 /** Options for where the wasm backend finds its .wasm files (the app serves them itself). */
@@ -21,15 +23,16 @@ export interface BackendOptions {
 export async function chooseBackend(order: BackendName[] = BACKEND_ORDER, options: BackendOptions = {}): Promise<BackendChoice> {
   const skipped: BackendChoice['skipped'] = [];
   for (const name of order) {
-    const reason = await tryBackend(name, options, order.length === 1);
-    if (reason === null) return { name, skipped };
-    skipped.push({ name, reason });
+    const result = await tryBackend(name, options, order.length === 1);
+    if (typeof result === 'string') skipped.push({ name, reason: result });
+    else return { name, skipped, ...result };
   }
   throw new Error(`no compute backend works here: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}`);
 }
 
-/** Activates one backend; returns null on success or the reason it cannot be used. */
-async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice: boolean): Promise<string | null> {
+/** Activates one backend; returns the reason it cannot be used, or what emulates it. */
+async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice: boolean): Promise<string | { emulatedBy?: string }> {
+  let emulatedBy: string | undefined;
   try {
     if (name === 'webgpu') {
       const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterInfoLike | null> } } | undefined)?.gpu;
@@ -37,7 +40,8 @@ async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice
       const adapter = await gpu.requestAdapter();
       if (!adapter) return 'no WebGPU adapter';
       // A CPU-emulated GPU (SwiftShader) is slower than wasm: use it only when asked for by name.
-      if (!onlyChoice && isSoftwareAdapter(adapter)) return 'only a software WebGPU adapter (slower than wasm)';
+      emulatedBy = softwareAdapter(adapter);
+      if (!onlyChoice && emulatedBy) return `only a software WebGPU adapter (${emulatedBy}), slower than wasm`;
       await import('@tensorflow/tfjs-backend-webgpu');
     } else if (name === 'webgl') {
       if (!('document' in globalThis) && typeof OffscreenCanvas === 'undefined') return 'no canvas in this environment';
@@ -49,8 +53,12 @@ async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice
     }
     if (!(await tf.setBackend(name))) return 'failed to initialise';
     await tf.ready();
-    if (name === 'webgl' && !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) return 'cannot render float32 textures';
-    return null;
+    if (name === 'webgl') {
+      if (!tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) return 'cannot render float32 textures';
+      emulatedBy = softwareRenderer(webglRenderer());
+      if (!onlyChoice && emulatedBy) return `software-emulated WebGL (${emulatedBy}), slower than wasm`;
+    }
+    return emulatedBy ? { emulatedBy } : {};
   } catch (e) {
     return (e as Error).message || String(e);
   }
@@ -61,9 +69,26 @@ interface GpuAdapterInfoLike {
   info?: { vendor?: string; architecture?: string; description?: string };
 }
 
-function isSoftwareAdapter(adapter: GpuAdapterInfoLike): boolean {
+/** CPU rasterizers that pose as GPUs; on them wasm is faster. */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|microsoft basic render/i;
+
+/** The software adapter's name, or undefined for a real GPU. */
+function softwareAdapter(adapter: GpuAdapterInfoLike): string | undefined {
   const info = adapter.info ?? {};
-  return adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|software/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
+  const description = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
+  if (adapter.isFallbackAdapter === true) return description || 'fallback adapter';
+  return softwareRenderer(description);
+}
+
+function softwareRenderer(renderer: string | undefined): string | undefined {
+  return renderer && SOFTWARE_RENDERER.test(renderer) ? renderer : undefined;
+}
+
+/** The unmasked renderer string of tfjs's WebGL context (SwiftShader, llvmpipe, a GPU's name), if the browser tells. */
+function webglRenderer(): string | undefined {
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+  const info = gl?.getExtension('WEBGL_debug_renderer_info');
+  return gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : undefined;
 }
 
 export function activeBackend(): string {
