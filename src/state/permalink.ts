@@ -1,3 +1,4 @@
+import { MAP_METHODS, MAP_OBJECTIVES, type MapMethod, type MapObjective } from '../explain/mapMethods';
 import { deflateRaw, fromBase64Url, inflateRawExactly, toBase64Url } from './permalinkCodec';
 
 /**
@@ -10,12 +11,7 @@ export const MAX_FRAGMENT_LENGTH = 24_000;
 /** The only strings a link can carry besides the fixed enums. */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-export const MAP_METHODS = ['decomposition', 'input-gradient', 'integrated-gradients', 'occlusion'] as const;
-export const MAP_OBJECTIVES = ['likelihood', 'contrast'] as const;
 export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration'] as const;
-export type MapMethod = (typeof MAP_METHODS)[number];
-/** What gradient maps differentiate: log p(x|y) or the contrast's logit difference. */
-export type MapObjective = (typeof MAP_OBJECTIVES)[number];
 export type PanelId = (typeof PANELS)[number];
 
 /** The class explained: an index, or whichever class the model predicts. */

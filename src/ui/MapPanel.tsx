@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { MAP_METHODS, type MapMethod } from '../state/permalink';
+import { MAP_METHODS, type MapMethod } from '../explain/mapMethods';
 import { ClassSelect } from './ClassSelect';
 import { Heatmap } from './Heatmap';
 import { METHOD_DEFINITIONS, METHOD_NAMES } from './mapDefinitions';

@@ -2,7 +2,7 @@
 import type { BackendChoice, BackendName } from '../flow/backend';
 import type { ClassifierResult } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
-import type { MapMethod, MapObjective } from '../state/permalink';
+import type { MapMethod, MapObjective } from '../explain/mapMethods';
 
 /** Where a model package is read from: over HTTP (absolute URL of its folder) or from browser storage. */
 export type ModelSource = { modelUrl: string } | { storedId: string };
