@@ -1,6 +1,7 @@
 import type { AppState } from './appState';
 import { resolvedClasses } from './explainer';
 import { entropy } from './resultView';
+import { writeSliders } from './sliders';
 
 /** The numbers on screen as plain JSON: enough to check them elsewhere. */
 export function exportNumbers(s: AppState): unknown {
@@ -23,7 +24,7 @@ export function exportNumbers(s: AppState): unknown {
     reconstructionMaxError: c.reconstruction.maxError,
     explained: classes,
     map: map && { ...map.request, width: map.width, height: map.height, values: Array.from(map.values), check: map.check, explains: map.explains },
-    sliders: s.view.sliders,
+    sliders: writeSliders(s.view.sliders),
     counterfactualPosterior: s.counterfactual ? Array.from(s.counterfactual.posterior) : null,
     sampling: s.view.sampling,
   };

@@ -112,7 +112,7 @@ export async function edit(from: number, sliders: SliderValue[]): Promise<Counte
   const moved = sliders.filter((s) => s.amount !== 0);
   if (moved.length === 0)
     return { image: modelInputImage(image.x, model.spec), posterior: image.posterior, logits: image.logits, original: true, timing: { totalMs: 0, inverseMs: 0 } };
-  const needsPrincipal = moved.some((s) => s.direction.startsWith('pc-') || s.direction === 'residual');
+  const needsPrincipal = moved.some((s) => s.direction.kind === 'principal' || s.direction.kind === 'residual');
   const principal = needsPrincipal ? await principalOf(model) : undefined;
   const z = await editLatent(model, image.z, from, moved, principal);
   const { fcDims, convDims } = model.spec.latent;

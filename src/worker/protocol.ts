@@ -3,6 +3,7 @@ import type { BackendChoice, BackendName } from '../flow/backend';
 import type { ClassifierResult } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
 import type { MapMethod, MapObjective } from '../explain/mapMethods';
+import type { SliderId } from '../explain/sliderId';
 
 /** Where a model package is read from: over HTTP (absolute URL of its folder) or from browser storage. */
 export type ModelSource = { modelUrl: string } | { storedId: string };
@@ -97,8 +98,7 @@ export interface LatentGuide {
 }
 
 export interface SliderValue {
-  /** toward-<b> | dim-<i> | pc-<j> | residual. */
-  direction: string;
+  direction: SliderId;
   amount: number;
 }
 
