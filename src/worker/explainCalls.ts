@@ -4,6 +4,7 @@ import type { GenerativeClassifier } from '../flow/classifier';
 import { decomposeLogitDifference } from '../explain/decomposition';
 import { inputTimesGradient, integratedGradients, type Attribution, type Objective } from '../explain/gradients';
 import { principalDirections, residualStrength, separatingDimensions, type PrincipalDirections } from '../explain/latentEdit';
+import { splitLatents } from '../explain/latentDecode';
 import { occlusionMap } from '../explain/occlusion';
 import { interpolateImages, sampleClass, type DecodedImages } from '../explain/sampling';
 import { editLatent } from './latentEdits';
@@ -115,11 +116,9 @@ export async function edit(from: number, sliders: SliderValue[]): Promise<Counte
   const needsPrincipal = moved.some((s) => s.direction.kind === 'principal' || s.direction.kind === 'residual');
   const principal = needsPrincipal ? await principalOf(model) : undefined;
   const z = await editLatent(model, image.z, from, moved, principal);
-  const { fcDims, convDims } = model.spec.latent;
   const edited = performance.now();
   const out = tf.tidy(() => {
-    const zFc = tf.tensor2d(z.subarray(0, fcDims), [1, fcDims]);
-    const zConv = tf.tensor2d(z.subarray(fcDims), [1, convDims]);
+    const [zFc, zConv] = splitLatents(model.spec, z, 1);
     const { logits, posterior } = model.mixture.evaluate(zFc, zConv);
     return [model.decode(zFc, zConv), posterior, logits];
   });
@@ -151,10 +150,8 @@ export async function interpolate(other: ImageInput, steps: number, signal: Abor
 /** Decoded images for display, each with the class its latent is closest to. */
 async function strip(model: GenerativeClassifier, decoded: DecodedImages): Promise<ImageStrip> {
   const size = decoded.height * decoded.width * decoded.channels;
-  const { fcDims, convDims } = model.spec.latent;
   const logits = tf.tidy(() => {
-    const z = tf.tensor2d(decoded.latents, [decoded.count, fcDims + convDims]);
-    const [zFc, zConv] = tf.split(z, [fcDims, convDims], 1);
+    const [zFc, zConv] = splitLatents(model.spec, decoded.latents, decoded.count);
     return tf.argMax(model.mixture.evaluate(zFc, zConv).logits, 1);
   });
   const predicted = Array.from((await logits.data()) as Int32Array);
