@@ -1,6 +1,7 @@
 import { scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
 import { posteriorBars, rankedClasses } from '../state/resultView';
+import { className } from '../state/resultWords';
 import { unlistedSliders } from '../state/sliders';
 import { formatSliderId, sameSlider, type SliderId } from '../explain/sliderId';
 import type { ClassifierResult } from '../flow/classifier';
@@ -23,7 +24,7 @@ export function LatentPanel() {
   const amount = (id: SliderId) => sliders.find((s) => sameSlider(s.direction, id))?.amount ?? 0;
   const toward: SliderId = { kind: 'toward', to: resolved.toward };
   const unlisted = guide ? unlistedSliders(sliders, resolved.toward, guide) : [];
-  const name = (y: number) => classes[y] ?? `class ${y}`;
+  const name = (y: number) => className(classes, y);
 
   return (
     <Panel id="latent" title="Latent editor" exportName="latent-editor">

@@ -34,8 +34,6 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
   const model = requireModel();
   const started = performance.now();
   const { target, contrast } = request;
-  const name = (y: number) => model.spec.classes[y] ?? `class ${y}`;
-  const contrastName = contrast === 'mean' ? 'the mean logit' : `logit(${name(contrast)})`;
   const x = currentTensor(model);
   try {
     if (request.method === 'decomposition') {
@@ -46,20 +44,20 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
         width: d.size,
         height: d.size,
         values: d.map,
-        explains: `logit(${name(target)}) − ${contrastName} = ${d.logitDifference.toFixed(4)}`,
-        check: { total: d.mapSum, expected: d.logitDifference, relativeError: d.checkError, label: 'Σ cells = logit difference' },
+        explains: { kind: 'logit-difference', value: d.logitDifference },
+        check: { rule: 'cell-sum', total: d.mapSum, expected: d.logitDifference, relativeError: d.checkError },
         elapsedMs: performance.now() - started,
       };
     }
     if (request.method === 'occlusion') {
-      const side = Math.min(model.spec.input.height, model.spec.input.width);
-      const o = await occlusionMap(model, x, { classIndex: target, patch: Math.min(request.patch, side), stride: request.stride, fill: request.fill, signal });
+      const patch = Math.min(request.patch, model.spec.input.height, model.spec.input.width);
+      const o = await occlusionMap(model, x, { classIndex: target, patch, stride: request.stride, fill: request.fill, signal });
       return {
         request,
         width: o.width,
         height: o.height,
         values: o.pixelMap,
-        explains: `change of log p(x | ${name(target)}) = ${o.logLikelihood.toFixed(1)} nats when a ${Math.min(request.patch, side)}px patch is filled`,
+        explains: { kind: 'occlusion', value: o.logLikelihood, patch },
         check: null,
         elapsedMs: performance.now() - started,
       };
@@ -76,11 +74,8 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
       width: a.width,
       height: a.height,
       values: a.map,
-      explains:
-        objective.kind === 'likelihood'
-          ? `log p(x | ${name(target)}) − log p(baseline | ${name(target)}) = ${(a.value - a.baselineValue).toFixed(3)}`
-          : `logit(${name(target)}) − ${contrastName}, from the baseline: ${(a.value - a.baselineValue).toFixed(4)}`,
-      check: { total: a.total, expected: a.value - a.baselineValue, relativeError: a.relativeCompletenessError, label: 'completeness: Σ map = f(x) − f(baseline)' },
+      explains: { kind: objective.kind === 'likelihood' ? 'likelihood-from-baseline' : 'logit-difference-from-baseline', value: a.value - a.baselineValue },
+      check: { rule: 'completeness', total: a.total, expected: a.value - a.baselineValue, relativeError: a.relativeCompletenessError },
       elapsedMs: performance.now() - started,
     };
   } finally {

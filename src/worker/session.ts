@@ -7,7 +7,7 @@ import { storedPackageFiles } from '../storage/packageStore';
 import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
 import { decodeImage } from './decodeImage';
 import { colourNotes, normalisePixels, pixelsToRgba, quantizedModelInput } from './modelPixels';
-import type { ImageInput, ModelSource, Pixels } from './protocol';
+import type { ImageInput, InputNote, ModelSource, Pixels } from './protocol';
 
 export interface CurrentImage {
   /** Normalised NHWC [1, H, W, C]. */
@@ -58,7 +58,7 @@ export interface PreparedInput {
   data: Float32Array;
   batch: number;
   pixels: Pixels | null;
-  notes: string[];
+  notes: InputNote[];
 }
 
 /** Any image input → the model's normalised NHWC input, through the model's own preprocessing. */
