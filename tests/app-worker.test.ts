@@ -88,7 +88,7 @@ describe('inference worker protocol', () => {
     const before = await memory(9);
     const ig = { method: 'integrated-gradients', objective: 'likelihood', target: 0, contrast: 'mean', steps: 512, patch: 8, stride: 4, fill: 0 } as const;
     send({ type: 'map', id: 10, request: ig });
-    send({ type: 'edit', id: 11, from: 0, sliders: [{ direction: 'toward-1', amount: 1 }] });
+    send({ type: 'edit', id: 11, from: 0, sliders: [{ direction: { kind: 'toward', to: 1 }, amount: 1 }] });
     expect(await answer(11)).toMatchObject({ type: 'done', result: { original: false } });
     expect(order()).not.toContain(10);
     send({ type: 'map', id: 12, request: { ...ig, steps: 16 } });

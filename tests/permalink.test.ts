@@ -5,8 +5,6 @@ import {
   defaultPermalinkState,
   ID_PATTERN,
   LIMITS,
-  MAP_METHODS,
-  MAP_OBJECTIVES,
   MAX_FRAGMENT_LENGTH,
   PANELS,
   parsePermalink,
@@ -14,6 +12,7 @@ import {
   type PermalinkImage,
   type PermalinkState,
 } from '../src/state/permalink';
+import { MAP_METHODS, MAP_OBJECTIVES } from '../src/explain/mapMethods';
 import { fromBase64Url, inflateRawExactly, toBase64Url } from '../src/state/permalinkCodec';
 
 interface CorpusCase {

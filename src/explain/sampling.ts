@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
 import { MT19937 } from '../util/mt19937';
 import { assertClassIndex, assertSingleImage, yieldUnlessAborted } from './checks';
+import { decodeLatentBatch } from './latentDecode';
 
 type Model = Pick<GenerativeClassifier, 'spec' | 'mixture' | 'decode' | 'forwardTensors'>;
 
@@ -82,13 +83,7 @@ export async function decodeLatents(model: Model, latents: Float32Array, count: 
   for (let start = 0; start < count; start += batchSize) {
     await yieldUnlessAborted(signal);
     const n = Math.min(batchSize, count - start);
-    const x = tf.tidy(() => {
-      const z = tf.tensor2d(latents.subarray(start * dims, (start + n) * dims), [n, dims]);
-      const [zFc, zConv] = tf.split(z, [model.spec.latent.fcDims, model.spec.latent.convDims], 1);
-      return model.decode(zFc, zConv);
-    });
-    images.set((await x.data()) as Float32Array, start * size);
-    x.dispose();
+    images.set(await decodeLatentBatch(model, latents.subarray(start * dims, (start + n) * dims), n), start * size);
   }
   return { count, height, width, channels, images, latents };
 }

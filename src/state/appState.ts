@@ -12,7 +12,9 @@ import type {
   LatentGuide,
   LikelihoodMap,
   SideBySide,
+  SliderValue,
 } from '../worker/protocol';
+import type { SliderId } from '../explain/sliderId';
 import type { PermalinkState } from './permalink';
 
 export interface ModelChoice extends ModelIndexEntry {
@@ -48,8 +50,8 @@ export interface ChosenInput {
   galleryId: string | null;
 }
 
-/** The view settings that travel in links (the model and the images travel separately). */
-export type ViewSettings = Omit<PermalinkState, 'model' | 'image' | 'interpolateTo'>;
+/** The view settings that travel in links (the model and the images travel separately), with typed slider ids. */
+export type ViewSettings = Omit<PermalinkState, 'model' | 'image' | 'interpolateTo' | 'sliders'> & { sliders: SliderValue[] };
 
 export type Task<T> = { status: 'idle' } | { status: 'running'; previous: T | null } | { status: 'done'; value: T } | { status: 'failed'; message: string; previous: T | null };
 
@@ -89,7 +91,7 @@ export interface AppState {
   chooseGallery(id: string): Promise<void>;
   setView(change: Partial<ViewSettings>): void;
   setMap(change: Partial<ViewSettings['map']>): void;
-  setSlider(direction: string, amount: number): void;
+  setSlider(direction: SliderId, amount: number): void;
   resetSliders(): void;
   setSampling(change: Partial<ViewSettings['sampling']>): void;
   interpolateWith(source: { file: Blob; name: string } | { galleryId: string }): Promise<void>;

@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ModelIndexEntry } from '../formats/modelSpec';
+import { sameSlider } from '../explain/sliderId';
 import { SupersededError, type InferenceCalls } from '../worker/client';
 import { TFJS_WASM_DIR } from '../worker/wasmAssets';
 import type { AppEnvironment, AppState, ChosenInput, GalleryImage, ModelChoice } from './appState';
@@ -125,7 +126,7 @@ export function createAppStore(client: InferenceCalls, baseUrl: string, environm
       input: null,
       classification: null,
       classifying: false,
-      view: (({ model: _m, image: _i, interpolateTo: _s, ...view }) => view)(defaultPermalinkState()),
+      view: (({ model: _m, image: _i, interpolateTo: _s, ...view }) => ({ ...view, sliders: [] }))(defaultPermalinkState()),
       map: { status: 'idle' },
       guide: null,
       counterfactual: null,
@@ -206,7 +207,7 @@ export function createAppStore(client: InferenceCalls, baseUrl: string, environm
 
       setSlider(direction, amount) {
         set((s) => {
-          const others = s.view.sliders.filter((x) => x.direction !== direction);
+          const others = s.view.sliders.filter((x) => !sameSlider(x.direction, direction));
           return { view: { ...s.view, sliders: amount === 0 ? others : [...others, { direction, amount }] } };
         });
         explainer.requestEdit();

@@ -1,6 +1,9 @@
+import type { LikelihoodMap } from '../worker/protocol';
 import type { AppState } from './appState';
 import { resolvedClasses } from './explainer';
 import { entropy } from './resultView';
+import { CHECK_RULES, mapExplanation } from './resultWords';
+import { writeSliders } from './sliders';
 
 /** The numbers on screen as plain JSON: enough to check them elsewhere. */
 export function exportNumbers(s: AppState): unknown {
@@ -22,9 +25,21 @@ export function exportNumbers(s: AppState): unknown {
     entropyNats: entropy(c.result.posterior.subarray(0, k)),
     reconstructionMaxError: c.reconstruction.maxError,
     explained: classes,
-    map: map && { ...map.request, width: map.width, height: map.height, values: Array.from(map.values), check: map.check, explains: map.explains },
-    sliders: s.view.sliders,
+    map: map && {
+      ...map.request,
+      width: map.width,
+      height: map.height,
+      values: Array.from(map.values),
+      check: map.check && checkWords(map.check),
+      explains: mapExplanation(map, spec.classes),
+    },
+    sliders: writeSliders(s.view.sliders),
     counterfactualPosterior: s.counterfactual ? Array.from(s.counterfactual.posterior) : null,
     sampling: s.view.sampling,
   };
+}
+
+/** The check as exports have always written it: its rule in words. */
+function checkWords({ rule, ...numbers }: NonNullable<LikelihoodMap['check']>) {
+  return { ...numbers, label: CHECK_RULES[rule] };
 }

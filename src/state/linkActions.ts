@@ -2,13 +2,13 @@
 import type { AppEnvironment, AppState } from './appState';
 import type { Pixels } from '../worker/protocol';
 import { messageOf } from './models';
+import { readSliders, writeSliders } from './sliders';
 import { parsePermalink, serializePermalink, type PermalinkImage, type PermalinkState, type SerializedPermalink } from './permalink';
 
 type Get = () => AppState;
 type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => void;
 
 const FRAGMENT_DELAY_MS = 250;
-const SLIDER_ID = /^(toward|dim|pc)-(\d+)$|^residual$/;
 
 /** Which embedded images may go into a link; gallery ids always do. */
 interface Embedding {
@@ -23,6 +23,7 @@ export function permalinkState(s: AppState, embed: Embedding = { image: true, se
     image: linkImage(s.input?.galleryId, s.classification?.pixels, embed.image),
     interpolateTo: s.interpolation.status === 'done' ? linkImage(s.interpolation.other?.galleryId, pixels, embed.second) : null,
     ...s.view,
+    sliders: writeSliders(s.view.sliders),
   };
 }
 
@@ -59,7 +60,7 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
       if (!env.fragment || env.fragment === '#') return { model: null, image: null, interpolateTo: null };
       const { state, notices } = await parsePermalink(env.fragment);
       const { model, image, interpolateTo, ...view } = state;
-      const sliders = view.sliders.filter((s) => SLIDER_ID.test(s.direction));
+      const sliders = readSliders(view.sliders);
       if (sliders.length < view.sliders.length) notices.push('The link names sliders this version does not have; they were left out.');
       if (model && !get().models.some((m) => m.id === model)) notices.push('The model in the link is not available here; the first model is shown.');
       set({ view: { ...view, sliders }, linkNotices: notices });
@@ -76,10 +77,7 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
       };
       const target = clamp(view.target, 'explained class') as typeof view.target;
       const contrast = clamp(view.contrast, 'contrast class') as typeof view.contrast;
-      const sliders = view.sliders.filter((s) => {
-        const m = /^toward-(\d+)$/.exec(s.direction);
-        return !m || Number(m[1]) < classes;
-      });
+      const sliders = view.sliders.filter(({ direction }) => direction.kind !== 'toward' || direction.to < classes);
       if (sliders.length < view.sliders.length) addNotice('A "toward" slider in the link names a class this model does not have; it was left out.');
       if (target !== view.target || contrast !== view.contrast || sliders.length !== view.sliders.length) {
         set({ view: { ...view, target, contrast, sliders } });

@@ -1,3 +1,4 @@
+import { MAP_METHODS, MAP_OBJECTIVES, type MapMethod, type MapObjective } from '../explain/mapMethods';
 import { deflateRaw, fromBase64Url, inflateRawExactly, toBase64Url } from './permalinkCodec';
 
 /**
@@ -10,12 +11,7 @@ export const MAX_FRAGMENT_LENGTH = 24_000;
 /** The only strings a link can carry besides the fixed enums. */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-export const MAP_METHODS = ['decomposition', 'input-gradient', 'integrated-gradients', 'occlusion'] as const;
-export const MAP_OBJECTIVES = ['likelihood', 'contrast'] as const;
 export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration'] as const;
-export type MapMethod = (typeof MAP_METHODS)[number];
-/** What gradient maps differentiate: log p(x|y) or the contrast's logit difference. */
-export type MapObjective = (typeof MAP_OBJECTIVES)[number];
 export type PanelId = (typeof PANELS)[number];
 
 /** The class explained: an index, or whichever class the model predicts. */
@@ -61,18 +57,69 @@ export const LIMITS = {
   temperature: [0, 2, false],
 } as const satisfies Record<string, readonly [number, number, boolean]>;
 
-export function defaultPermalinkState(): PermalinkState {
+/** How one setting is spelled in a link. */
+interface Codec<T> {
+  /** null writes nothing. */
+  write(value: T): string | null | Promise<string | null>;
+  /** What the link's text says; anything it cannot use gives `fallback`, with a notice. */
+  read(raw: string, notices: NoticeList, fallback: T): T | Promise<T>;
+}
+
+/** One setting of the state, type-erased so that the table below can list them all. */
+interface Field {
+  key: string;
+  /** Its text in a link, or null when it is left out (it has its default). */
+  write(state: PermalinkState): Promise<string | null>;
+  read(raw: string, state: PermalinkState, notices: NoticeList): Promise<void>;
+  reset(state: PermalinkState): void;
+}
+
+/** The setting `owner(state)[prop]`, written under `key` unless it writes as its default does. */
+function field<O, P extends keyof O>(key: string, owner: (s: PermalinkState) => O, prop: P, initial: O[P], codec: Codec<O[P]>): Field {
   return {
-    model: null,
-    image: null,
-    interpolateTo: null,
-    target: 'predicted',
-    contrast: 'predicted',
-    map: { method: 'decomposition', objective: 'likelihood', steps: 64, patch: 8, stride: 4, fill: 0 },
-    sliders: [],
-    sampling: { seed: 0, count: 4, temperature: 1 },
-    panels: ['input', 'posterior', 'map', 'latent', 'samples', 'calibration'],
+    key,
+    async write(state) {
+      const text = await codec.write(owner(state)[prop]);
+      return text === (await codec.write(initial)) ? null : text;
+    },
+    async read(raw, state, notices) {
+      owner(state)[prop] = await codec.read(raw, notices, owner(state)[prop]);
+    },
+    reset(state) {
+      owner(state)[prop] = structuredClone(initial);
+    },
   };
+}
+
+const top = (s: PermalinkState) => s;
+const map = (s: PermalinkState) => s.map;
+const sampling = (s: PermalinkState) => s.sampling;
+
+/** Every setting a link carries, in the order it is written and read, with its default. */
+const FIELDS: Field[] = [
+  field('model', top, 'model', null, idCodec('model')),
+  field('img', top, 'image', null, imageCodec('image')),
+  field('img2', top, 'interpolateTo', null, imageCodec('interpolation')),
+  field('a', top, 'target', 'predicted', choiceCodec('explained class', ['predicted'])),
+  field('b', top, 'contrast', 'predicted', choiceCodec('contrast class', ['predicted', 'mean'])),
+  field('map', map, 'method', 'decomposition', enumCodec('map method', MAP_METHODS)),
+  field('f', map, 'objective', 'likelihood', enumCodec('map objective', MAP_OBJECTIVES)),
+  field('steps', map, 'steps', 64, numberCodec('integration steps', LIMITS.steps)),
+  field('patch', map, 'patch', 8, numberCodec('patch size', LIMITS.patch)),
+  field('stride', map, 'stride', 4, numberCodec('patch stride', LIMITS.stride)),
+  field('fill', map, 'fill', 0, numberCodec('patch fill value', LIMITS.fill)),
+  field('dir', top, 'sliders', [], slidersCodec()),
+  field('seed', sampling, 'seed', 0, numberCodec('sample seed', LIMITS.seed)),
+  field('n', sampling, 'count', 4, numberCodec('sample count', LIMITS.count)),
+  field('temp', sampling, 'temperature', 1, numberCodec('temperature', LIMITS.temperature)),
+  field('panels', top, 'panels', ['input', 'posterior', 'map', 'latent', 'samples', 'calibration'], panelsCodec()),
+];
+const VERSION_KEY = 'v';
+
+export function defaultPermalinkState(): PermalinkState {
+  const state = { map: {}, sampling: {} } as PermalinkState;
+  for (const f of FIELDS) f.reset(state);
+  return state;
 }
 
 export type SerializedPermalink =
@@ -81,26 +128,8 @@ export type SerializedPermalink =
 
 /** The fragment (without '#') for a state, or 'too-large' when an embedded image makes it longer than MAX_FRAGMENT_LENGTH. */
 export async function serializePermalink(state: PermalinkState): Promise<SerializedPermalink> {
-  const d = defaultPermalinkState();
-  const parts: [string, string | null][] = [
-    ['v', String(PERMALINK_VERSION)],
-    ['model', state.model],
-    ['img', state.image && (await encodeImage(state.image))],
-    ['img2', state.interpolateTo && (await encodeImage(state.interpolateTo))],
-    ['a', state.target === d.target ? null : choiceText(state.target)],
-    ['b', state.contrast === d.contrast ? null : choiceText(state.contrast)],
-    ['map', state.map.method === d.map.method ? null : state.map.method],
-    ['f', state.map.objective === d.map.objective ? null : state.map.objective],
-    ['steps', unlessDefault(state.map.steps, d.map.steps)],
-    ['patch', unlessDefault(state.map.patch, d.map.patch)],
-    ['stride', unlessDefault(state.map.stride, d.map.stride)],
-    ['fill', unlessDefault(state.map.fill, d.map.fill)],
-    ['dir', state.sliders.length ? state.sliders.map((s) => `${s.direction}:${s.amount}`).join(',') : null],
-    ['seed', unlessDefault(state.sampling.seed, d.sampling.seed)],
-    ['n', unlessDefault(state.sampling.count, d.sampling.count)],
-    ['temp', unlessDefault(state.sampling.temperature, d.sampling.temperature)],
-    ['panels', state.panels.join() === d.panels.join() ? null : state.panels.join(',')],
-  ];
+  const parts: [string, string | null][] = [[VERSION_KEY, String(PERMALINK_VERSION)]];
+  for (const f of FIELDS) parts.push([f.key, await f.write(state)]);
   const fragment = parts.flatMap(([k, v]) => (v === null ? [] : [`${k}=${v}`])).join('&');
   if (fragment.length > MAX_FRAGMENT_LENGTH)
     return {
@@ -113,8 +142,9 @@ export async function serializePermalink(state: PermalinkState): Promise<Seriali
 }
 
 /** How a class choice is spelled in a link. */
-const choiceText = (c: number | string) => (c === 'predicted' ? 'pred' : String(c));
-const unlessDefault = (value: number, fallback: number) => (value === fallback ? null : String(value));
+function choiceText(c: number | string): string {
+  return c === 'predicted' ? 'pred' : String(c);
+}
 
 async function encodeImage(image: PermalinkImage): Promise<string> {
   if (image.kind === 'gallery') return `g:${image.id}`;
@@ -152,7 +182,8 @@ class NoticeList {
   }
 }
 
-const KEYS = ['v', 'model', 'img', 'img2', 'a', 'b', 'map', 'f', 'steps', 'patch', 'stride', 'fill', 'dir', 'seed', 'n', 'temp', 'panels'];
+/** Every key a link may hold, the version first. */
+export const PERMALINK_KEYS = [VERSION_KEY, ...FIELDS.map((f) => f.key)];
 
 async function readFragment(fragment: string, notices: NoticeList): Promise<PermalinkState> {
   const state = defaultPermalinkState();
@@ -172,7 +203,7 @@ async function readFragment(fragment: string, notices: NoticeList): Promise<Perm
     if (part === '') continue;
     const eq = part.indexOf('=');
     const key = eq < 0 ? part : part.slice(0, eq);
-    if (!KEYS.includes(key)) {
+    if (!PERMALINK_KEYS.includes(key)) {
       problems.push(ID_PATTERN.test(key) && key.length <= 32 ? `The link's unknown setting "${key}" was ignored.` : 'An unreadable part of the link was ignored.');
       continue;
     }
@@ -184,25 +215,13 @@ async function readFragment(fragment: string, notices: NoticeList): Promise<Perm
     if (value === null) problems.push(`The setting "${key}" has no readable value and was ignored.`);
     else values.set(key, value);
   }
-  readVersion(values.get('v'), notices);
+  readVersion(values.get(VERSION_KEY), notices);
   problems.forEach((p) => notices.add(p));
-  const read = new FieldReader(values, notices);
-  state.model = read.id('model', 'model');
-  state.image = await readImage(values.get('img'), notices, 'image');
-  state.interpolateTo = await readImage(values.get('img2'), notices, 'interpolation');
-  state.target = read.choice('a', 'explained class', ['predicted'], state.target);
-  state.contrast = read.choice('b', 'contrast class', ['predicted', 'mean'], state.contrast);
-  state.map.method = read.oneOf('map', 'map method', MAP_METHODS, state.map.method);
-  state.map.objective = read.oneOf('f', 'map objective', MAP_OBJECTIVES, state.map.objective);
-  state.map.steps = read.number('steps', 'integration steps', LIMITS.steps, state.map.steps);
-  state.map.patch = read.number('patch', 'patch size', LIMITS.patch, state.map.patch);
-  state.map.stride = read.number('stride', 'patch stride', LIMITS.stride, state.map.stride);
-  state.map.fill = read.number('fill', 'patch fill value', LIMITS.fill, state.map.fill);
-  state.sliders = read.sliders('dir', state.sliders);
-  state.sampling.seed = read.number('seed', 'sample seed', LIMITS.seed, state.sampling.seed);
-  state.sampling.count = read.number('n', 'sample count', LIMITS.count, state.sampling.count);
-  state.sampling.temperature = read.number('temp', 'temperature', LIMITS.temperature, state.sampling.temperature);
-  state.panels = read.panels('panels', state.panels);
+  for (const f of FIELDS) {
+    const raw = values.get(f.key);
+    // A missing setting keeps its default silently.
+    if (raw !== undefined) await f.read(raw, state, notices);
+  }
   return state;
 }
 
@@ -223,100 +242,115 @@ function readVersion(raw: string | undefined, notices: NoticeList): void {
 
 const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
-/** Reads single settings; a missing key keeps the fallback silently, a bad one with a notice. */
-class FieldReader {
-  constructor(
-    private readonly values: Map<string, string>,
-    private readonly notices: NoticeList,
-  ) {}
+function idCodec(what: string): Codec<string | null> {
+  return {
+    write: (id) => id,
+    read(raw, notices) {
+      if (ID_PATTERN.test(raw)) return raw;
+      notices.add(`The ${what} id in the link is not a valid id and was ignored.`);
+      return null;
+    },
+  };
+}
 
-  id(key: string, what: string): string | null {
-    const raw = this.values.get(key);
-    if (raw === undefined) return null;
-    if (ID_PATTERN.test(raw)) return raw;
-    this.notices.add(`The ${what} id in the link is not a valid id and was ignored.`);
-    return null;
-  }
+function imageCodec(role: keyof typeof IMAGE_ROLES): Codec<PermalinkImage | null> {
+  return {
+    write: (image) => image && encodeImage(image),
+    read: (raw, notices) => readImage(raw, notices, role),
+  };
+}
 
-  oneOf<T extends string>(key: string, what: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.values.get(key);
-    if (raw === undefined) return fallback;
-    const found = allowed.find((a) => a === raw);
-    if (found) return found;
-    this.notices.add(`The ${what} in the link is unknown; using "${fallback}".`);
-    return fallback;
-  }
+function enumCodec<T extends string>(what: string, allowed: readonly T[]): Codec<T> {
+  return {
+    write: (value) => value,
+    read(raw, notices, fallback) {
+      const found = allowed.find((a) => a === raw);
+      if (found) return found;
+      notices.add(`The ${what} in the link is unknown; using "${fallback}".`);
+      return fallback;
+    },
+  };
+}
 
-  choice<T extends string>(key: string, what: string, words: readonly T[], fallback: number | T): number | T {
-    const raw = this.values.get(key);
-    if (raw === undefined) return fallback;
-    const word = words.find((w) => choiceText(w) === raw);
-    if (word) return word;
-    return this.parseNumber(raw, what, LIMITS.classIndex, fallback);
-  }
+/** A class index, or one of the words. */
+function choiceCodec<T extends string>(what: string, words: readonly T[]): Codec<number | T> {
+  return {
+    write: choiceText,
+    read: (raw, notices, fallback) => words.find((w) => choiceText(w) === raw) ?? parseNumber(raw, what, LIMITS.classIndex, fallback, notices),
+  };
+}
 
-  number(key: string, what: string, limits: readonly [number, number, boolean], fallback: number): number {
-    const raw = this.values.get(key);
-    return raw === undefined ? fallback : (this.parseNumber(raw, what, limits, fallback) as number);
-  }
+function numberCodec(what: string, limits: readonly [number, number, boolean]): Codec<number> {
+  return {
+    write: String,
+    read: (raw, notices, fallback) => parseNumber(raw, what, limits, fallback, notices) as number,
+  };
+}
 
-  sliders(key: string, fallback: PermalinkState['sliders']): PermalinkState['sliders'] {
-    const raw = this.values.get(key);
-    if (raw === undefined || raw === '') return fallback;
-    const out: PermalinkState['sliders'] = [];
-    for (const entry of raw.split(',')) {
-      const colon = entry.lastIndexOf(':');
-      const direction = entry.slice(0, Math.max(0, colon));
-      if (colon < 0 || !ID_PATTERN.test(direction)) {
-        this.notices.add('A slider in the link has no valid direction id and was ignored.');
-        continue;
+/** `direction:amount,…`; direction ids are only checked to be ids here (the app knows which sliders exist). */
+function slidersCodec(): Codec<PermalinkState['sliders']> {
+  return {
+    write: (sliders) => sliders.map((s) => `${s.direction}:${s.amount}`).join(','),
+    read(raw, notices, fallback) {
+      if (raw === '') return fallback;
+      const out: PermalinkState['sliders'] = [];
+      for (const entry of raw.split(',')) {
+        const colon = entry.lastIndexOf(':');
+        const direction = entry.slice(0, Math.max(0, colon));
+        if (colon < 0 || !ID_PATTERN.test(direction)) {
+          notices.add('A slider in the link has no valid direction id and was ignored.');
+          continue;
+        }
+        if (out.some((s) => s.direction === direction)) {
+          notices.add(`The slider "${direction}" appears more than once; the first one is used.`);
+          continue;
+        }
+        if (out.length === MAX_SLIDERS) {
+          notices.add(`The link has more than ${MAX_SLIDERS} sliders; the rest were ignored.`);
+          break;
+        }
+        const amount = parseNumber(entry.slice(colon + 1), `amount of slider "${direction}"`, LIMITS.amount, NaN, notices);
+        if (!Number.isNaN(amount)) out.push({ direction, amount: amount as number });
       }
-      if (out.some((s) => s.direction === direction)) {
-        this.notices.add(`The slider "${direction}" appears more than once; the first one is used.`);
-        continue;
+      return out;
+    },
+  };
+}
+
+function panelsCodec(): Codec<PanelId[]> {
+  return {
+    write: (panels) => panels.join(','),
+    read(raw, notices, fallback) {
+      if (raw === '') return [];
+      const out: PanelId[] = [];
+      for (const name of raw.split(',')) {
+        const panel = PANELS.find((p) => p === name);
+        if (!panel) notices.add('The link names a panel that does not exist; it was left out.');
+        else if (!out.includes(panel)) out.push(panel);
       }
-      if (out.length === MAX_SLIDERS) {
-        this.notices.add(`The link has more than ${MAX_SLIDERS} sliders; the rest were ignored.`);
-        break;
-      }
-      const amount = this.parseNumber(entry.slice(colon + 1), `amount of slider "${direction}"`, LIMITS.amount, NaN);
-      if (!Number.isNaN(amount)) out.push({ direction, amount: amount as number });
-    }
-    return out;
-  }
+      if (out.length) return out;
+      notices.add('The link shows no known panel; the default layout is used.');
+      return fallback;
+    },
+  };
+}
 
-  panels(key: string, fallback: PanelId[]): PanelId[] {
-    const raw = this.values.get(key);
-    if (raw === undefined) return fallback;
-    if (raw === '') return [];
-    const out: PanelId[] = [];
-    for (const name of raw.split(',')) {
-      const panel = PANELS.find((p) => p === name);
-      if (!panel) this.notices.add('The link names a panel that does not exist; it was left out.');
-      else if (!out.includes(panel)) out.push(panel);
-    }
-    if (out.length) return out;
-    this.notices.add('The link shows no known panel; the default layout is used.');
-    return fallback;
+/** A number within limits: clamped when out of range (±Infinity included), the fallback when unreadable. */
+function parseNumber<T>(raw: string, what: string, [min, max, integer]: readonly [number, number, boolean], fallback: number | T, notices: NoticeList): number | T {
+  const value = NUMBER_PATTERN.test(raw) ? Number(raw) : NaN;
+  if (Number.isNaN(value)) return invalid(what, fallback, notices);
+  if (value < min || value > max) {
+    const clamped = value < min ? min : max;
+    notices.add(`The ${what} in the link is out of range; using ${clamped}.`);
+    return clamped;
   }
+  if (integer && !Number.isInteger(value)) return invalid(what, fallback, notices);
+  return value === 0 ? 0 : value;
+}
 
-  /** A number within limits: clamped when out of range (±Infinity included), the fallback when unreadable. */
-  private parseNumber<T>(raw: string, what: string, [min, max, integer]: readonly [number, number, boolean], fallback: number | T): number | T {
-    const value = NUMBER_PATTERN.test(raw) ? Number(raw) : NaN;
-    if (Number.isNaN(value)) return this.invalid(what, fallback);
-    if (value < min || value > max) {
-      const clamped = value < min ? min : max;
-      this.notices.add(`The ${what} in the link is out of range; using ${clamped}.`);
-      return clamped;
-    }
-    if (integer && !Number.isInteger(value)) return this.invalid(what, fallback);
-    return value === 0 ? 0 : value;
-  }
-
-  private invalid<T>(what: string, fallback: number | T): number | T {
-    this.notices.add(Number.isNaN(fallback) ? `The ${what} in the link is not a number and was ignored.` : `The ${what} in the link is not valid; using ${fallback}.`);
-    return fallback;
-  }
+function invalid<T>(what: string, fallback: number | T, notices: NoticeList): number | T {
+  notices.add(Number.isNaN(fallback) ? `The ${what} in the link is not a number and was ignored.` : `The ${what} in the link is not valid; using ${fallback}.`);
+  return fallback;
 }
 
 /** How readImage's notices name the image and say what is lost. */
@@ -325,8 +359,7 @@ const IMAGE_ROLES = {
   interpolation: { the: "The interpolation's", outcome: 'no interpolation is shown' },
 };
 
-async function readImage(raw: string | undefined, notices: NoticeList, role: keyof typeof IMAGE_ROLES): Promise<PermalinkImage | null> {
-  if (raw === undefined) return null;
+async function readImage(raw: string, notices: NoticeList, role: keyof typeof IMAGE_ROLES): Promise<PermalinkImage | null> {
   const { the, outcome } = IMAGE_ROLES[role];
   if (raw.startsWith('g:')) {
     const id = raw.slice(2);

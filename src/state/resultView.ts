@@ -1,4 +1,5 @@
 import type { ClassifierResult } from '../flow/classifier';
+import { className } from './resultWords';
 
 /** One bar of the posterior chart: a class, or every class past the shown ones together. */
 export interface PosteriorBar {
@@ -25,7 +26,7 @@ export function rankedClasses(result: ClassifierResult, classes: string[]): Clas
   const k = result.classes;
   return Array.from({ length: k }, (_, y) => ({
     classIndex: y,
-    label: classes[y] ?? `class ${y}`,
+    label: className(classes, y),
     probability: result.posterior[y],
     logLikelihood: result.logLikelihood[y],
   })).sort((a, b) => b.probability - a.probability || a.classIndex - b.classIndex);

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { galleryFor } from '../state/models';
+import { inputNoteText } from '../state/resultWords';
 import { DrawingPad } from './DrawingPad';
 import { Heatmap } from './Heatmap';
 import { ImageCanvas } from './ImageCanvas';
@@ -57,8 +58,8 @@ export function InputPanel() {
         <>
           {classification.notes.length > 0 && (
             <ul className="notes" data-testid="input-notes">
-              {classification.notes.map((n) => (
-                <li key={n}>{n}</li>
+              {classification.notes.map(inputNoteText).map((text) => (
+                <li key={text}>{text}</li>
               ))}
             </ul>
           )}

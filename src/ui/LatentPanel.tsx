@@ -1,7 +1,9 @@
 import { scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
 import { posteriorBars, rankedClasses } from '../state/resultView';
+import { className } from '../state/resultWords';
 import { unlistedSliders } from '../state/sliders';
+import { formatSliderId, sameSlider, type SliderId } from '../explain/sliderId';
 import type { ClassifierResult } from '../flow/classifier';
 import type { SeparatingDimensionInfo } from '../worker/protocol';
 import { ImageCanvas } from './ImageCanvas';
@@ -19,9 +21,10 @@ export function LatentPanel() {
   const resetSliders = useApp((s) => s.resetSliders);
   const resolved = useResolvedClasses();
   if (!classes || !resolved) return null;
-  const amount = (id: string) => sliders.find((s) => s.direction === id)?.amount ?? 0;
+  const amount = (id: SliderId) => sliders.find((s) => sameSlider(s.direction, id))?.amount ?? 0;
+  const toward: SliderId = { kind: 'toward', to: resolved.toward };
   const unlisted = guide ? unlistedSliders(sliders, resolved.toward, guide) : [];
-  const name = (y: number) => classes[y] ?? `class ${y}`;
+  const name = (y: number) => className(classes, y);
 
   return (
     <Panel id="latent" title="Latent editor" exportName="latent-editor">
@@ -30,41 +33,41 @@ export function LatentPanel() {
       </p>
       <div className="latent-layout">
         <div className="sliders">
-          <Slider id={`toward-${resolved.toward}`} label={`toward “${name(resolved.toward)}” (1 = all the way)`} min={0} max={1.5} step={0.05} value={amount(`toward-${resolved.toward}`)} onChange={setSlider} />
+          <Slider id={toward} label={`toward “${name(resolved.toward)}” (1 = all the way)`} min={0} max={1.5} step={0.05} value={amount(toward)} onChange={setSlider} />
           {guide && (
             <>
               <h4>
                 Dimensions that separate “{name(guide.a)}” from “{name(guide.b)}”
               </h4>
               {guide.separating.map((d) => (
-                <DimensionSlider key={d.index} dim={d} amount={amount(`dim-${d.index}`)} onChange={setSlider} nameA={name(guide.a)} nameB={name(guide.b)} />
+                <DimensionSlider key={d.index} dim={d} amount={amount({ kind: 'dimension', index: d.index })} onChange={setSlider} nameA={name(guide.a)} nameB={name(guide.b)} />
               ))}
               <h4>Principal directions of the class means</h4>
               {guide.principalStd.map((std, j) => (
                 <Slider
                   key={j}
-                  id={`pc-${j}`}
+                  id={{ kind: 'principal', index: j }}
                   label={`PC ${j + 1} (${(100 * guide.principalShare[j]).toFixed(0)} % of the means' variance; z at ${guide.principalCoordinates[j].toFixed(1)})`}
                   min={-3 * std}
                   max={3 * std}
                   step={std / 20}
-                  value={amount(`pc-${j}`)}
+                  value={amount({ kind: 'principal', index: j })}
                   onChange={setSlider}
                 />
               ))}
               <h4>What the class means do not explain</h4>
               <Slider
-                id="residual"
+                id={{ kind: 'residual' }}
                 label={`residual strength: ‖r‖ = ${guide.residual.norm.toFixed(1)} (rms ${guide.residual.rms.toFixed(2)} per dimension, outside ${guide.residual.subspaceDims} principal directions); −1 removes it`}
                 min={-1}
                 max={1}
                 step={0.05}
-                value={amount('residual')}
+                value={amount({ kind: 'residual' })}
                 onChange={setSlider}
               />
               {unlisted.length > 0 && <h4 data-testid="unlisted-sliders">Moved sliders not listed above (from a link, or set for other classes)</h4>}
               {unlisted.map((s) => (
-                <Slider key={s.direction} id={s.direction} label={s.direction} min={s.min} max={s.max} step={0.05} value={s.amount} onChange={setSlider} />
+                <Slider key={formatSliderId(s.direction)} id={s.direction} label={formatSliderId(s.direction)} min={s.min} max={s.max} step={0.05} value={s.amount} onChange={setSlider} />
               ))}
             </>
           )}
@@ -78,7 +81,17 @@ export function LatentPanel() {
   );
 }
 
-function Slider({ id, label, min, max, step, value, onChange }: { id: string; label: string; min: number; max: number; step: number; value: number; onChange: (id: string, v: number) => void }) {
+interface SliderProps {
+  id: SliderId;
+  label: string;
+  min: number;
+  max: number;
+  step: number;
+  value: number;
+  onChange: (id: SliderId, v: number) => void;
+}
+
+function Slider({ id, label, min, max, step, value, onChange }: SliderProps) {
   return (
     <label className="slider">
       <span>{label}</span>
@@ -86,7 +99,7 @@ function Slider({ id, label, min, max, step, value, onChange }: { id: string; la
         <input
           type="range"
           data-testid="latent-slider"
-          data-direction={id}
+          data-direction={formatSliderId(id)}
           min={min}
           max={max}
           step={step}
@@ -99,12 +112,12 @@ function Slider({ id, label, min, max, step, value, onChange }: { id: string; la
   );
 }
 
-function DimensionSlider({ dim, amount, onChange, nameA, nameB }: { dim: SeparatingDimensionInfo; amount: number; onChange: (id: string, v: number) => void; nameA: string; nameB: string }) {
+function DimensionSlider({ dim, amount, onChange, nameA, nameB }: { dim: SeparatingDimensionInfo; amount: number; onChange: SliderProps['onChange']; nameA: string; nameB: string }) {
   const low = Math.min(dim.z, dim.meanA, dim.meanB) - 2;
   const high = Math.max(dim.z, dim.meanA, dim.meanB) + 2;
   return (
     <div className="dimension">
-      <Slider id={`dim-${dim.index}`} label={`z[${dim.index}] (share of the logit difference ${dim.contribution.toFixed(2)})`} min={low - dim.z} max={high - dim.z} step={0.05} value={amount} onChange={onChange} />
+      <Slider id={{ kind: 'dimension', index: dim.index }} label={`z[${dim.index}] (share of the logit difference ${dim.contribution.toFixed(2)})`} min={low - dim.z} max={high - dim.z} step={0.05} value={amount} onChange={onChange} />
       <DimensionStrip low={low} high={high} marks={[
         { at: dim.meanA, label: `μ ${nameA}`, colour: '#1d4ed8' },
         { at: dim.meanB, label: `μ ${nameB}`, colour: '#b45309' },

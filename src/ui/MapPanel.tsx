@@ -1,11 +1,12 @@
 import { useMemo } from 'react';
-import { MAP_METHODS, type MapMethod } from '../state/permalink';
+import { MAP_METHODS, type MapMethod } from '../explain/mapMethods';
 import { ClassSelect } from './ClassSelect';
 import { Heatmap } from './Heatmap';
 import { METHOD_DEFINITIONS, METHOD_NAMES } from './mapDefinitions';
 import { Panel } from './Panel';
 import { divergingScale } from './raster';
 import { useApp } from './storeContext';
+import { CHECK_RULES, mapExplanation } from '../state/resultWords';
 
 export function MapPanel() {
   const classes = useApp((s) => s.model?.spec.classes);
@@ -68,8 +69,10 @@ export function MapPanel() {
 function MapView() {
   const map = useApp((s) => s.map);
   const under = useApp((s) => s.classification?.input);
+  const classes = useApp((s) => s.model?.spec.classes);
   const shown = map.status === 'done' ? map.value : map.status === 'idle' ? null : map.previous;
   const colours = useMemo(() => shown && divergingScale(shown.values), [shown]);
+  const explanation = shown && classes ? mapExplanation(shown, classes) : '';
   return (
     <div className="map-view">
       {map.status === 'failed' && (
@@ -88,15 +91,15 @@ function MapView() {
             extent={colours.extent}
             under={under}
             size={260}
-            label={`likelihood map: ${shown.explains}`}
+            label={`likelihood map: ${explanation}`}
             legend="red raises, blue lowers it"
             testId="likelihood-map"
           />
           <div className="map-facts" data-testid="map-facts" data-method={shown.request.method}>
-            <p>{shown.explains}</p>
+            <p>{explanation}</p>
             {shown.check ? (
               <p data-testid="map-check" data-relative-error={shown.check.relativeError}>
-                {shown.check.label}: {shown.check.total.toFixed(4)} vs {shown.check.expected.toFixed(4)}{' '}
+                {CHECK_RULES[shown.check.rule]}: {shown.check.total.toFixed(4)} vs {shown.check.expected.toFixed(4)}{' '}
                 <span className={shown.check.relativeError < 1e-3 ? 'badge ok' : 'badge warn'}>relative error {shown.check.relativeError.toExponential(1)}</span>
               </p>
             ) : (

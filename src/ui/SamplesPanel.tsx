@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { galleryFor } from '../state/models';
+import { className } from '../state/resultWords';
 import type { ImageStrip } from '../worker/protocol';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
@@ -82,7 +83,7 @@ function Strip({ strip, classes, testId }: { strip: ImageStrip | null; classes: 
       {strip.images.map((image, i) => (
         <figure key={i}>
           <ImageCanvas image={image} size={96} label={`image ${i + 1}`} />
-          <figcaption>{classes[strip.predicted[i]] ?? `class ${strip.predicted[i]}`}</figcaption>
+          <figcaption>{className(classes, strip.predicted[i])}</figcaption>
         </figure>
       ))}
     </div>

@@ -1,4 +1,4 @@
-import type { MapMethod } from '../state/permalink';
+import type { MapMethod } from '../explain/mapMethods';
 
 export const METHOD_NAMES: Record<MapMethod, string> = {
   decomposition: 'Exact latent decomposition',

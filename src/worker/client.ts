@@ -1,4 +1,5 @@
 import type { CallType, Calls, WorkerRequest, WorkerResponse } from './protocol';
+import { RpcClient, type Outcome } from './rpcClient';
 
 /** The request was dropped because a newer one of the same type arrived while it waited. */
 export class SupersededError extends Error {
@@ -15,54 +16,28 @@ export interface InferenceCalls {
   call<K extends CallType>(type: K, args: Calls[K]['args'], onProgress?: ProgressListener): Promise<Calls[K]['result']>;
 }
 
-interface PendingCall {
-  resolve(result: unknown): void;
-  reject(error: Error): void;
-  onProgress?: ProgressListener;
+type LoadProgress = { loadedBytes: number; totalBytes: number };
+
+function outcome(response: WorkerResponse): Outcome<LoadProgress> {
+  if (response.type === 'progress') return { progress: response };
+  if (response.type === 'done') return { result: response.result };
+  return { error: response.type === 'superseded' ? new SupersededError() : new Error(response.message) };
 }
 
-/** The page's side of the inference worker: one promise per request id. */
+/** The page's side of the inference worker. */
 export class InferenceClient implements InferenceCalls {
-  private readonly worker = new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module' });
-  private readonly pending = new Map<number, PendingCall>();
-  private nextId = 1;
-
-  constructor() {
-    this.worker.onmessage = (event: MessageEvent<WorkerResponse>) => this.receive(event.data);
-    this.worker.onerror = (event) => {
-      event.preventDefault();
-      this.rejectAll(new Error(`the inference worker failed: ${event.message || 'it could not be started'}`));
-    };
-  }
+  private readonly rpc = new RpcClient<WorkerRequest, WorkerResponse, LoadProgress>(
+    new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module' }),
+    outcome,
+    (reason) => new Error(`the inference worker failed: ${reason}`),
+  );
 
   call<K extends CallType>(type: K, args: Calls[K]['args'], onProgress?: ProgressListener): Promise<Calls[K]['result']> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (result: unknown) => void, reject, onProgress });
-      this.worker.postMessage({ type, id, ...args } as WorkerRequest);
-    });
+    const progress = onProgress && ((p: LoadProgress) => onProgress(p.loadedBytes, p.totalBytes));
+    return this.rpc.call<Calls[K]['result']>((id) => ({ type, id, ...args }) as WorkerRequest, progress).result;
   }
 
   terminate(): void {
-    this.worker.terminate();
-    this.rejectAll(new Error('the inference worker was stopped'));
-  }
-
-  private receive(message: WorkerResponse): void {
-    const call = this.pending.get(message.id);
-    if (!call) return;
-    if (message.type === 'progress') {
-      call.onProgress?.(message.loadedBytes, message.totalBytes);
-      return;
-    }
-    this.pending.delete(message.id);
-    if (message.type === 'done') call.resolve(message.result);
-    else if (message.type === 'superseded') call.reject(new SupersededError());
-    else call.reject(new Error(message.message));
-  }
-
-  private rejectAll(error: Error): void {
-    for (const call of this.pending.values()) call.reject(error);
-    this.pending.clear();
+    this.rpc.terminate(new Error('the inference worker was stopped'));
   }
 }

@@ -2,6 +2,7 @@ import type { ConversionProgress } from '../formats/convertToPackage';
 import type { ConversionErrorCode } from '../storage/convertIntoStore';
 import type { StoredModel } from '../storage/packageStore';
 import type { ConversionOptions, ConversionRequest, ConversionResponse } from './conversionProtocol';
+import { RpcClient, type Outcome } from './rpcClient';
 
 /** Where the app serves the 1000 ImageNet class names (public/labels). */
 export const IMAGENET_LABELS_PATH = 'labels/imagenet-simple-labels.json';
@@ -16,25 +17,19 @@ export class ConversionError extends Error {
   }
 }
 
-interface PendingConversion {
-  resolve(model: StoredModel): void;
-  reject(error: ConversionError): void;
-  onProgress?: (progress: ConversionProgress) => void;
+function outcome(response: ConversionResponse): Outcome<ConversionProgress> {
+  if (response.type === 'progress') return { progress: response.progress };
+  if (response.type === 'done') return { result: response.model };
+  return { error: new ConversionError(response.failure.code, response.failure.message) };
 }
 
 /** The page's side of the conversion worker. */
 export class ConversionClient {
-  private readonly worker = new Worker(new URL('./conversion.worker.ts', import.meta.url), { type: 'module' });
-  private readonly pending = new Map<number, PendingConversion>();
-  private nextId = 1;
-
-  constructor() {
-    this.worker.onmessage = (event: MessageEvent<ConversionResponse>) => this.receive(event.data);
-    this.worker.onerror = (event) => {
-      event.preventDefault();
-      this.rejectAll(new ConversionError('failed', `the conversion worker failed: ${event.message || 'it could not be started'}`));
-    };
-  }
+  private readonly rpc = new RpcClient<ConversionRequest, ConversionResponse, ConversionProgress>(
+    new Worker(new URL('./conversion.worker.ts', import.meta.url), { type: 'module' }),
+    outcome,
+    (reason) => new ConversionError('failed', `the conversion worker failed: ${reason}`),
+  );
 
   /**
    * Converts a checkpoint into browser storage and resolves with its listing entry. Rejects with a
@@ -46,15 +41,11 @@ export class ConversionClient {
     onProgress?: (progress: ConversionProgress) => void,
     signal?: AbortSignal,
   ): Promise<StoredModel> {
-    const id = this.nextId++;
-    const cancel = () => this.worker.postMessage({ type: 'cancel', id } satisfies ConversionRequest);
-    const converted = new Promise<StoredModel>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress });
-      this.worker.postMessage({ type: 'convert', id, file, options } satisfies ConversionRequest);
-      if (signal?.aborted) cancel();
-      else signal?.addEventListener('abort', cancel, { once: true });
-    });
-    return converted
+    const { id, result } = this.rpc.call<StoredModel>((id) => ({ type: 'convert', id, file, options }), onProgress);
+    const cancel = () => this.rpc.post({ type: 'cancel', id });
+    if (signal?.aborted) cancel();
+    else signal?.addEventListener('abort', cancel, { once: true });
+    return result
       .then((model) => {
         // Asks the browser not to evict stored models under storage pressure; it may say no.
         void navigator.storage.persist().catch(() => false);
@@ -64,25 +55,7 @@ export class ConversionClient {
   }
 
   terminate(): void {
-    this.worker.terminate();
-    this.rejectAll(new ConversionError('cancelled', 'the conversion worker was stopped'));
-  }
-
-  private receive(message: ConversionResponse): void {
-    const call = this.pending.get(message.id);
-    if (!call) return;
-    if (message.type === 'progress') {
-      call.onProgress?.(message.progress);
-      return;
-    }
-    this.pending.delete(message.id);
-    if (message.type === 'done') call.resolve(message.model);
-    else call.reject(new ConversionError(message.failure.code, message.failure.message));
-  }
-
-  private rejectAll(error: ConversionError): void {
-    for (const call of this.pending.values()) call.reject(error);
-    this.pending.clear();
+    this.rpc.terminate(new ConversionError('cancelled', 'the conversion worker was stopped'));
   }
 }
 

@@ -1,12 +1,13 @@
 import type { RgbaImage } from '../formats/preprocess';
+import type { InputNote } from './protocol';
 
 /** Past this many pixels even the 8-bit decode is refused: browsers fail unpredictably there. */
 const MAX_PIXELS = 200e6;
 
 export interface DecodedImage {
   image: RgbaImage;
-  /** What happened on the way in, in words. */
-  notes: string[];
+  /** What happened on the way in. */
+  notes: InputNote[];
 }
 
 /**
@@ -22,9 +23,9 @@ export async function decodeImage(file: Blob, name: string, neededShorterSide: n
   if (type && !type.startsWith('image/'))
     throw new Error(`“${name}” is not an image (${type}): choose a PNG, JPEG, GIF or WebP file.`);
   if (file.size === 0) throw new Error(`“${name}” is empty.`);
-  const notes: string[] = [];
+  const notes: InputNote[] = [];
   const frames = await frameCount(file, type);
-  if (frames > 1) notes.push(`“${name}” is animated (${frames} frames): its first frame is used.`);
+  if (frames > 1) notes.push({ kind: 'animated', name, frames });
 
   let bitmap: ImageBitmap;
   try {
@@ -46,7 +47,7 @@ export async function decodeImage(file: Blob, name: string, neededShorterSide: n
       });
       bitmap.close();
       bitmap = resized;
-      notes.push(`“${name}” is ${width}×${height} pixels (${(width * height / 1e6).toFixed(1)} MP); it was first downscaled to ${bitmap.width}×${bitmap.height} while decoding.`);
+      notes.push({ kind: 'downscaled', name, width, height, toWidth: bitmap.width, toHeight: bitmap.height });
     }
     const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d', { willReadFrequently: true });
     if (!context) throw new Error('this browser has no 2D canvas in workers');

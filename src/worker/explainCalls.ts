@@ -4,6 +4,7 @@ import type { GenerativeClassifier } from '../flow/classifier';
 import { decomposeLogitDifference } from '../explain/decomposition';
 import { inputTimesGradient, integratedGradients, type Attribution, type Objective } from '../explain/gradients';
 import { principalDirections, residualStrength, separatingDimensions, type PrincipalDirections } from '../explain/latentEdit';
+import { splitLatents } from '../explain/latentDecode';
 import { occlusionMap } from '../explain/occlusion';
 import { interpolateImages, sampleClass, type DecodedImages } from '../explain/sampling';
 import { editLatent } from './latentEdits';
@@ -33,8 +34,6 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
   const model = requireModel();
   const started = performance.now();
   const { target, contrast } = request;
-  const name = (y: number) => model.spec.classes[y] ?? `class ${y}`;
-  const contrastName = contrast === 'mean' ? 'the mean logit' : `logit(${name(contrast)})`;
   const x = currentTensor(model);
   try {
     if (request.method === 'decomposition') {
@@ -45,20 +44,20 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
         width: d.size,
         height: d.size,
         values: d.map,
-        explains: `logit(${name(target)}) − ${contrastName} = ${d.logitDifference.toFixed(4)}`,
-        check: { total: d.mapSum, expected: d.logitDifference, relativeError: d.checkError, label: 'Σ cells = logit difference' },
+        explains: { kind: 'logit-difference', value: d.logitDifference },
+        check: { rule: 'cell-sum', total: d.mapSum, expected: d.logitDifference, relativeError: d.checkError },
         elapsedMs: performance.now() - started,
       };
     }
     if (request.method === 'occlusion') {
-      const side = Math.min(model.spec.input.height, model.spec.input.width);
-      const o = await occlusionMap(model, x, { classIndex: target, patch: Math.min(request.patch, side), stride: request.stride, fill: request.fill, signal });
+      const patch = Math.min(request.patch, model.spec.input.height, model.spec.input.width);
+      const o = await occlusionMap(model, x, { classIndex: target, patch, stride: request.stride, fill: request.fill, signal });
       return {
         request,
         width: o.width,
         height: o.height,
         values: o.pixelMap,
-        explains: `change of log p(x | ${name(target)}) = ${o.logLikelihood.toFixed(1)} nats when a ${Math.min(request.patch, side)}px patch is filled`,
+        explains: { kind: 'occlusion', value: o.logLikelihood, patch },
         check: null,
         elapsedMs: performance.now() - started,
       };
@@ -75,11 +74,8 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
       width: a.width,
       height: a.height,
       values: a.map,
-      explains:
-        objective.kind === 'likelihood'
-          ? `log p(x | ${name(target)}) − log p(baseline | ${name(target)}) = ${(a.value - a.baselineValue).toFixed(3)}`
-          : `logit(${name(target)}) − ${contrastName}, from the baseline: ${(a.value - a.baselineValue).toFixed(4)}`,
-      check: { total: a.total, expected: a.value - a.baselineValue, relativeError: a.relativeCompletenessError, label: 'completeness: Σ map = f(x) − f(baseline)' },
+      explains: { kind: objective.kind === 'likelihood' ? 'likelihood-from-baseline' : 'logit-difference-from-baseline', value: a.value - a.baselineValue },
+      check: { rule: 'completeness', total: a.total, expected: a.value - a.baselineValue, relativeError: a.relativeCompletenessError },
       elapsedMs: performance.now() - started,
     };
   } finally {
@@ -112,14 +108,12 @@ export async function edit(from: number, sliders: SliderValue[]): Promise<Counte
   const moved = sliders.filter((s) => s.amount !== 0);
   if (moved.length === 0)
     return { image: modelInputImage(image.x, model.spec), posterior: image.posterior, logits: image.logits, original: true, timing: { totalMs: 0, inverseMs: 0 } };
-  const needsPrincipal = moved.some((s) => s.direction.startsWith('pc-') || s.direction === 'residual');
+  const needsPrincipal = moved.some((s) => s.direction.kind === 'principal' || s.direction.kind === 'residual');
   const principal = needsPrincipal ? await principalOf(model) : undefined;
   const z = await editLatent(model, image.z, from, moved, principal);
-  const { fcDims, convDims } = model.spec.latent;
   const edited = performance.now();
   const out = tf.tidy(() => {
-    const zFc = tf.tensor2d(z.subarray(0, fcDims), [1, fcDims]);
-    const zConv = tf.tensor2d(z.subarray(fcDims), [1, convDims]);
+    const [zFc, zConv] = splitLatents(model.spec, z, 1);
     const { logits, posterior } = model.mixture.evaluate(zFc, zConv);
     return [model.decode(zFc, zConv), posterior, logits];
   });
@@ -151,10 +145,8 @@ export async function interpolate(other: ImageInput, steps: number, signal: Abor
 /** Decoded images for display, each with the class its latent is closest to. */
 async function strip(model: GenerativeClassifier, decoded: DecodedImages): Promise<ImageStrip> {
   const size = decoded.height * decoded.width * decoded.channels;
-  const { fcDims, convDims } = model.spec.latent;
   const logits = tf.tidy(() => {
-    const z = tf.tensor2d(decoded.latents, [decoded.count, fcDims + convDims]);
-    const [zFc, zConv] = tf.split(z, [fcDims, convDims], 1);
+    const [zFc, zConv] = splitLatents(model.spec, decoded.latents, decoded.count);
     return tf.argMax(model.mixture.evaluate(zFc, zConv).logits, 1);
   });
   const predicted = Array.from((await logits.data()) as Int32Array);

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeBackend, BACKEND_ORDER, chooseBackend, type BackendChoice } from '../flow/backend';
+import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
 import { edit, interpolate, latentGuide, likelihoodMap, sample } from './explainCalls';
 import { modelInputImage } from './modelInputImage';
 import { pixelsToImage } from './modelPixels';
@@ -72,9 +73,8 @@ const handlers: { [K in CallType]: Handler<K> } = {
     try {
       const result = await m.classify(x);
       const first = prepared.data.slice(0, size);
-      const z = new Float32Array(m.spec.latent.fcDims + m.spec.latent.convDims);
-      z.set(result.zFc.subarray(0, m.spec.latent.fcDims));
-      z.set(result.zConv.subarray(0, m.spec.latent.convDims), m.spec.latent.fcDims);
+      const { fcDims, convDims } = m.spec.latent;
+      const z = joinLatents(m.spec, result.zFc.subarray(0, fcDims), result.zConv.subarray(0, convDims), 1);
       const k = result.classes;
       session.image = { x: first, z, posterior: result.posterior.slice(0, k), logits: result.logits.slice(0, k) };
       return {
@@ -119,13 +119,7 @@ const handlers: { [K in CallType]: Handler<K> } = {
 
   async decode({ zFc, zConv, batch }) {
     const m = requireModel();
-    const { fcDims, convDims } = m.spec.latent;
-    const x = tf.tidy(() => m.decode(tf.tensor2d(zFc, [batch, fcDims]), tf.tensor2d(zConv, [batch, convDims])));
-    try {
-      return (await x.data()) as Float32Array;
-    } finally {
-      x.dispose();
-    }
+    return decodeLatentBatch(m, joinLatents(m.spec, zFc, zConv, batch), batch);
   },
 
   async memory() {
@@ -136,11 +130,8 @@ const handlers: { [K in CallType]: Handler<K> } = {
 
 /** x̂ = f⁻¹(z) and the per-pixel error max_c |x − x̂| on the [0, 1] pixel scale. */
 async function reconstruct(m: GenerativeClassifier, x: Float32Array, z: Float32Array): Promise<Reconstruction> {
-  const { fcDims, convDims } = m.spec.latent;
   const { channels, height, width } = m.spec.input;
-  const back = tf.tidy(() => m.decode(tf.tensor2d(z.subarray(0, fcDims), [1, fcDims]), tf.tensor2d(z.subarray(fcDims), [1, convDims])));
-  const xHat = (await back.data()) as Float32Array;
-  back.dispose();
+  const xHat = await decodeLatentBatch(m, z, 1);
   const std = m.spec.preprocessing.std;
   const error = new Float32Array(height * width);
   let maxError = 0;

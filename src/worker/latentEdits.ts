@@ -3,9 +3,8 @@ import { applyEdits, type LatentEdit, type PrincipalDirections } from '../explai
 import type { SliderValue } from './protocol';
 
 /**
- * Slider ids → latent edits: toward-<b> moves from class `from` toward b (1 = all the way),
- * dim-<i> adds to latent dimension i, pc-<j> moves along principal direction j of the class
- * means, residual scales the part of z the means do not explain (−1 removes it, +1 doubles it).
+ * Sliders → latent edits: "toward" sliders leave class `from` (1 = all the way); the others move
+ * along their own direction. The residual slider counts once the principal directions are known.
  */
 export async function editLatent(
   model: Pick<GenerativeClassifier, 'spec' | 'mixture'>,
@@ -14,16 +13,8 @@ export async function editLatent(
   sliders: SliderValue[],
   principal: PrincipalDirections | undefined,
 ): Promise<Float32Array> {
-  const edits: LatentEdit[] = [];
-  for (const { direction, amount } of sliders) {
-    const m = /^(toward|dim|pc)-(\d+)$/.exec(direction);
-    // The residual slider exists once the principal directions are known.
-    if (direction === 'residual') {
-      if (principal) edits.push({ direction: { kind: 'residual' }, amount });
-    } else if (!m) throw new Error(`the latent editor has no slider "${direction}"`);
-    else if (m[1] === 'toward') edits.push({ direction: { kind: 'toward', from, to: Number(m[2]) }, amount });
-    else if (m[1] === 'dim') edits.push({ direction: { kind: 'dimension', index: Number(m[2]) }, amount });
-    else edits.push({ direction: { kind: 'principal', index: Number(m[2]) }, amount });
-  }
+  const edits: LatentEdit[] = sliders
+    .filter(({ direction }) => principal || direction.kind !== 'residual')
+    .map(({ direction, amount }) => ({ direction: direction.kind === 'toward' ? { kind: 'toward', from, to: direction.to } : direction, amount }));
   return applyEdits(model, z, edits, principal);
 }

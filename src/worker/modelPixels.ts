@@ -1,6 +1,6 @@
 import type { ModelSpec } from '../formats/modelSpec';
 import { preprocessImage, type RgbaImage } from '../formats/preprocess';
-import type { ModelInputImage, Pixels } from './protocol';
+import type { InputNote, ModelInputImage, Pixels } from './protocol';
 
 type Spec = Pick<ModelSpec, 'input' | 'preprocessing'>;
 
@@ -44,8 +44,8 @@ export function pixelsToImage(p: Pixels): ModelInputImage {
   return { width: p.width, height: p.height, rgba: data as Uint8ClampedArray<ArrayBuffer> };
 }
 
-/** Notes on how an image's colours meet the model's channels. */
-export function colourNotes(image: RgbaImage, channels: number): string[] {
+/** How an image's colours meet the model's channels. */
+export function colourNotes(image: RgbaImage, channels: number): InputNote[] {
   const d = image.data;
   let grey = true;
   let transparent = false;
@@ -53,9 +53,9 @@ export function colourNotes(image: RgbaImage, channels: number): string[] {
     if (grey && (d[i] !== d[i + 1] || d[i] !== d[i + 2])) grey = false;
     if (d[i + 3] < 255) transparent = true;
   }
-  const notes: string[] = [];
-  if (transparent) notes.push('The image has transparent pixels: they are shown to the model on white.');
-  if (grey && channels === 3) notes.push('The image is greyscale; this colour model sees the same grey in all three channels.');
-  if (!grey && channels === 1) notes.push('The image is in colour; this greyscale model sees its luma (0.299 R + 0.587 G + 0.114 B).');
+  const notes: InputNote[] = [];
+  if (transparent) notes.push({ kind: 'transparent' });
+  if (grey && channels === 3) notes.push({ kind: 'grey-for-colour' });
+  if (!grey && channels === 1) notes.push({ kind: 'colour-for-grey' });
   return notes;
 }

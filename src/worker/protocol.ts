@@ -2,7 +2,8 @@
 import type { BackendChoice, BackendName } from '../flow/backend';
 import type { ClassifierResult } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
-import type { MapMethod, MapObjective } from '../state/permalink';
+import type { MapMethod, MapObjective } from '../explain/mapMethods';
+import type { SliderId } from '../explain/sliderId';
 
 /** Where a model package is read from: over HTTP (absolute URL of its folder) or from browser storage. */
 export type ModelSource = { modelUrl: string } | { storedId: string };
@@ -28,6 +29,18 @@ export interface ModelInputImage {
   rgba: Uint8ClampedArray<ArrayBuffer>;
 }
 
+/** Something done to an image on the way in; src/state/resultWords.ts says it in words. */
+export type InputNote =
+  | { kind: 'animated'; name: string; frames: number }
+  /** Downscaled by the browser's decoder from width × height. */
+  | { kind: 'downscaled'; name: string; width: number; height: number; toWidth: number; toHeight: number }
+  /** Transparent pixels are shown to the model on white. */
+  | { kind: 'transparent' }
+  /** A grey image for a colour model: the same grey in all three channels. */
+  | { kind: 'grey-for-colour' }
+  /** A colour image for a greyscale model: it sees the luma. */
+  | { kind: 'colour-for-grey' };
+
 export interface Reconstruction {
   /** x̂ = f⁻¹(f(x)). */
   image: ModelInputImage;
@@ -41,8 +54,8 @@ export interface Classification {
   input: ModelInputImage;
   /** The 8-bit model input that was classified (null for a tensor input). */
   pixels: Pixels | null;
-  /** What was done to the image on the way in, in words (transparency, colour, frames, size). */
-  notes: string[];
+  /** What was done to the image on the way in (frames, size, transparency, colour). */
+  notes: InputNote[];
   reconstruction: Reconstruction;
   /** The backend that computed it, as TensorFlow.js reports it. */
   backend: string;
@@ -62,16 +75,27 @@ export interface MapRequest {
   fill: number;
 }
 
+/** What a map explains, with a = the request's target and b its contrast (a class or the mean logit). */
+export type MapQuantity =
+  /** logit_a − logit_b (the latent decomposition). */
+  | { kind: 'logit-difference'; value: number }
+  /** Cells: the change of log p(x | a) when a `patch`-pixel patch is filled there; value: log p(x | a). */
+  | { kind: 'occlusion'; value: number; patch: number }
+  /** log p(x | a) − log p(baseline | a). */
+  | { kind: 'likelihood-from-baseline'; value: number }
+  /** (logit_a − logit_b)(x) − (logit_a − logit_b)(baseline). */
+  | { kind: 'logit-difference-from-baseline'; value: number };
+
 export interface LikelihoodMap {
   request: MapRequest;
   /** The map's grid (coarser than the image for the latent decomposition): values[row·width + col]. */
   width: number;
   height: number;
   values: Float64Array;
-  /** What the map explains, in words, with its value. */
-  explains: string;
+  /** The quantity the map explains (its classes are the request's) and its value. */
+  explains: MapQuantity;
   /** The sum check: the map's total against what it should equal (null for occlusion). */
-  check: { total: number; expected: number; relativeError: number; label: string } | null;
+  check: { rule: 'cell-sum' | 'completeness'; total: number; expected: number; relativeError: number } | null;
   elapsedMs: number;
 }
 
@@ -97,8 +121,7 @@ export interface LatentGuide {
 }
 
 export interface SliderValue {
-  /** toward-<b> | dim-<i> | pc-<j> | residual. */
-  direction: string;
+  direction: SliderId;
   amount: number;
 }
 

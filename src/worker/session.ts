@@ -4,9 +4,10 @@ import type { GenerativeClassifier } from '../flow/classifier';
 import { loadClassifier } from '../flow/loadClassifier';
 import { httpPackageFiles, type LoadProgress } from '../formats/modelPackage';
 import { storedPackageFiles } from '../storage/packageStore';
+import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
 import { decodeImage } from './decodeImage';
 import { colourNotes, normalisePixels, pixelsToRgba, quantizedModelInput } from './modelPixels';
-import type { ImageInput, ModelSource, Pixels } from './protocol';
+import type { ImageInput, InputNote, ModelSource, Pixels } from './protocol';
 
 export interface CurrentImage {
   /** Normalised NHWC [1, H, W, C]. */
@@ -47,10 +48,7 @@ async function warmUp(model: GenerativeClassifier): Promise<void> {
   const x = tf.zeros([1, height, width, channels]);
   try {
     const { zFc, zConv } = await model.classify(x);
-    const { fcDims, convDims } = model.spec.latent;
-    const back = tf.tidy(() => model.decode(tf.tensor2d(zFc, [1, fcDims]), tf.tensor2d(zConv, [1, convDims])));
-    await back.data();
-    back.dispose();
+    await decodeLatentBatch(model, joinLatents(model.spec, zFc, zConv, 1), 1);
   } finally {
     x.dispose();
   }
@@ -60,7 +58,7 @@ export interface PreparedInput {
   data: Float32Array;
   batch: number;
   pixels: Pixels | null;
-  notes: string[];
+  notes: InputNote[];
 }
 
 /** Any image input → the model's normalised NHWC input, through the model's own preprocessing. */
