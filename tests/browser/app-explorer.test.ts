@@ -64,6 +64,7 @@ describe('GC Lens end to end (wasm)', () => {
   it('moves a slider with the keyboard: the counterfactual and its posteriors change; reset restores the original', async () => {
     const { page } = session;
     const before = await readBars(page, 'counterfactual-posterior');
+    expect(before.size, 'the top 5 classes (a sixth bar gathers the rest)').toBe(5);
     const pixels = () => page.getByTestId('counterfactual-image').evaluate((c: HTMLCanvasElement) => c.toDataURL());
     const original = await pixels();
     const slider = page.getByTestId('latent-slider').first();
@@ -134,8 +135,11 @@ describe('GC Lens end to end (wasm)', () => {
     await fresh.goto(href!);
     await fresh.locator(BARS).first().waitFor({ timeout: 90_000 });
     await expect.poll(() => fresh.getByTestId('counterfactual-state').getAttribute('data-original'), { timeout: 60_000 }).toBe('false');
-    expect(await readBars(fresh)).toEqual(await readBars(page));
-    expect(await readBars(fresh, 'counterfactual-posterior')).toEqual(await readBars(page, 'counterfactual-posterior'));
+    const shown = await readBars(page);
+    const counterfactual = await readBars(page, 'counterfactual-posterior');
+    expect([shown.size, counterfactual.size]).toEqual([10, 5]);
+    expect(await readBars(fresh)).toEqual(shown);
+    expect(await readBars(fresh, 'counterfactual-posterior')).toEqual(counterfactual);
     expect(await fresh.getByTestId('map-facts').getAttribute('data-method')).toBe('occlusion');
 
     // An uploaded image travels inside the link.
@@ -145,7 +149,9 @@ describe('GC Lens end to end (wasm)', () => {
     await expect.poll(() => page.getByTestId('permalink-status').getAttribute('data-href'), POLL).toContain('img=e:');
     await fresh.goto((await page.getByTestId('permalink-status').getAttribute('data-href'))!);
     await waitForInput(fresh, 'image from the link');
-    expect(await readBars(fresh)).toEqual(await readBars(page));
+    const uploaded = await readBars(page);
+    expect(uploaded.size).toBe(10);
+    expect(await readBars(fresh)).toEqual(uploaded);
     await fresh.close();
   });
 
@@ -165,6 +171,7 @@ describe('GC Lens end to end (wasm)', () => {
   it('says what is wrong with each bad input and keeps the view', async () => {
     const { page } = session;
     const shown = await readBars(page);
+    expect(shown.size).toBe(10);
     const cases: [string, string, Buffer | Uint8Array, RegExp][] = [
       ['notes.txt', 'text/plain', Buffer.from('hello'), /is not an image/],
       ['broken.png', 'image/png', probePng().buffer.subarray(0, 60), /could not be decoded/],

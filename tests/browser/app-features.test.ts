@@ -138,7 +138,9 @@ describe('GC Lens features end to end (wasm)', () => {
     expect(name).toBe('gc-lens-numbers.json');
     const numbers = JSON.parse(bytes.toString('utf8'));
     expect(numbers.model).toBe('reference-mini');
-    for (const [y, p] of await readBars(page)) expect(Math.abs(numbers.posterior[y] - p), `class ${y}`).toBeLessThan(1e-6);
+    const bars = await readBars(page);
+    expect(bars.size).toBe(10);
+    for (const [y, p] of bars) expect(Math.abs(numbers.posterior[y] - p), `class ${y}`).toBeLessThan(1e-6);
   });
 
   it('carries the interpolation image and shows a link slider the editor does not list', async () => {

@@ -21,7 +21,9 @@ describe('GC Lens end to end (webgpu)', () => {
     await waitForInput(page, 'gpu.png');
     console.log(`webgpu: drop → posteriors ${Date.now() - dropped} ms`);
     const node = await classifyInNode(probe.rgba);
-    for (const [y, p] of await readBars(page)) expect(Math.abs(p - node.result.posterior[y]), `class ${y}`).toBeLessThan(1e-4);
+    const bars = await readBars(page);
+    expect(bars.size).toBe(10);
+    for (const [y, p] of bars) expect(Math.abs(p - node.result.posterior[y]), `class ${y}`).toBeLessThan(1e-4);
 
     await page.getByTestId('counterfactual-image').waitFor();
     await page.getByTestId('latent-slider').first().focus();
