@@ -157,7 +157,8 @@ describe('GC Lens end to end (wasm)', () => {
 
   it('shows a notice for a tampered link and still shows a view', async () => {
     const tampered = await session.context.newPage();
-    await tampered.goto(`${session.url}?backend=wasm#v=1&model=reference-mini&img=e:48x48x3:%3Cscript%3E&a=99&temp=7&map=evil&dir=dim-0:1e9,bogus:1&panels=input,posterior,map,latent,x`);
+    const hash = '#v=1&model=reference-mini&img=e:48x48x3:%3Cscript%3E&a=99&temp=7&map=evil&dir=dim-0:1e9,bogus:1&panels=input,posterior,map,latent,x';
+    await tampered.goto(`${session.url}?backend=wasm${hash}`);
     await tampered.getByTestId('link-notice').waitFor({ timeout: 90_000 });
     const text = await tampered.getByTestId('link-notice').textContent();
     expect(text).toMatch(/out of range|not valid|unknown|not in a known form/);

@@ -20,7 +20,8 @@ async function smokePackage(): Promise<{ dir: string; bytes: number }> {
   await promisify(execFile)('bash', [join(ROOT, 'training', 'smoke.sh'), out], { maxBuffer: 1 << 24 });
   const dir = join(out, 'package');
   const source = await fileByteSource(join(out, 'model.pt'));
-  await convertToPackage(source, await nodeFileWriter(dir), { id: SMOKE_ID, name: 'Smoke MNIST', storage: 'float32', source: { name: 'model.pt' } }).finally(() => source.close());
+  const options = { id: SMOKE_ID, name: 'Smoke MNIST', storage: 'float32' as const, source: { name: 'model.pt' } };
+  await convertToPackage(source, await nodeFileWriter(dir), options).finally(() => source.close());
   const sizes = await Promise.all((await readdir(dir)).map(async (f) => (await stat(join(dir, f))).size));
   return { dir, bytes: sizes.reduce((s, n) => s + n, 0) };
 }
@@ -145,7 +146,8 @@ describe('GC Lens features end to end (wasm)', () => {
 
   it('carries the interpolation image and shows a link slider the editor does not list', async () => {
     const { page } = session;
-    await page.goto(`${session.url}?backend=wasm#v=1&model=reference-mini&img=g:rings&img2=g:disc&dir=dim-6911:0.5&panels=input,latent,interpolation,calibration`);
+    const hash = '#v=1&model=reference-mini&img=g:rings&img2=g:disc&dir=dim-6911:0.5&panels=input,latent,interpolation,calibration';
+    await page.goto(`${session.url}?backend=wasm${hash}`);
     await page.getByTestId('interpolation').waitFor();
     expect(await page.getByTestId('interpolation-to').textContent()).toContain('red disc');
     await page.getByTestId('unlisted-sliders').waitFor();
