@@ -23,7 +23,10 @@ export function probePng(seed = 0): { buffer: Buffer; rgba: RgbaImage } {
 }
 
 /** What Node computes for the same image with the app's preprocessing (cpu backend). */
-export async function classifyInNode(rgba: RgbaImage, modelDir = join(ROOT, 'public/models/reference-mini')): Promise<{ result: ClassifierResult; classes: string[] }> {
+export async function classifyInNode(
+  rgba: RgbaImage,
+  modelDir = join(ROOT, 'public/models/reference-mini'),
+): Promise<{ result: ClassifierResult; classes: string[] }> {
   await chooseBackend(['cpu']);
   const model = await loadClassifier(nodePackageFiles(modelDir));
   const { channels, height, width } = model.spec.input;

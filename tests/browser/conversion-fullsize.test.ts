@@ -4,7 +4,6 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertToPackage } from '../../src/formats/convertToPackage';
 import type { ModelSpec } from '../../src/formats/modelSpec';
@@ -14,8 +13,8 @@ import type { StoredModel } from '../../src/storage/packageStore';
 import { releasedModel } from '../../src/storage/releasedCards';
 import { FIXTURES, IMAGENET_SIMPLE_LABELS } from '../helpers/fixtures';
 import type { ConvertRequest } from './conversion';
-import { launchWithProfile, sampleMemory, serveFile, type MemoryPeaks } from './conversionHarness';
-import { reportPageErrors, serveBuiltApp, type ServedApp } from './harness';
+import { sampleMemory, serveFile, type MemoryPeaks } from './conversionHarness';
+import { useBrowserSession } from './session';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const NAME = 'beta_8.avg.pt';
@@ -31,14 +30,12 @@ describe('full-size browser conversion of the released layout', () => {
   let dir: string;
   let checkpoint: string;
   let fileServer: Awaited<ReturnType<typeof serveFile>>;
-  let app: ServedApp;
-  let browser: Awaited<ReturnType<typeof launchWithProfile>>;
-  let page: Page;
+  const session = useBrowserSession({ profile: true });
   let model: StoredModel;
   let peaks: MemoryPeaks;
 
-  const convert = (request: ConvertRequest) => page.evaluate((r) => window.conversionPage!.convert(r), request);
-  const folders = () => page.evaluate(() => window.conversionPage!.folders());
+  const convert = (request: ConvertRequest) => session.page.evaluate((r) => window.conversionPage!.convert(r), request);
+  const folders = () => session.page.evaluate(() => window.conversionPage!.folders());
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gc-lens-fullsize-'));
@@ -47,23 +44,17 @@ describe('full-size browser conversion of the released layout', () => {
     await promisify(execFile)('/usr/bin/python3', [join(ROOT, 'tools', 'make_synthetic_checkpoint.py'), join(FIXTURES, 'imagenet_layout.json'), checkpoint]);
     console.log(`synthetic checkpoint: ${((await stat(checkpoint)).size / MB).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     fileServer = await serveFile(checkpoint);
-    app = await serveBuiltApp({ conversion: 'tests/browser/conversion.html' });
-    browser = await launchWithProfile();
-    page = await browser.context.newPage();
-    reportPageErrors(page);
-    await page.goto(`${app.url}tests/browser/conversion.html`);
-    await page.waitForFunction(() => window.conversionPage !== undefined, undefined, { timeout: 30_000 });
-  }, 300_000);
+    await session.page.goto(`${session.url}tests/browser/conversion.html`);
+    await session.page.waitForFunction(() => window.conversionPage !== undefined, undefined, { timeout: 30_000 });
+  });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
     await fileServer?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('converts it in the worker into OPFS, with the worker holding a bounded amount of memory', async () => {
-    const sampler = await sampleMemory(browser.context, page);
+    const sampler = await sampleMemory(session.context, session.page);
     const outcome = await convert({ url: fileServer.url, name: NAME, imagenetLabels: true });
     peaks = await sampler.stop();
     expect(outcome.failure).toBeUndefined();
@@ -100,7 +91,7 @@ describe('full-size browser conversion of the released layout', () => {
       await source.close();
     }
     const cli = JSON.parse(await readFile(join(cliDir, 'model.json'), 'utf8')) as ModelSpec;
-    const { modelJson, shards } = await page.evaluate((id) => window.conversionPage!.digest(id), model.id);
+    const { modelJson, shards } = await session.page.evaluate((id) => window.conversionPage!.digest(id), model.id);
     const browserSpec = JSON.parse(modelJson) as ModelSpec;
 
     const labels = JSON.parse(await readFile(IMAGENET_SIMPLE_LABELS, 'utf8'));
@@ -120,6 +111,6 @@ describe('full-size browser conversion of the released layout', () => {
     const outcome = await convert({ url: fileServer.url, name: NAME, cancelAfterNodes: 8 });
     expect(outcome.failure?.code).toBe('cancelled');
     expect(await folders()).toEqual(before);
-    expect(await page.evaluate(() => window.conversionPage!.list())).toEqual([model]);
+    expect(await session.page.evaluate(() => window.conversionPage!.list())).toEqual([model]);
   });
 });

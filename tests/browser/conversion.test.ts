@@ -1,40 +1,25 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { StoredModel } from '../../src/storage/packageStore';
 import { fixture, maxElementRelativeError } from '../helpers/fixtures';
 import type { ConvertRequest } from './conversion';
-import { launchWithProfile } from './conversionHarness';
 import { FIXTURE_ROUTE } from './fixtureRoute';
-import { reportPageErrors, serveBuiltApp, type ServedApp } from './harness';
+import { useBrowserSession } from './session';
 
 const TOLERANCE = 1e-4;
 const MINI: ConvertRequest = { url: `${FIXTURE_ROUTE}mini_gc.zip.pt`, name: 'mini_gc.zip.pt' };
 
 /** The browser path: File → conversion worker → OPFS → loadModelPackage, with the reference mini model. */
 describe('converting a checkpoint in the browser into OPFS', () => {
-  let app: ServedApp;
-  let browser: Awaited<ReturnType<typeof launchWithProfile>>;
-  let page: Page;
+  const session = useBrowserSession({ profile: true });
   let model: StoredModel;
 
-  const openPage = async () => {
-    await page.goto(`${app.url}tests/browser/conversion.html`);
-    await page.waitForFunction(() => window.conversionPage !== undefined, undefined, { timeout: 30_000 });
-  };
-  const convert = (request: ConvertRequest) => page.evaluate((r) => window.conversionPage!.convert(r), request);
-  const stored = () => page.evaluate(async () => ({ models: await window.conversionPage!.list(), folders: await window.conversionPage!.folders() }));
+  const convert = (request: ConvertRequest) => session.page.evaluate((r) => window.conversionPage!.convert(r), request);
+  const stored = () =>
+    session.page.evaluate(async () => ({ models: await window.conversionPage!.list(), folders: await window.conversionPage!.folders() }));
 
   beforeAll(async () => {
-    app = await serveBuiltApp({ conversion: 'tests/browser/conversion.html' });
-    browser = await launchWithProfile();
-    page = await browser.context.newPage();
-    reportPageErrors(page);
-    await openPage();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await session.page.goto(`${session.url}tests/browser/conversion.html`);
+    await session.page.waitForFunction(() => window.conversionPage !== undefined, undefined, { timeout: 30_000 });
   });
 
   it('converts mini_gc.zip.pt in the worker and the stored package reproduces the reference logits', async () => {
@@ -44,13 +29,14 @@ describe('converting a checkpoint in the browser into OPFS', () => {
     console.log(`mini conversion: ${outcome.convertMs.toFixed(0)} ms, ${outcome.progressMessages} progress messages`, model);
     expect(model).toMatchObject({ sourceFile: 'mini_gc.zip.pt', classes: 10, storage: 'float32' });
     expect(await stored()).toEqual({ models: [model], folders: [model.id] });
-    const logits = await page.evaluate((id) => window.conversionPage!.miniLogits(id), model.id);
+    const logits = await session.page.evaluate((id) => window.conversionPage!.miniLogits(id), model.id);
     const error = maxElementRelativeError(logits, await fixture('mini_logits.f32'));
     console.log(`browser-converted mini logits: max relative error ${error.toExponential(2)}`);
     expect(error).toBeLessThan(TOLERANCE);
   });
 
   it('keeps the model across a reload', async () => {
+    const { page } = session;
     await page.reload();
     await page.waitForFunction(() => window.conversionPage !== undefined);
     expect((await stored()).models).toEqual([model]);

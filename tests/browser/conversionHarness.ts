@@ -1,25 +1,9 @@
-/** What the conversion browser tests add to harness.ts: a profile on disk, a big-file server, memory sampling. */
+/** What the conversion browser tests add to harness.ts: a big-file server, memory sampling. */
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from './harness';
-
-/** Chromium with a fresh profile on disk, so OPFS is stored on disk as for users (not in memory). */
-export async function launchWithProfile(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = await mkdtemp(join(tmpdir(), 'gc-lens-profile-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  return {
-    context,
-    async close() {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
-}
+import { basename } from 'node:path';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 
 /** Serves one file on 127.0.0.1, readable cross-origin, streamed from disk. */
 export async function serveFile(path: string): Promise<{ url: string; close(): Promise<void> }> {

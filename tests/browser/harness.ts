@@ -1,15 +1,16 @@
+/** Builds and serves the app with its test pages, and launches Chromium on it: for the browser tests and tools/bench-*. */
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type ViewportSize } from 'playwright-core';
 import { build, preview, type Plugin } from 'vite';
 import { FIXTURES } from '../helpers/fixtures';
+import { requireChromium } from '../helpers/requirements';
 import { FIXTURE_ROUTE } from './fixtureRoute';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-quic',
   '--no-first-run',
@@ -18,6 +19,9 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--enable-unsafe-webgpu',
 ];
+
+/** The test pages the browser tests open, built beside the app (name → HTML path below the repository root). */
+export const TEST_PAGES = { conversion: 'tests/browser/conversion.html', parity: 'tests/browser/parity.html' };
 
 export interface ServedApp {
   /** Ends with a slash. */
@@ -41,47 +45,77 @@ function referenceFixtures(): Plugin {
   };
 }
 
-/**
- * Builds the app for production, with extra pages (name → HTML path below the repository root),
- * into a temporary folder and serves it on 127.0.0.1 at a free port.
- */
-export async function serveBuiltApp(extraPages: Record<string, string> = {}): Promise<ServedApp> {
-  const outDir = await mkdtemp(join(tmpdir(), 'gc-lens-build-'));
-  const common = {
-    root: ROOT,
-    configFile: join(ROOT, 'vite.config.ts'),
-    // Test pages address the model, the wasm binaries and the fixtures from the server root.
-    base: '/',
-    logLevel: 'warn' as const,
-    plugins: [referenceFixtures()],
-  };
+const VITE = {
+  root: ROOT,
+  configFile: join(ROOT, 'vite.config.ts'),
+  // Test pages address the model, the wasm binaries and the fixtures from the server root.
+  base: '/',
+  logLevel: 'warn' as const,
+};
+
+/** Builds the app for production into outDir, with extra pages (name → HTML path below the repository root). */
+export async function buildApp(outDir: string, extraPages: Record<string, string>): Promise<void> {
+  const pages = Object.fromEntries(Object.entries(extraPages).map(([name, path]) => [name, join(ROOT, path)]));
   await build({
-    ...common,
+    ...VITE,
     build: {
       outDir,
       emptyOutDir: true,
-      // Timing warnings are noise here: browser tests build while other tests load the CPU.
-      rolldownOptions: { input: { app: join(ROOT, 'index.html'), ...resolvePages(extraPages) }, checks: { bundlerTimings: false } },
+      // Timing warnings are noise here: the build shares the CPU with other tests.
+      rolldownOptions: { input: { app: join(ROOT, 'index.html'), ...pages }, checks: { bundlerTimings: false } },
     },
   });
-  const server = await preview({ ...common, build: { outDir }, preview: { host: '127.0.0.1', port: 0, open: false } });
+}
+
+/** Serves a build of buildApp on 127.0.0.1 at a free port, with the reference fixtures. */
+export async function serveApp(outDir: string): Promise<ServedApp> {
+  const server = await preview({ ...VITE, plugins: [referenceFixtures()], build: { outDir }, preview: { host: '127.0.0.1', port: 0, open: false } });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('the preview server reports no URL');
+  return { url, close: () => server.close() };
+}
+
+/** Builds into a temporary folder and serves it; closing removes the folder (for tools, which run outside vitest). */
+export async function serveBuiltApp(extraPages: Record<string, string> = {}): Promise<ServedApp> {
+  const outDir = await mkdtemp(join(tmpdir(), 'gc-lens-build-'));
+  await buildApp(outDir, extraPages);
+  const app = await serveApp(outDir);
   return {
-    url,
+    url: app.url,
     async close() {
-      await server.close();
+      await app.close();
       await rm(outDir, { recursive: true, force: true });
     },
   };
 }
 
-function resolvePages(pages: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(pages).map(([name, path]) => [name, join(ROOT, path)]));
-}
+const launchOptions = () => ({ executablePath: requireChromium(), args: CHROMIUM_ARGS });
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return chromium.launch(launchOptions());
+}
+
+export interface ContextOptions {
+  /** A fresh profile on disk, so OPFS is stored on disk as for users (not in memory). */
+  profile?: boolean;
+  viewport?: ViewportSize;
+}
+
+/** A browser context in its own Chromium; closing it ends Chromium and removes the profile. */
+export async function launchContext({ profile, viewport }: ContextOptions = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  if (!profile) {
+    const browser = await launchChromium();
+    return { context: await browser.newContext({ viewport }), close: () => browser.close() };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'gc-lens-profile-'));
+  const context = await chromium.launchPersistentContext(dir, { ...launchOptions(), viewport });
+  return {
+    context,
+    async close() {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Passes the page's errors and console errors on to the test output. */

@@ -1,30 +1,18 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../src/flow/backend';
 import { fixture, maxElementRelativeError, relativeError } from '../helpers/fixtures';
-import { launchChromium, reportPageErrors, serveBuiltApp, type ServedApp } from './harness';
 import type { ParityRun } from './parity';
+import { useBrowserSession } from './session';
 
 const TOLERANCE = 1e-4;
 
 /** The parity proof of tests/parity.test.ts, in headless Chromium, through the app's inference worker. */
 describe('browser parity of the reference mini model', () => {
-  let app: ServedApp;
-  let browser: Browser;
-  let page: Page;
+  const session = useBrowserSession();
 
   beforeAll(async () => {
-    app = await serveBuiltApp({ parity: 'tests/browser/parity.html' });
-    browser = await launchChromium();
-    page = await browser.newPage();
-    reportPageErrors(page);
-    await page.goto(`${app.url}tests/browser/parity.html`);
-    await page.waitForFunction(() => typeof window.runParity === 'function', undefined, { timeout: 30_000 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await session.page.goto(`${session.url}tests/browser/parity.html`);
+    await session.page.waitForFunction(() => typeof window.runParity === 'function', undefined, { timeout: 30_000 });
   });
 
   // wasm too: it proves the app serves its own .wasm binaries.
@@ -32,7 +20,7 @@ describe('browser parity of the reference mini model', () => {
     let run: ParityRun;
 
     beforeAll(async () => {
-      run = await page.evaluate((b) => window.runParity!(b), backend);
+      run = await session.page.evaluate((b) => window.runParity!(b), backend);
     }, 240_000);
 
     it('runs on the requested backend', () => {

@@ -1,30 +1,16 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BARS, classifyInNode, dropFile, probePng, readBars, RESULTS, waitForInput } from './browser/app-helpers';
-import { launchChromium, reportPageErrors, serveBuiltApp, type ServedApp } from './browser/harness';
+import { describe, expect, it } from 'vitest';
+import { BARS, classifyInNode, dropFile, probePng, readBars, RESULTS, waitForInput } from './app-helpers';
+import { useBrowserSession } from './session';
 
 /** One focused pass on WebGPU (SwiftShader here: its first shader compile is slow). */
 describe('GC Lens end to end (webgpu)', () => {
-  let app: ServedApp;
-  let browser: Browser;
-  let page: Page;
-
-  beforeAll(async () => {
-    [app, browser] = await Promise.all([serveBuiltApp(), launchChromium()]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(240_000);
-    reportPageErrors(page);
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const session = useBrowserSession({ viewport: { width: 1280, height: 900 }, timeout: 240_000 });
 
   it('classifies a dropped PNG like Node and moves a slider', async () => {
+    const { page } = session;
     const started = Date.now();
-    await page.goto(`${app.url}?backend=webgpu&debug#v=1&model=reference-mini&img=g:rings`);
+    await page.goto(`${session.url}?backend=webgpu&debug#v=1&model=reference-mini&img=g:rings`);
     await page.locator(BARS).first().waitFor();
     expect(await page.getByTestId('backend-badge').getAttribute('data-backend')).toBe('webgpu');
     console.log(`webgpu: first view after ${Date.now() - started} ms`);
@@ -35,7 +21,9 @@ describe('GC Lens end to end (webgpu)', () => {
     await waitForInput(page, 'gpu.png');
     console.log(`webgpu: drop → posteriors ${Date.now() - dropped} ms`);
     const node = await classifyInNode(probe.rgba);
-    for (const [y, p] of await readBars(page)) expect(Math.abs(p - node.result.posterior[y]), `class ${y}`).toBeLessThan(1e-4);
+    const bars = await readBars(page);
+    expect(bars.size).toBe(10);
+    for (const [y, p] of bars) expect(Math.abs(p - node.result.posterior[y]), `class ${y}`).toBeLessThan(1e-4);
 
     await page.getByTestId('counterfactual-image').waitFor();
     await page.getByTestId('latent-slider').first().focus();

@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertToPackage } from '../src/formats/convertToPackage';
-import { fileByteSource } from '../tools/lib/nodeByteSource';
-import { nodeFileWriter } from '../tools/lib/nodePackageFiles';
-import { BARS, classifyInNode, readBars, ROOT, tensorCount, waitForInput } from './browser/app-helpers';
-import { launchChromium, reportPageErrors, serveBuiltApp, type ServedApp } from './browser/harness';
-import { tempDir } from './helpers/fixtures';
+import type { BrowserContext } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convertToPackage } from '../../src/formats/convertToPackage';
+import { fileByteSource } from '../../tools/lib/nodeByteSource';
+import { nodeFileWriter } from '../../tools/lib/nodePackageFiles';
+import { tempDir } from '../helpers/fixtures';
+import { BARS, classifyInNode, readBars, ROOT, tensorCount, waitForInput } from './app-helpers';
+import { useBrowserSession } from './session';
 
 const POLL = { timeout: 90_000 };
 const SMOKE_ID = 'smoke-mnist';
@@ -20,7 +20,8 @@ async function smokePackage(): Promise<{ dir: string; bytes: number }> {
   await promisify(execFile)('bash', [join(ROOT, 'training', 'smoke.sh'), out], { maxBuffer: 1 << 24 });
   const dir = join(out, 'package');
   const source = await fileByteSource(join(out, 'model.pt'));
-  await convertToPackage(source, await nodeFileWriter(dir), { id: SMOKE_ID, name: 'Smoke MNIST', storage: 'float32', source: { name: 'model.pt' } }).finally(() => source.close());
+  const options = { id: SMOKE_ID, name: 'Smoke MNIST', storage: 'float32' as const, source: { name: 'model.pt' } };
+  await convertToPackage(source, await nodeFileWriter(dir), options).finally(() => source.close());
   const sizes = await Promise.all((await readdir(dir)).map(async (f) => (await stat(join(dir, f))).size));
   return { dir, bytes: sizes.reduce((s, n) => s + n, 0) };
 }
@@ -37,31 +38,23 @@ async function routeSmokeModel(context: BrowserContext, appUrl: string, smoke: {
 }
 
 describe('GC Lens features end to end (wasm)', () => {
-  let app: ServedApp;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
   let smoke: { dir: string; bytes: number };
-  const mapBusy = () => page.locator('section[data-panel="map"]').getAttribute('aria-busy');
-  const mapMethod = () => page.getByTestId('map-facts').getAttribute('data-method');
-  const original = () => page.getByTestId('counterfactual-state').getAttribute('data-original');
-
+  // Registered before the session, so the package exists when the session routes it.
   beforeAll(async () => {
-    [app, browser, smoke] = await Promise.all([serveBuiltApp(), launchChromium(), smokePackage()]);
-    context = await browser.newContext({ viewport: { width: 1300, height: 1000 } });
-    await routeSmokeModel(context, app.url, smoke);
-    page = await context.newPage();
-    page.setDefaultTimeout(90_000);
-    reportPageErrors(page);
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    smoke = await smokePackage();
   });
+  const session = useBrowserSession({
+    viewport: { width: 1300, height: 1000 },
+    timeout: 90_000,
+    prepare: (context, url) => routeSmokeModel(context, url, smoke),
+  });
+  const mapBusy = () => session.page.locator('section[data-panel="map"]').getAttribute('aria-busy');
+  const mapMethod = () => session.page.getByTestId('map-facts').getAttribute('data-method');
+  const original = () => session.page.getByTestId('counterfactual-state').getAttribute('data-original');
 
   it('answers a slider move while a long integrated-gradients map runs, and a new map cancels it without leaking tensors', async () => {
-    await page.goto(`${app.url}?backend=wasm&debug#v=1&model=reference-mini&img=g:rings&map=integrated-gradients&steps=1024`);
+    const { page } = session;
+    await page.goto(`${session.url}?backend=wasm&debug#v=1&model=reference-mini&img=g:rings&map=integrated-gradients&steps=1024`);
     await page.locator(BARS).first().waitFor();
     await page.getByTestId('counterfactual-image').waitFor();
     const round = async () => {
@@ -86,9 +79,10 @@ describe('GC Lens features end to end (wasm)', () => {
   }, 300_000);
 
   it('computes gradient maps on wasm, integrated gradients with its completeness check', async () => {
+    const { page } = session;
     await page.getByTestId('map-method-input-gradient').check();
     await expect.poll(mapMethod, POLL).toBe('input-gradient');
-    await page.goto(`${app.url}?backend=wasm&debug#v=1&model=reference-mini&img=g:rings&map=integrated-gradients&steps=16`);
+    await page.goto(`${session.url}?backend=wasm&debug#v=1&model=reference-mini&img=g:rings&map=integrated-gradients&steps=16`);
     await expect.poll(mapMethod, POLL).toBe('integrated-gradients');
     expect(await page.getByTestId('map-error').count()).toBe(0);
     // The midpoint rule with 16 steps: completeness to well under a percent.
@@ -96,7 +90,8 @@ describe('GC Lens features end to end (wasm)', () => {
   });
 
   it('exports every panel as a non-empty PNG and SVG, and the numbers as JSON with the posteriors shown', async () => {
-    await page.goto(`${app.url}?backend=wasm#v=1&model=reference-mini&img=g:rings&panels=input,posterior,map,latent,samples,interpolation,calibration`);
+    const { page } = session;
+    await page.goto(`${session.url}?backend=wasm#v=1&model=reference-mini&img=g:rings&panels=input,posterior,map,latent,samples,interpolation,calibration`);
     await page.getByTestId('counterfactual-image').waitFor();
     await page.locator('[data-testid="interpolation-gallery"]').selectOption('disc');
     await page.getByTestId('interpolation').waitFor();
@@ -144,11 +139,15 @@ describe('GC Lens features end to end (wasm)', () => {
     expect(name).toBe('gc-lens-numbers.json');
     const numbers = JSON.parse(bytes.toString('utf8'));
     expect(numbers.model).toBe('reference-mini');
-    for (const [y, p] of await readBars(page)) expect(Math.abs(numbers.posterior[y] - p), `class ${y}`).toBeLessThan(1e-6);
+    const bars = await readBars(page);
+    expect(bars.size).toBe(10);
+    for (const [y, p] of bars) expect(Math.abs(numbers.posterior[y] - p), `class ${y}`).toBeLessThan(1e-6);
   });
 
   it('carries the interpolation image and shows a link slider the editor does not list', async () => {
-    await page.goto(`${app.url}?backend=wasm#v=1&model=reference-mini&img=g:rings&img2=g:disc&dir=dim-6911:0.5&panels=input,latent,interpolation,calibration`);
+    const { page } = session;
+    const hash = '#v=1&model=reference-mini&img=g:rings&img2=g:disc&dir=dim-6911:0.5&panels=input,latent,interpolation,calibration';
+    await page.goto(`${session.url}?backend=wasm${hash}`);
     await page.getByTestId('interpolation').waitFor();
     expect(await page.getByTestId('interpolation-to').textContent()).toContain('red disc');
     await page.getByTestId('unlisted-sliders').waitFor();
@@ -163,7 +162,8 @@ describe('GC Lens features end to end (wasm)', () => {
   });
 
   it('shows the same image under two models side by side', async () => {
-    await page.goto(`${app.url}?backend=wasm&debug#v=1&model=reference-mini&img=g:rings`);
+    const { page } = session;
+    await page.goto(`${session.url}?backend=wasm&debug#v=1&model=reference-mini&img=g:rings`);
     await page.locator(BARS).first().waitFor();
     await page.getByTestId('compare-model').selectOption(SMOKE_ID);
     await page.getByTestId('side-by-side').waitFor();
@@ -176,6 +176,7 @@ describe('GC Lens features end to end (wasm)', () => {
   });
 
   it('classifies a drawing on the pad of a 1-channel model as Node does', async () => {
+    const { page } = session;
     await page.getByTestId('model-picker').selectOption(SMOKE_ID);
     const pad = page.getByTestId('drawing-pad');
     await pad.waitFor();

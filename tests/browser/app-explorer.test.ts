@@ -2,12 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BARS, classifyInNode, dropFile, probePng, readBars, RESULTS, tensorCount, waitForInput } from './browser/app-helpers';
-import { FIXTURE_ROUTE } from './browser/fixtureRoute';
-import { launchWithProfile } from './browser/conversionHarness';
-import { reportPageErrors, serveBuiltApp, type ServedApp } from './browser/harness';
-import { fixture } from './helpers/fixtures';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../helpers/fixtures';
+import { BARS, classifyInNode, dropFile, probePng, readBars, RESULTS, tensorCount, waitForInput } from './app-helpers';
+import { FIXTURE_ROUTE } from './fixtureRoute';
+import { useBrowserSession } from './session';
 
 const POLL = { timeout: 60_000 };
 
@@ -29,30 +28,18 @@ function translucentGreyPng(): Buffer {
 
 /** The app on the wasm backend with a disk profile (OPFS), most end-to-end checks in one page. */
 describe('GC Lens end to end (wasm)', () => {
-  let app: ServedApp;
-  let browser: Awaited<ReturnType<typeof launchWithProfile>>;
-  let page: Page;
+  const session = useBrowserSession({ profile: true, timeout: 90_000 });
   const open = async (p: Page, hash = '#v=1&model=reference-mini&img=g:rings') => {
-    await p.goto(`${app.url}?backend=wasm&debug${hash}`);
+    await p.goto(`${session.url}?backend=wasm&debug${hash}`);
     await p.locator(BARS).first().waitFor({ timeout: 90_000 });
   };
-  const shot = (name: string) => page.screenshot({ path: join(RESULTS, `app-explorer-${name}.png`), fullPage: true });
-  const errorText = () => page.getByTestId('error').textContent({ timeout: 60_000 });
+  const shot = (name: string) => session.page.screenshot({ path: join(RESULTS, `app-explorer-${name}.png`), fullPage: true });
+  const errorText = () => session.page.getByTestId('error').textContent({ timeout: 60_000 });
 
-  beforeAll(async () => {
-    [app, browser] = await Promise.all([serveBuiltApp(), launchWithProfile()]);
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(90_000);
-    reportPageErrors(page);
-    await mkdir(RESULTS, { recursive: true });
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  beforeAll(() => mkdir(RESULTS, { recursive: true }));
 
   it('opens on a gallery image with every panel filled, and a dropped PNG gives the posteriors Node gives', async () => {
+    const { page } = session;
     const started = Date.now();
     await open(page);
     expect(await page.getByTestId('backend-badge').getAttribute('data-backend')).toBe('wasm');
@@ -75,7 +62,9 @@ describe('GC Lens end to end (wasm)', () => {
   });
 
   it('moves a slider with the keyboard: the counterfactual and its posteriors change; reset restores the original', async () => {
+    const { page } = session;
     const before = await readBars(page, 'counterfactual-posterior');
+    expect(before.size, 'the top 5 classes (a sixth bar gathers the rest)').toBe(5);
     const pixels = () => page.getByTestId('counterfactual-image').evaluate((c: HTMLCanvasElement) => c.toDataURL());
     const original = await pixels();
     const slider = page.getByTestId('latent-slider').first();
@@ -94,6 +83,7 @@ describe('GC Lens end to end (wasm)', () => {
   });
 
   it('switches between the map methods, each with its check', async () => {
+    const { page } = session;
     await page.getByTestId('map-method-occlusion').check();
     await expect.poll(() => page.getByTestId('map-facts').getAttribute('data-method'), POLL).toBe('occlusion');
     await page.getByTestId('map-method-decomposition').check();
@@ -106,6 +96,7 @@ describe('GC Lens end to end (wasm)', () => {
   });
 
   it('keeps the tensor count flat over repeated interactions', async () => {
+    const { page } = session;
     const round = async () => {
       const slider = page.getByTestId('latent-slider').nth(1);
       await slider.focus();
@@ -130,6 +121,7 @@ describe('GC Lens end to end (wasm)', () => {
   });
 
   it('copies a permalink that reproduces the same numbers in a fresh page', async () => {
+    const { page } = session;
     await page.getByTestId('map-method-occlusion').check();
     const slider = page.getByTestId('latent-slider').first();
     await slider.focus();
@@ -139,13 +131,15 @@ describe('GC Lens end to end (wasm)', () => {
     await page.getByTestId('copy-permalink').click();
     const href = await page.getByTestId('permalink-status').getAttribute('data-href');
     expect(href).toContain('img=g:rings');
-    const fresh = await browser.context.newPage();
-    reportPageErrors(fresh);
+    const fresh = await session.context.newPage();
     await fresh.goto(href!);
     await fresh.locator(BARS).first().waitFor({ timeout: 90_000 });
     await expect.poll(() => fresh.getByTestId('counterfactual-state').getAttribute('data-original'), { timeout: 60_000 }).toBe('false');
-    expect(await readBars(fresh)).toEqual(await readBars(page));
-    expect(await readBars(fresh, 'counterfactual-posterior')).toEqual(await readBars(page, 'counterfactual-posterior'));
+    const shown = await readBars(page);
+    const counterfactual = await readBars(page, 'counterfactual-posterior');
+    expect([shown.size, counterfactual.size]).toEqual([10, 5]);
+    expect(await readBars(fresh)).toEqual(shown);
+    expect(await readBars(fresh, 'counterfactual-posterior')).toEqual(counterfactual);
     expect(await fresh.getByTestId('map-facts').getAttribute('data-method')).toBe('occlusion');
 
     // An uploaded image travels inside the link.
@@ -155,13 +149,16 @@ describe('GC Lens end to end (wasm)', () => {
     await expect.poll(() => page.getByTestId('permalink-status').getAttribute('data-href'), POLL).toContain('img=e:');
     await fresh.goto((await page.getByTestId('permalink-status').getAttribute('data-href'))!);
     await waitForInput(fresh, 'image from the link');
-    expect(await readBars(fresh)).toEqual(await readBars(page));
+    const uploaded = await readBars(page);
+    expect(uploaded.size).toBe(10);
+    expect(await readBars(fresh)).toEqual(uploaded);
     await fresh.close();
   });
 
   it('shows a notice for a tampered link and still shows a view', async () => {
-    const tampered = await browser.context.newPage();
-    await tampered.goto(`${app.url}?backend=wasm#v=1&model=reference-mini&img=e:48x48x3:%3Cscript%3E&a=99&temp=7&map=evil&dir=dim-0:1e9,bogus:1&panels=input,posterior,map,latent,x`);
+    const tampered = await session.context.newPage();
+    const hash = '#v=1&model=reference-mini&img=e:48x48x3:%3Cscript%3E&a=99&temp=7&map=evil&dir=dim-0:1e9,bogus:1&panels=input,posterior,map,latent,x';
+    await tampered.goto(`${session.url}?backend=wasm${hash}`);
     await tampered.getByTestId('link-notice').waitFor({ timeout: 90_000 });
     const text = await tampered.getByTestId('link-notice').textContent();
     expect(text).toMatch(/out of range|not valid|unknown|not in a known form/);
@@ -173,7 +170,9 @@ describe('GC Lens end to end (wasm)', () => {
   });
 
   it('says what is wrong with each bad input and keeps the view', async () => {
+    const { page } = session;
     const shown = await readBars(page);
+    expect(shown.size).toBe(10);
     const cases: [string, string, Buffer | Uint8Array, RegExp][] = [
       ['notes.txt', 'text/plain', Buffer.from('hello'), /is not an image/],
       ['broken.png', 'image/png', probePng().buffer.subarray(0, 60), /could not be decoded/],
@@ -214,6 +213,7 @@ describe('GC Lens end to end (wasm)', () => {
   });
 
   it('converts a dropped checkpoint, keeps it after a reload, and refuses a truncated one', async () => {
+    const { page } = session;
     const dropCheckpoint = (name: string, bytes?: number) =>
       page.evaluate(
         async ({ url, name, bytes }) => {

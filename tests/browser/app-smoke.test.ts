@@ -1,38 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BARS, classifyInNode, dropFile, probePng, RESULTS, waitForInput } from './browser/app-helpers';
-import { launchChromium, reportPageErrors, serveBuiltApp, type ServedApp } from './browser/harness';
+import { describe, expect, it } from 'vitest';
+import { BARS, classifyInNode, dropFile, probePng, RESULTS, ROOT, waitForInput } from './app-helpers';
+import { useBrowserSession } from './session';
 
 describe('the app, end to end in headless Chromium', () => {
-  let app: ServedApp;
-  let browser: Browser;
-  let page: Page;
-
-  beforeAll(async () => {
-    [app, browser] = await Promise.all([serveBuiltApp(), launchChromium()]);
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.setDefaultTimeout(90_000);
-    reportPageErrors(page);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const session = useBrowserSession({ viewport: { width: 1200, height: 900 }, timeout: 90_000 });
 
   it('opens on the first bundled model with a gallery image already explained', async () => {
-    const index = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'public', 'models', 'index.json'), 'utf8'));
-    await page.goto(app.url);
+    const { page } = session;
+    const index = JSON.parse(readFileSync(join(ROOT, 'public', 'models', 'index.json'), 'utf8'));
+    await page.goto(session.url);
     await expect.poll(() => page.getByTestId('model-picker').inputValue(), { timeout: 60_000 }).toBe(index.models[0].id);
     await page.locator(BARS).first().waitFor({ timeout: 90_000 });
     expect(await page.getByTestId('error').count(), 'an error is shown').toBe(0);
   });
 
   it('classifies a PNG like Node does, and keeps the view when a non-image is dropped', async () => {
-    await page.goto(`${app.url}#v=1&model=reference-mini&img=g:rings`);
+    const { page } = session;
+    await page.goto(`${session.url}#v=1&model=reference-mini&img=g:rings`);
     await expect.poll(() => page.getByTestId('model-picker').inputValue(), { timeout: 60_000 }).toBe('reference-mini');
     await page.getByTestId('load-progress').waitFor({ state: 'detached' });
     expect(await page.getByTestId('error').count(), 'an error is shown').toBe(0);
