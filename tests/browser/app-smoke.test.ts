@@ -24,8 +24,12 @@ describe('the app, end to end in headless Chromium', () => {
     await page.getByTestId('load-progress').waitFor({ state: 'detached' });
     expect(await page.getByTestId('error').count(), 'an error is shown').toBe(0);
     const badge = page.getByTestId('backend-badge');
-    expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(await badge.getAttribute('data-backend'));
-    expect(await badge.textContent()).toContain(await badge.getAttribute('data-backend'));
+    // This headless Chromium has only CPU-emulated GPUs (SwiftShader): auto mode must pass them over for wasm, and say why.
+    expect(await badge.getAttribute('data-backend')).toBe('wasm');
+    expect(await badge.textContent()).toContain('backend: wasm');
+    const reasons = await badge.getAttribute('title');
+    expect(reasons).toMatch(/webgpu passed over: .*software/);
+    expect(reasons).toMatch(/webgl passed over: software-emulated WebGL \(.*SwiftShader.*\)/i);
 
     const probe = probePng();
     await page.getByTestId('file-input').setInputFiles({ name: 'probe.png', mimeType: 'image/png', buffer: probe.buffer });

@@ -12,6 +12,7 @@ import { nodeFileWriter } from '../../tools/lib/nodePackageFiles';
 import type { StoredModel } from '../../src/storage/packageStore';
 import { releasedModel } from '../../src/storage/releasedCards';
 import { FIXTURES, IMAGENET_SIMPLE_LABELS } from '../helpers/fixtures';
+import { requirePythonTorch } from '../helpers/requirements';
 import type { ConvertRequest } from './conversion';
 import { sampleMemory, serveFile, type MemoryPeaks } from './conversionHarness';
 import { useBrowserSession } from './session';
@@ -41,7 +42,7 @@ describe('full-size browser conversion of the released layout', () => {
     dir = await mkdtemp(join(tmpdir(), 'gc-lens-fullsize-'));
     checkpoint = join(dir, NAME);
     const started = performance.now();
-    await promisify(execFile)('/usr/bin/python3', [join(ROOT, 'tools', 'make_synthetic_checkpoint.py'), join(FIXTURES, 'imagenet_layout.json'), checkpoint]);
+    await promisify(execFile)(requirePythonTorch(), [join(ROOT, 'tools', 'make_synthetic_checkpoint.py'), join(FIXTURES, 'imagenet_layout.json'), checkpoint]);
     console.log(`synthetic checkpoint: ${((await stat(checkpoint)).size / MB).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     fileServer = await serveFile(checkpoint);
     await session.page.goto(`${session.url}tests/browser/conversion.html`);

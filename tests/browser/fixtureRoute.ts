@@ -1,2 +1,2 @@
-/** Where the test server exposes shared/fixtures/reference-gc (never copied into the repository). */
+/** Where the test server exposes tests/fixtures/reference-gc to test pages (they are not part of the app build). */
 export const FIXTURE_ROUTE = '/__fixtures/reference-gc/';

@@ -29,7 +29,7 @@ export interface ServedApp {
   close(): Promise<void>;
 }
 
-/** Serves the reference fixtures from ../shared at FIXTURE_ROUTE. */
+/** Serves the reference fixtures (tests/fixtures/reference-gc) at FIXTURE_ROUTE. */
 function referenceFixtures(): Plugin {
   return {
     name: 'gc-lens-test:reference-fixtures',
