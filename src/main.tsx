@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { BACKEND_ORDER, type BackendName } from './flow/backend';
+import { BACKEND_ORDER, type BackendName } from './flow/backendChoice';
 import { deleteStoredModel, listStoredModels } from './storage/packageStore';
 import { createAppStore } from './state/appStore';
 import { App } from './ui/App';

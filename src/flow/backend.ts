@@ -1,15 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+import { BACKEND_ORDER, type BackendChoice, type BackendName } from './backendChoice';
 
-export interface BackendChoice {
-  name: BackendName;
-  /** Why each backend before it was passed over. */
-  skipped: { name: BackendName; reason: string }[];
-  /** The renderer or adapter, when the chosen GPU backend is emulated on the CPU (only when asked for by name). */
-  emulatedBy?: string;
-}
+export { BACKEND_ORDER, type BackendChoice, type BackendName };
 
 /** Options for where the wasm backend finds its .wasm files (the app serves them itself). */
 export interface BackendOptions {

@@ -1,5 +1,5 @@
 /** The shape of the app's state; the actions live in appStore.ts and its helpers. */
-import type { BackendChoice } from '../flow/backend';
+import type { BackendChoice } from '../flow/backendChoice';
 import type { ModelIndexEntry, ModelSpec } from '../formats/modelSpec';
 import type { ConversionProgress } from '../formats/convertToPackage';
 import type { StoredModel } from '../storage/packageStore';

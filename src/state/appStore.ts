@@ -4,7 +4,7 @@ import { sameSlider } from '../explain/sliderId';
 import { SupersededError, type InferenceCalls } from '../worker/client';
 import { TFJS_WASM_DIR } from '../worker/wasmAssets';
 import type { AppEnvironment, AppState, ChosenInput, GalleryImage, ModelChoice } from './appState';
-import type { BackendName } from '../flow/backend';
+import type { BackendName } from '../flow/backendChoice';
 import { createConversionActions } from './conversionActions';
 import { createExplainer } from './explainer';
 import { createLinkActions } from './linkActions';

@@ -1,5 +1,5 @@
 /** The typed message protocol between the page and the inference worker. */
-import type { BackendChoice, BackendName } from '../flow/backend';
+import type { BackendChoice, BackendName } from '../flow/backendChoice';
 import type { ClassifierResult } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
 import type { MapMethod, MapObjective } from '../explain/mapMethods';
