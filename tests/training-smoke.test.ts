@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { chooseBackend } from '../src/flow/backend';
 import { nchwToNhwc } from '../src/flow/layout';
@@ -11,21 +9,16 @@ import { convertToPackage } from '../src/formats/convertToPackage';
 import { fileByteSource } from '../tools/lib/nodeByteSource';
 import { nodeFileWriter, nodePackageFiles } from '../tools/lib/nodePackageFiles';
 import { maxElementRelativeError, readF32, relativeError, tempDir } from './helpers/fixtures';
-import { prepareData, tinyMnistSplit, writeMnistFiles } from './helpers/officialData';
+import { trainSmokeModel } from './helpers/officialData';
 import { requirePythonTorch } from './helpers/requirements';
 
-const run = promisify(execFile);
 
 /** Our PyTorch training code → our converter → our runtime: the whole path for bundled models. */
 describe('training smoke test (Debian python3-torch, CPU)', () => {
   it('trains a few steps, converts, and TypeScript logits equal PyTorch logits on 8 images', async () => {
     const python = requirePythonTorch();
     const out = await tempDir('gc-smoke-');
-    // A data directory built here from official-format MNIST files (pattern images), so nothing outside the repository is read.
-    await writeMnistFiles(join(out, 'mnist-idx'), tinyMnistSplit(200, 11), tinyMnistSplit(16, 12));
-    const data = join(out, 'data');
-    await prepareData(python, ['--out', data, '--mnist', join(out, 'mnist-idx')]);
-    await run('bash', [join(import.meta.dirname, '..', 'training', 'smoke.sh'), out, data], { maxBuffer: 1 << 24, env: { ...process.env, PYTHON: python } });
+    await trainSmokeModel(python, out);
     const pkg = join(out, 'package');
     const source = await fileByteSource(join(out, 'model.pt'));
     const spec = await convertToPackage(source, await nodeFileWriter(pkg), {

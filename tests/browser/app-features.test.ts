@@ -1,13 +1,13 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { BrowserContext } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertToPackage } from '../../src/formats/convertToPackage';
 import { fileByteSource } from '../../tools/lib/nodeByteSource';
 import { nodeFileWriter } from '../../tools/lib/nodePackageFiles';
 import { tempDir } from '../helpers/fixtures';
+import { trainSmokeModel } from '../helpers/officialData';
+import { requirePythonTorch } from '../helpers/requirements';
 import { BARS, classifyInNode, readBars, ROOT, tensorCount, waitForInput } from './app-helpers';
 import { useBrowserSession } from './session';
 
@@ -17,7 +17,7 @@ const SMOKE_ID = 'smoke-mnist';
 /** A 1-channel 28×28 package from training/smoke.sh (a few CPU steps on MNIST), converted in Node. */
 async function smokePackage(): Promise<{ dir: string; bytes: number }> {
   const out = await tempDir('gc-features-');
-  await promisify(execFile)('bash', [join(ROOT, 'training', 'smoke.sh'), out], { maxBuffer: 1 << 24 });
+  await trainSmokeModel(requirePythonTorch(), out);
   const dir = join(out, 'package');
   const source = await fileByteSource(join(out, 'model.pt'));
   const options = { id: SMOKE_ID, name: 'Smoke MNIST', storage: 'float32' as const, source: { name: 'model.pt' } };

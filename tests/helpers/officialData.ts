@@ -50,3 +50,15 @@ export async function prepareData(python: string, args: string[]): Promise<strin
   const { stdout } = await run(python, [PREPARE_DATA, ...args]);
   return stdout;
 }
+
+/**
+ * Runs training/smoke.sh into `out` on a data directory built there from official-format MNIST files
+ * (pattern images), so nothing outside the repository is read. Leaves out/model.pt and out/logits/.
+ */
+export async function trainSmokeModel(python: string, out: string): Promise<void> {
+  await writeMnistFiles(join(out, 'mnist-idx'), tinyMnistSplit(200, 11), tinyMnistSplit(16, 12));
+  const data = join(out, 'data');
+  await prepareData(python, ['--out', data, '--mnist', join(out, 'mnist-idx')]);
+  const smoke = join(import.meta.dirname, '..', '..', 'training', 'smoke.sh');
+  await run('bash', [smoke, out, data], { maxBuffer: 1 << 24, env: { ...process.env, PYTHON: python } });
+}
