@@ -25,6 +25,13 @@ const KNOWN_SIGNATURES: Array<[number[], string]> = [
   [[0x3c], 'HTML or XML (an error page instead of the download?)'],
 ];
 
+/** The head of the magic number as a protocol-0/1 text LONG. */
+const LEGACY_MAGIC_TEXT = 'L119547037146038';
+
+function startsWithText(head: Uint8Array, text: string): boolean {
+  return head.length >= text.length && [...text].every((ch, i) => head[i] === ch.charCodeAt(0));
+}
+
 function describeStart(head: Uint8Array): string {
   const hex = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   const known = KNOWN_SIGNATURES.find(([signature]) => signature.every((byte, i) => head[i] === byte));
@@ -72,8 +79,9 @@ export async function readTorchCheckpoint(
   if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
     return readZipCheckpoint(source);
   }
-  // Legacy files start with a protocol-2 pickle of the magic number.
-  if (head[0] === 0x80) return readLegacyCheckpoint(source);
+  // Legacy files start with a pickle of the magic number: protocol 2+ (0x80), or with pickle_protocol=1 the text LONG
+  // "L119547037146038801333356L\n" (which torch.load reads too).
+  if (head[0] === 0x80 || startsWithText(head, LEGACY_MAGIC_TEXT)) return readLegacyCheckpoint(source);
   throw new CheckpointError(
     'not-a-checkpoint',
     `${src.name} is not a PyTorch checkpoint: ${describeStart(head)} (a torch.save file starts with "PK" or a pickle)`,
