@@ -12,7 +12,7 @@ import { CheckpointError } from './checkpointError';
  * a few tensors. Stride 0 and shared storages are the only ways to exceed one element per 4 bytes.
  */
 export const ELEMENTS_PER_FILE_BYTE = 2;
-export const ELEMENT_ALLOWANCE = 1 << 24;
+export const ELEMENT_ALLOWANCE = 1 << 22;
 /** Whatever the file size: 2^30 float32 elements are 4 GiB of weights, 7x the released ImageNet model. */
 export const MAX_CHECKPOINT_ELEMENTS = 2 ** 30;
 /** A stride-0 tensor may repeat its stored elements at most this many times (or make this floor). */
@@ -32,27 +32,37 @@ export class ElementBudget {
   readonly limit: number;
   private declared = 0;
   private produced = 0;
+  /** The tensor at which declarations passed the limit. */
+  private overAt: string | undefined;
 
-  constructor(fileSize: number) {
+  constructor(fileSize: number, private readonly fileName = 'the checkpoint') {
     this.limit = Math.min(MAX_CHECKPOINT_ELEMENTS, ELEMENTS_PER_FILE_BYTE * fileSize + ELEMENT_ALLOWANCE);
   }
 
-  private explain(total: number, what: string): string {
+  private fail(total: number, what: string, tensor: string): never {
     const why = this.limit === MAX_CHECKPOINT_ELEMENTS
       ? `at most ${MAX_CHECKPOINT_ELEMENTS} (MAX_CHECKPOINT_ELEMENTS)`
-      : `at most ${this.limit} for a file of this size (${ELEMENTS_PER_FILE_BYTE} per byte + ${ELEMENT_ALLOWANCE})`;
-    return `its tensors ${what} ${total} elements; GC Lens accepts ${why}`;
+      : `at most ${this.limit} for a file of this size (${ELEMENTS_PER_FILE_BYTE} per byte + ${ELEMENT_ALLOWANCE}, ELEMENTS_PER_FILE_BYTE)`;
+    throw new CheckpointError('too-large', `${this.fileName}: its tensors ${what} ${total} elements in all (reached at ${tensor}); GC Lens accepts ${why}`);
   }
 
-  /** A tensor was built (during unpickling). */
+  /**
+   * A tensor was built (during unpickling). Records are lazy, so nothing is refused yet: a truncated
+   * legacy file declares more than its size allows, and "truncated" is the better diagnosis.
+   */
   declare(elements: number, tensor: string): void {
     this.declared += elements;
-    if (this.declared > this.limit) throw new CheckpointError('too-large', `${tensor}: ${this.explain(this.declared, 'declare')}`);
+    if (this.declared > this.limit) this.overAt ??= tensor;
+  }
+
+  /** After the file's structure checked out: refuse it if its tensors declared too much. */
+  checkDeclared(): void {
+    if (this.overAt !== undefined) this.fail(this.declared, 'declare', this.overAt);
   }
 
   /** A tensor is about to be read: called before its buffer is allocated. */
   produce(elements: number, tensor: string): void {
     this.produced += elements;
-    if (this.produced > this.limit) throw new CheckpointError('too-large', `${tensor}: ${this.explain(this.produced, 'would produce')}`);
+    if (this.produced > this.limit) this.fail(this.produced, 'would produce', tensor);
   }
 }

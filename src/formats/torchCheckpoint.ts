@@ -5,6 +5,7 @@
 import { TruncatedFileError, type ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
 import type { PyKey, PyValue } from './pickle';
+import { ElementBudget } from './limits';
 import { readLegacyCheckpoint } from './torchLegacy';
 import { readZipCheckpoint } from './torchZip';
 
@@ -76,12 +77,17 @@ export async function readTorchCheckpoint(
   const source = trackedSource(src, onProgress);
   if (source.size === 0) throw new CheckpointError('not-a-checkpoint', `${src.name} is not a PyTorch checkpoint: the file is empty`);
   const head = await source.read(0, Math.min(16, source.size));
+  const budget = new ElementBudget(source.size, src.name);
+  const checked = (root: PyValue): PyValue => {
+    budget.checkDeclared();
+    return root;
+  };
   if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
-    return readZipCheckpoint(source);
+    return checked(await readZipCheckpoint(source, budget));
   }
   // Legacy files start with a pickle of the magic number: protocol 2+ (0x80), or with pickle_protocol=1 the text LONG
   // "L119547037146038801333356L\n" (which torch.load reads too).
-  if (head[0] === 0x80 || startsWithText(head, LEGACY_MAGIC_TEXT)) return readLegacyCheckpoint(source);
+  if (head[0] === 0x80 || startsWithText(head, LEGACY_MAGIC_TEXT)) return checked(await readLegacyCheckpoint(source, budget));
   throw new CheckpointError(
     'not-a-checkpoint',
     `${src.name} is not a PyTorch checkpoint: ${describeStart(head)} (a torch.save file starts with "PK" or a pickle)`,

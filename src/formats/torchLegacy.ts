@@ -46,7 +46,7 @@ interface LegacyStorage {
   offset: number;
 }
 
-export async function readLegacyCheckpoint(src: ByteSource, budget = new ElementBudget(src.size)): Promise<PyValue> {
+export async function readLegacyCheckpoint(src: ByteSource, budget = new ElementBudget(src.size, src.name)): Promise<PyValue> {
   const prefix = new GrowingPrefix(src);
   let pos = 0;
   const limits = { ...DEFAULT_LIMITS, maxLength: src.size };

@@ -213,8 +213,8 @@ export function rebuildTensor(source: ByteSource, args: PyValue[], budget: Eleme
   if (numel > STRETCH_FLOOR && numel > MAX_STRETCH * spanElements) {
     throw new CheckpointError(
       'too-large',
-      `a tensor of shape [${shape}] (stride [${stride}]) repeats ${spanElements} stored elements to make ${numel}; ` +
-        `GC Lens accepts at most ${MAX_STRETCH} times the stored elements (MAX_STRETCH) or ${STRETCH_FLOOR} elements`,
+      `a tensor of shape [${shape}] (stride [${stride}]) makes ${numel} elements from ${spanElements} stored; GC Lens ` +
+        `lets stride 0 repeat stored elements at most ${MAX_STRETCH} times (MAX_STRETCH) once past ${STRETCH_FLOOR} elements`,
     );
   }
   const described = `a tensor of shape [${shape}]`;

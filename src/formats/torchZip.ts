@@ -38,7 +38,7 @@ function findPickleEntry(src: ByteSource, archive: ZipArchive): { prefix: string
   );
 }
 
-export async function readZipCheckpoint(src: ByteSource, budget = new ElementBudget(src.size)): Promise<PyValue> {
+export async function readZipCheckpoint(src: ByteSource, budget = new ElementBudget(src.size, src.name)): Promise<PyValue> {
   const archive = await openZip(src);
   const { prefix, entry: pickleEntry } = findPickleEntry(src, archive);
   requireStored(src, pickleEntry);
