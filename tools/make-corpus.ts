@@ -279,7 +279,8 @@ async function main(): Promise<void> {
     'huge-channel-count.zip.pt': (emptyGcCheckpoint({ 'module_list.0.w': [1e9, 0, 1, 1] }, [1, 0, 16], [0, 0], [0, 0])),
     // 40 levels of (x, x): 2^40 leaves behind 80 bytes of DUP, TUPLE2, in a tensor's size.
     'tuple-dag.zip.pt': zipCheckpoint(pickle(PROTO2, global('torch._utils', '_rebuild_tensor_v2'), MARK, MARK, str('storage'),
-      global('torch', 'FloatStorage'), str('0'), str('cpu'), int(1), TUPLE, BINPERSID, int(0), 0x4e, ...new Array<number[]>(40).fill([0x32, 0x86]).flat(), TUPLE1, intTuple([1]), TUPLE,
+      global('torch', 'FloatStorage'), str('0'), str('cpu'), int(1), TUPLE, BINPERSID, int(0),
+      0x4e, ...new Array<number[]>(40).fill([0x32, 0x86]).flat(), TUPLE1, intTuple([1]), TUPLE,
       REDUCE, STOP), { '0': float32Bytes([1]) }),
     // A storage element count that is a list nested 100,000 deep.
     'deep-list.zip.pt': zipCheckpoint(pickle(PROTO2, global('torch._utils', '_rebuild_tensor_v2'), MARK, MARK, str('storage'),
