@@ -13,6 +13,19 @@ import {
   type TensorData,
   type TensorRecord,
 } from '../src/formats/torchCheckpoint';
+import { ArchitectureError } from '../src/formats/architectureError';
+import { convertToPackage } from '../src/formats/convertToPackage';
+import { describeValue } from '../src/formats/describeValue';
+import {
+  ElementBudget,
+  MAX_CHANNELS,
+  MAX_CLASSES,
+  MAX_KERNEL,
+  MAX_LATENT_DIMS,
+  MAX_MODULE_INDEX,
+  MAX_STRETCH,
+  STRETCH_FLOOR,
+} from '../src/formats/limits';
 import { FIXTURES } from './helpers/fixtures';
 
 const CORPUS = join(import.meta.dirname, 'corpus');
@@ -236,7 +249,7 @@ describe('zip and legacy fixtures', () => {
 
 // ---- tiny checkpoints covering every dtype and layout ----------------------------------------
 
-describe.each(['tiny.zip.pt', 'tiny.legacy.pt', 'tiny.p4.zip.pt', 'tiny.zip64.pt'])('valid/%s', (file) => {
+describe.each(['tiny.zip.pt', 'tiny.legacy.pt', 'tiny.p1.legacy.pt', 'tiny.p4.zip.pt', 'tiny.zip64.pt'])('valid/%s', (file) => {
   const open = async () => dict(await readTorchCheckpoint(memoryByteSource(readFileSync(join(CORPUS, 'valid', file)), file)));
 
   it('reads every dtype with its bits intact', async () => {
@@ -356,6 +369,8 @@ describe('pickle VM', () => {
 interface Expectation {
   code: string;
   message: string;
+  /** 'convert': the file reads, and convertToPackage fails (code 'wrong-architecture' for an ArchitectureError). */
+  stage?: 'convert';
   from?: string;
   truncateTo?: number;
 }
@@ -383,13 +398,80 @@ describe('broken corpus', () => {
   for (const [name, expectation] of Object.entries(expected)) {
     it(`${name} fails with ${expectation.code}`, async () => {
       const source = memoryByteSource(corpusBytes(name, expectation), name);
-      const error = await readTorchCheckpoint(source).then(
-        () => undefined,
-        (e: unknown) => e,
+      const root = await readTorchCheckpoint(source).then(
+        (value) => ({ value }),
+        (e: unknown) => ({ error: e }),
       );
-      expect(error).toBeInstanceOf(CheckpointError);
-      expect((error as CheckpointError).code).toBe(expectation.code);
-      expect((error as CheckpointError).message).toContain(expectation.message);
+      let error = 'error' in root ? root.error : undefined;
+      if (expectation.stage === 'convert') {
+        expect(error).toBeUndefined();
+        const options = { id: 'x', name: 'x', storage: 'float32' as const, source: { name } };
+        error = await convertToPackage(source, async () => {}, options).then(() => undefined, (e: unknown) => e);
+      }
+      const code = error instanceof CheckpointError ? error.code : error instanceof ArchitectureError ? 'wrong-architecture' : String(error);
+      expect(code).toBe(expectation.code);
+      expect((error as Error).message).toContain(expectation.message);
+      expect((error as Error).message).not.toContain('\n');
+      expect((error as Error).message.length).toBeLessThan(600);
     });
   }
+});
+
+// ---- the resource budget ----------------------------------------------------------------------
+
+describe('resource limits', () => {
+  // The released ImageNet model's shapes: every limit must leave it far inside.
+  const imagenet = JSON.parse(readFileSync(join(FIXTURES, 'imagenet_layout.json'), 'utf8')) as {
+    n_classes: number;
+    input: number[];
+    inn_state_dict: LayoutEntry[];
+    mu_tensors: Record<string, number[]>;
+  };
+  const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+  it('leave the released ImageNet model far inside every limit', () => {
+    expect(imagenet.n_classes).toBe(1000);
+    expect(imagenet.n_classes * 10).toBeLessThanOrEqual(MAX_CLASSES);
+    const [c, h, w] = imagenet.input;
+    expect(c * h * w * 10).toBeLessThanOrEqual(MAX_LATENT_DIMS);
+    let elements = 0;
+    for (const { key, shape } of imagenet.inn_state_dict) {
+      elements += count(shape);
+      const module = Number(/^module_list\.(\d+)\./.exec(key)?.[1]);
+      expect(module * 10, key).toBeLessThanOrEqual(MAX_MODULE_INDEX);
+      const subnetIndex = /\.(\d+)\.\w+$/.exec(key);
+      if (subnetIndex) expect(Number(subnetIndex[1]) * 2, key).toBeLessThan(64); // MAX_SUBNET_MODULES in subnet.ts
+      shape.forEach((d, i) => expect(d * 4, key).toBeLessThanOrEqual(shape.length === 4 && i >= 2 ? MAX_KERNEL : MAX_CHANNELS));
+    }
+    for (const shape of Object.values(imagenet.mu_tensors)) elements += count(shape);
+    expect(imagenet.mu_tensors.mu_t[1] * 4).toBeLessThanOrEqual(MAX_CHANNELS);
+    expect(elements).toBeGreaterThan(140e6);
+    // As float32 the file is ~4 bytes an element; a float16 copy would be half that. Either way the budget is 3x+ wider.
+    expect(new ElementBudget(4 * elements).limit).toBeGreaterThan(7 * elements);
+    expect(new ElementBudget(2 * elements).limit).toBeGreaterThan(3 * elements);
+  });
+
+  it('count declared elements until the file checks out, produced ones before allocating', () => {
+    expect(MAX_STRETCH).toBeLessThan(STRETCH_FLOOR);
+    const budget = new ElementBudget(1 << 20, 'f.pt');
+    budget.declare(budget.limit + 1, 'x');
+    expect(() => budget.checkDeclared()).toThrow(/^f.pt: its tensors declare \d+ elements .* for a file of this size/);
+    expect(() => budget.produce(budget.limit, 'x')).not.toThrow();
+    expect(() => budget.produce(1, 'x')).toThrow(/would produce/);
+    expect(() => new ElementBudget(2 ** 40).produce(2 ** 30 + 1, 'x')).toThrow(/at most 1073741824 \(MAX_CHECKPOINT_ELEMENTS\)/);
+  });
+});
+
+describe('describeValue', () => {
+  it('stays short for DAGs, deep nesting and long strings', () => {
+    let dag: PyValue = null;
+    for (let i = 0; i < 40; i++) dag = Object.freeze([dag, dag]) as PyValue[];
+    expect(describeValue(dag).length).toBeLessThan(200);
+    let deep: PyValue = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(describeValue(deep)).toBe('[[[[…]]]]');
+    expect(describeValue('x'.repeat(1e6))).toBe(`"${'x'.repeat(40)}…"`);
+    expect(describeValue(new Map<PyKey, PyValue>([['a', 1], ['b', [1, 2]]]))).toBe('{"a": 1, "b": [1, 2]}');
+    expect(describeValue(Array.from({ length: 1000 }, (_, i) => i))).toBe('[0, 1, 2, 3, … (1000 items)]');
+  });
 });

@@ -75,4 +75,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => fail((e as Error).message));
+main().catch((e) => fail(e instanceof Error ? e.message : String(e)));

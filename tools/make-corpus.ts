@@ -44,6 +44,8 @@ extras = {'none': None, 'flag': True, 'count': 3, 'big': 2 ** 70, 'neg': -5, 'ra
 obj = {'tensors': t, 'extras': extras}
 torch.save(obj, out + '/tiny.zip.pt')
 torch.save(obj, out + '/tiny.legacy.pt', _use_new_zipfile_serialization=False)
+# Protocol 1 starts with the magic number as text ("L1195…L\n"), not 0x80; torch.load reads it.
+torch.save(obj, out + '/tiny.p1.legacy.pt', _use_new_zipfile_serialization=False, pickle_protocol=1)
 extras['bytes'] = b'\x00\x01'  # bytes need protocol 3+: at protocol 2 Python pickles them via _codecs.encode
 torch.save(obj, out + '/tiny.p4.zip.pt', pickle_protocol=4)
 `;
@@ -80,7 +82,8 @@ function writeZip(inputs: ZipInput[], zip64 = false): Uint8Array {
     const localExtra = zip64 ? [...u16(1), ...u16(16), ...u64(input.data.length), ...u64(stored.length)] : [];
     parts.push(...u32(0x04034b50), ...u16(45), ...u16(0), ...u16(method), ...u16(0), ...u16(0x21), ...u32(crc));
     parts.push(...u32(zip64 ? FULL : stored.length), ...u32(zip64 ? FULL : input.data.length));
-    parts.push(...u16(name.length), ...u16(localExtra.length), ...name, ...localExtra, ...stored);
+    parts.push(...u16(name.length), ...u16(localExtra.length), ...name, ...localExtra);
+    for (const byte of stored) parts.push(byte);
     const centralExtra = zip64
       ? [...u16(1), ...u16(24), ...u64(input.data.length), ...u64(stored.length), ...u64(offset)]
       : [];
@@ -110,7 +113,7 @@ function pickle(...ops: Op[]): Uint8Array {
   const out: number[] = [];
   for (const op of ops) {
     if (typeof op === 'number') out.push(op);
-    else out.push(...op);
+    else for (const byte of op) out.push(byte); // no spread: some ops are hundreds of thousands long
   }
   return Uint8Array.from(out);
 }
@@ -151,6 +154,29 @@ function tensorDictPickle(opts: { numel: number; shape: number[]; stride: number
     global('collections', 'OrderedDict'), EMPTY_TUPLE, REDUCE, TUPLE, REDUCE,
     SETITEM, STOP,
   );
+}
+
+/** _rebuild_tensor_v2 of a float32 view of storage `key` (holding `numel` elements), for building whole checkpoints. */
+function tensorOps(shape: number[], stride: number[], key = '0', numel = 0): number[] {
+  const pid = [MARK, ...str('storage'), ...global('torch', 'FloatStorage'), ...str(key), ...str('cpu'), ...int(numel), TUPLE];
+  return [
+    ...global('torch._utils', '_rebuild_tensor_v2'), MARK, ...pid, BINPERSID, ...int(0), ...intTuple(shape), ...intTuple(stride),
+    NEWFALSE, ...global('collections', 'OrderedDict'), EMPTY_TUPLE, REDUCE, TUPLE, REDUCE,
+  ];
+}
+const contiguous = (shape: number[]): number[] => shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+const dictOps = (items: Array<[number[], number[]]>): number[] => [EMPTY_DICT, MARK, ...items.flat(2), SETITEMS];
+
+/**
+ * A checkpoint dict {'inn': {key: tensor}, 'mu', 'mu_t', 'mu_m'} whose tensors are all views of one empty
+ * storage: zero-element shapes cost no data, yet declare any class or channel count.
+ */
+function emptyGcCheckpoint(inn: Record<string, number[]>, mu: number[], muT: number[], muM: number[]): Uint8Array {
+  const tensor = (shape: number[]) => tensorOps(shape, contiguous(shape));
+  return zipCheckpoint(pickle(PROTO2, dictOps([
+    [str('inn'), dictOps(Object.entries(inn).map(([key, shape]) => [str(key), tensor(shape)]))],
+    [str('mu'), tensor(mu)], [str('mu_t'), tensor(muT)], [str('mu_m'), tensor(muM)],
+  ]), STOP), { '0': new Uint8Array(0) });
 }
 
 const float32Bytes = (values: number[]): Uint8Array => new Uint8Array(Float32Array.from(values).buffer);
@@ -235,6 +261,41 @@ async function main(): Promise<void> {
     'unknown-opcode.zip.pt': zipCheckpoint(pickle(PROTO2, 0xff, STOP)),
     'no-stop.zip.pt': zipCheckpoint(pickle(PROTO2, EMPTY_DICT)),
     'deep-marks.zip.pt': zipCheckpoint(pickle(PROTO2, new Array<number>(5000).fill(MARK), STOP)),
+    // ---- hostile files (issue 12): each must fail fast, in bounded memory, with a bounded message
+    // 1 stored float repeated by stride 0 into 134M elements (512 MiB of weights).
+    'stride-zero-bomb.zip.pt': zipCheckpoint(
+      pickle(PROTO2, dictOps([[str('inn'), dictOps([[str('module_list.1.s_hi.0.weight'),
+        tensorOps([2, 1, 8192, 8192], [0, 0, 0, 0], '0', 1)]])]]), STOP), { '0': float32Bytes([1]) }),
+    // 400 full views of one 64 KiB storage: no single tensor stretches, the total does.
+    'shared-storage-bomb.zip.pt': zipCheckpoint(
+      pickle(PROTO2, dictOps(Array.from({ length: 400 }, (_, i) => [str(`t${i}`), tensorOps([16384], [1], '0', 16384)])), STOP),
+      { '0': new Uint8Array(65536) }),
+    'huge-module-index.zip.pt': (emptyGcCheckpoint({ 'module_list.99999999999.w': [0] }, [1, 0, 16], [0, 0], [0, 0])),
+    // A coupling node (s., w, act_norm with 4 channels, 2x2 input) whose subnet names module 99999999999.
+    'huge-subnet-index.zip.pt': (emptyGcCheckpoint(
+      { 'module_list.0.w': [0, 4, 1, 1], 'module_list.0.act_norm': [0, 4, 1, 1], 'module_list.0.s.99999999999.weight': [0, 2, 3, 3] },
+      [1, 0, 16], [0, 0], [0, 0])),
+    'huge-class-count.zip.pt': (emptyGcCheckpoint({}, [1, 1e8, 0], [1e8, 0], [0, 0])),
+    'huge-channel-count.zip.pt': (emptyGcCheckpoint({ 'module_list.0.w': [1e9, 0, 1, 1] }, [1, 0, 16], [0, 0], [0, 0])),
+    // 40 levels of (x, x): 2^40 leaves behind 80 bytes of DUP, TUPLE2, in a tensor's size.
+    'tuple-dag.zip.pt': zipCheckpoint(pickle(PROTO2, global('torch._utils', '_rebuild_tensor_v2'), MARK, MARK, str('storage'),
+      global('torch', 'FloatStorage'), str('0'), str('cpu'), int(1), TUPLE, BINPERSID, int(0),
+      0x4e, ...new Array<number[]>(40).fill([0x32, 0x86]).flat(), TUPLE1, intTuple([1]), TUPLE,
+      REDUCE, STOP), { '0': float32Bytes([1]) }),
+    // A storage element count that is a list nested 100,000 deep.
+    'deep-list.zip.pt': zipCheckpoint(pickle(PROTO2, global('torch._utils', '_rebuild_tensor_v2'), MARK, MARK, str('storage'),
+      global('torch', 'FloatStorage'), str('0'), str('cpu'), new Array<number>(100_000).fill(EMPTY_LIST),
+      new Array<number>(99_999).fill(0x61), TUPLE, BINPERSID, int(0), intTuple([1]), intTuple([1]), TUPLE, REDUCE, STOP),
+      { '0': float32Bytes([1]) }),
+    // 300,000 top-level keys (empty tuples: distinct keys at 2 bytes an item) and no 'inn'.
+    'many-keys.zip.pt': zipCheckpoint(pickle(PROTO2, EMPTY_DICT, MARK, new Array<number[]>(300_000).fill([EMPTY_TUPLE, 0x4e]).flat(),
+      SETITEMS, STOP)),
+    // torch.load reads the first data.pkl (an empty dict), a last-wins reader the second (a forbidden call).
+    'duplicate-entry.zip.pt': writeZip([
+      { name: 'archive/data.pkl', data: pickle(PROTO2, EMPTY_DICT, STOP) },
+      { name: 'archive/data.pkl', data: posixSystem },
+      { name: 'archive/version', data: new TextEncoder().encode('3\n') },
+    ]),
     'bad-central-directory.zip.pt': (() => {
       const zip = zipCheckpoint(pickle(PROTO2, EMPTY_DICT, STOP));
       // Point the end record's directory offset past the directory.

@@ -16,6 +16,8 @@ export type CheckpointErrorCode =
   | 'bad-storage'
   /** A tensor's shape, strides and offset reach past its storage. */
   | 'tensor-exceeds-storage'
+  /** Declares more elements, classes or channels than GC Lens's resource budget allows (src/formats/limits.ts). */
+  | 'too-large'
   /** Well-formed but uses something this reader does not handle (big-endian data, other versions). */
   | 'unsupported';
 

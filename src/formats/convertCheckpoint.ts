@@ -10,6 +10,9 @@ import {
 } from '../flow/layers/definition';
 import { numpyLegacyPermutation } from '../util/mt19937';
 import { ArchitectureError } from './architectureError';
+import { CheckpointError } from './checkpointError';
+import { clipName, describeValue, listSome } from './describeValue';
+import { MAX_CHANNELS, MAX_CLASSES, MAX_KERNEL, MAX_LATENT_DIMS, MAX_MODULE_INDEX } from './limits';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelSpec } from './modelSpec';
 import { isTensorRecord as isTensor, type PyValue, type TensorRecord } from './torchCheckpoint';
 import type { WeightSink } from './weightSink';
@@ -45,7 +48,10 @@ export interface ConvertOptions {
 export async function convertCheckpoint(root: PyValue, sink: WeightSink, options: ConvertOptions): Promise<Omit<ModelSpec, 'weightsManifest'>> {
   if (!(root instanceof Map)) throw new ArchitectureError('the checkpoint holds no dictionary, so it is not a generative classifier checkpoint');
   const inn = root.get('inn');
-  if (!(inn instanceof Map)) throw new ArchitectureError(`the checkpoint has no 'inn' state dict (top-level keys: ${[...root.keys()].join(', ')})`);
+  if (!(inn instanceof Map)) {
+    const keys = [...root.keys()].slice(0, 8).map((k) => (typeof k === 'string' ? k : describeValue(k)));
+    throw new ArchitectureError(`the checkpoint has no 'inn' state dict (top-level keys: ${listSome(keys, root.size)})`);
+  }
   const saved = readSavedConfig(root.get('gclens'));
   const constants = { ...RELEASED_CONSTANTS, ...saved.constants, ...options.constants };
 
@@ -55,6 +61,10 @@ export async function convertCheckpoint(root: PyValue, sink: WeightSink, options
   const [, classes, fcDims] = mu.shape;
   const rank = muT.shape[1];
   const convDims = muM.shape[1];
+  // Shapes alone can declare a billion classes with no data (zero-element tensors): bound them before allocating.
+  tooLarge(classes, MAX_CLASSES, `'mu' [${mu.shape}] declares ${classes} classes`, 'MAX_CLASSES');
+  tooLarge(fcDims + convDims, MAX_LATENT_DIMS, `the class means declare ${fcDims} + ${convDims} latent dimensions`, 'MAX_LATENT_DIMS');
+  tooLarge(rank, MAX_CHANNELS, `'mu_t' [${muT.shape}] declares rank ${rank}`, 'MAX_CHANNELS');
   if (muT.shape[0] !== classes || muM.shape[0] !== rank)
     throw new ArchitectureError(`class means disagree: mu [${mu.shape}], mu_t [${muT.shape}], mu_m [${muM.shape}]`);
 
@@ -110,6 +120,19 @@ export async function convertCheckpoint(root: PyValue, sink: WeightSink, options
   };
 }
 
+function tooLarge(value: number, limit: number, what: string, name: string): void {
+  if (value > limit) throw new CheckpointError('too-large', `${what}; GC Lens accepts at most ${limit} (${name})`);
+}
+
+/** Every inn tensor's dimensions are channel counts, or kernel sizes (the last two of a 4-D weight). */
+function checkDimensions(key: string, shape: number[]): void {
+  shape.forEach((d, i) => {
+    const kernel = shape.length === 4 && i >= 2;
+    const [limit, name] = kernel ? [MAX_KERNEL, 'MAX_KERNEL'] : [MAX_CHANNELS, 'MAX_CHANNELS'];
+    tooLarge(d, limit, `'inn' tensor ${clipName(key)} has shape [${shape}]`, `${name}, for ${kernel ? 'kernel sizes' : 'channel counts'}`);
+  });
+}
+
 function requireTensor(root: Map<PyValue, PyValue>, key: string, rank: number): TensorRecord {
   const t = root.get(key);
   if (!isTensor(t)) throw new ArchitectureError(`the checkpoint has no tensor '${key}' (the class means)`);
@@ -128,12 +151,18 @@ function defaultPreprocessing({ channels, height }: ModelSpec['input']): ModelSp
 function groupNodes(inn: Map<PyValue, PyValue>): CheckpointNode[] {
   const byIndex = new Map<number, Map<string, TensorRecord>>();
   for (const [key, value] of inn) {
-    if (typeof key !== 'string') throw new ArchitectureError(`the 'inn' state dict has a non-string key`);
+    if (typeof key !== 'string') throw new ArchitectureError(`the 'inn' state dict has a non-string key ${describeValue(key)}`);
     if (key.startsWith('tmp_var_')) continue;
     const m = /^module_list\.(\d+)\.(.+)$/.exec(key);
-    if (!m) throw new ArchitectureError(`unexpected state-dict key '${key}': expected module_list.N.<parameter>`);
-    if (!isTensor(value)) throw new ArchitectureError(`state-dict entry '${key}' is not a tensor`);
-    const index = Number(m[1]);
+    if (!m) throw new ArchitectureError(`unexpected state-dict key '${clipName(key)}': expected module_list.N.<parameter>`);
+    if (!isTensor(value)) throw new ArchitectureError(`state-dict entry '${clipName(key)}' is not a tensor`);
+    // Compared as text first: a 400-digit index is no safe integer.
+    const index = m[1].length > 6 ? Infinity : Number(m[1]);
+    if (index > MAX_MODULE_INDEX) {
+      const digits = m[1].length > 20 ? `${m[1].slice(0, 20)}… (${m[1].length} digits)` : m[1];
+      tooLarge(index, MAX_MODULE_INDEX, `'inn' key ${clipName(key)} has module index ${digits}`, 'MAX_MODULE_INDEX');
+    }
+    checkDimensions(key, value.shape);
     if (!byIndex.has(index)) byIndex.set(index, new Map());
     byIndex.get(index)!.set(m[2], value);
   }
@@ -146,8 +175,7 @@ function definitionFor(node: CheckpointNode): LayerDefinition<LayerSpec> & { che
   const matching = LAYER_DEFINITIONS.filter((d) => d.checkpoint?.matches(node));
   const [only] = matching;
   if (matching.length === 1 && only.checkpoint) return { ...only, checkpoint: only.checkpoint };
-  const keys = [...node.tensors.keys()];
-  const listed = `${keys.slice(0, 6).join(', ')}${keys.length > 6 ? `, … (${keys.length} in all)` : ''}`;
+  const listed = listSome(node.tensors.keys(), node.tensors.size, 6);
   if (matching.length > 1) throw new ArchitectureError(`${node.name} matches several layer types (${matching.map((d) => d.type).join(', ')})`);
   throw new ArchitectureError(`${node.name} is no layer of this family (keys: ${listed})`);
 }

@@ -5,6 +5,7 @@
 import { TruncatedFileError, type ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
 import type { PyKey, PyValue } from './pickle';
+import { ElementBudget } from './limits';
 import { readLegacyCheckpoint } from './torchLegacy';
 import { readZipCheckpoint } from './torchZip';
 
@@ -24,6 +25,13 @@ const KNOWN_SIGNATURES: Array<[number[], string]> = [
   [[0x50, 0x4b, 0x05, 0x06], 'an empty zip archive'],
   [[0x3c], 'HTML or XML (an error page instead of the download?)'],
 ];
+
+/** The head of the magic number as a protocol-0/1 text LONG. */
+const LEGACY_MAGIC_TEXT = 'L119547037146038';
+
+function startsWithText(head: Uint8Array, text: string): boolean {
+  return head.length >= text.length && [...text].every((ch, i) => head[i] === ch.charCodeAt(0));
+}
 
 function describeStart(head: Uint8Array): string {
   const hex = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -69,11 +77,17 @@ export async function readTorchCheckpoint(
   const source = trackedSource(src, onProgress);
   if (source.size === 0) throw new CheckpointError('not-a-checkpoint', `${src.name} is not a PyTorch checkpoint: the file is empty`);
   const head = await source.read(0, Math.min(16, source.size));
+  const budget = new ElementBudget(source.size, src.name);
+  const checked = (root: PyValue): PyValue => {
+    budget.checkDeclared();
+    return root;
+  };
   if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
-    return readZipCheckpoint(source);
+    return checked(await readZipCheckpoint(source, budget));
   }
-  // Legacy files start with a protocol-2 pickle of the magic number.
-  if (head[0] === 0x80) return readLegacyCheckpoint(source);
+  // Legacy files start with a pickle of the magic number: protocol 2+ (0x80), or with pickle_protocol=1 the text LONG
+  // "L119547037146038801333356L\n" (which torch.load reads too).
+  if (head[0] === 0x80 || startsWithText(head, LEGACY_MAGIC_TEXT)) return checked(await readLegacyCheckpoint(source, budget));
   throw new CheckpointError(
     'not-a-checkpoint',
     `${src.name} is not a PyTorch checkpoint: ${describeStart(head)} (a torch.save file starts with "PK" or a pickle)`,

@@ -6,6 +6,8 @@
 import type { ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
 import { DEFAULT_LIMITS, MAX_PICKLE_BYTES, PickleNeedsMoreBytes, unpickle, type PyValue, type UnpickleHooks } from './pickle';
+import { describeValue } from './describeValue';
+import { ElementBudget } from './limits';
 import { parseStoragePid, torchUnpickleHooks } from './torchPickle';
 import { ITEM_SIZE, type StorageRef, type TorchDtype } from './torchTensor';
 
@@ -44,11 +46,11 @@ interface LegacyStorage {
   offset: number;
 }
 
-export async function readLegacyCheckpoint(src: ByteSource): Promise<PyValue> {
+export async function readLegacyCheckpoint(src: ByteSource, budget = new ElementBudget(src.size, src.name)): Promise<PyValue> {
   const prefix = new GrowingPrefix(src);
   let pos = 0;
   const limits = { ...DEFAULT_LIMITS, maxLength: src.size };
-  const dataOnly = torchUnpickleHooks(src, () => {
+  const dataOnly = torchUnpickleHooks(src, budget, () => {
     throw new CheckpointError('bad-pickle', 'a persistent id outside the main pickle');
   });
 
@@ -69,13 +71,14 @@ export async function readLegacyCheckpoint(src: ByteSource): Promise<PyValue> {
   try {
     magic = await nextPickle(dataOnly, 'magic number');
   } catch (error) {
-    if (error instanceof CheckpointError && error.code === 'forbidden-global') throw error;
+    // A forbidden global or a file cut short is the real story, not "not a checkpoint".
+    if (error instanceof CheckpointError && (error.code === 'forbidden-global' || error.code === 'truncated')) throw error;
     throw notLegacy(src, `it starts with byte 0x80 like a pickle, but not a readable one (${(error as Error).message})`);
   }
   if (magic !== LEGACY_MAGIC) throw notLegacy(src, 'it is a pickle, but does not start with the torch.save magic number');
   const protocol = await nextPickle(dataOnly, 'protocol version');
   if (protocol !== LEGACY_PROTOCOL) {
-    throw new CheckpointError('unsupported', `${src.name}: legacy protocol version ${String(protocol)} (expected ${LEGACY_PROTOCOL})`);
+    throw new CheckpointError('unsupported', `${src.name}: legacy protocol version ${describeValue(protocol)} (expected ${LEGACY_PROTOCOL})`);
   }
   const sysInfo = await nextPickle(dataOnly, 'sys_info');
   if (sysInfo instanceof Map && sysInfo.get('little_endian') === false) {
@@ -94,7 +97,7 @@ export async function readLegacyCheckpoint(src: ByteSource): Promise<PyValue> {
     }
     return storageView(src, root, rest[0] ?? null);
   };
-  const root = await nextPickle(torchUnpickleHooks(src, persistentLoad), 'main pickle');
+  const root = await nextPickle(torchUnpickleHooks(src, budget, persistentLoad), 'main pickle');
   const keys = await nextPickle(dataOnly, 'storage key list');
   if (!Array.isArray(keys) || !keys.every((key) => typeof key === 'string')) {
     throw new CheckpointError('bad-pickle', `${src.name}: the storage key list is not a list of strings`);

@@ -4,6 +4,8 @@
  */
 import type { ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
+import { describeValue } from './describeValue';
+import type { ElementBudget } from './limits';
 import type { PyObjectRef, PyValue, UnpickleHooks } from './pickle';
 import { isStorageType, isTensorRecord, rebuildTensor, STORAGE_DTYPES, type StorageType } from './torchTensor';
 
@@ -56,7 +58,7 @@ function orderedDict(args: PyValue[]): Map<PyValue, PyValue> {
   return dict;
 }
 
-export function torchUnpickleHooks(source: ByteSource, persistentLoad: (pid: PyValue) => PyValue): UnpickleHooks {
+export function torchUnpickleHooks(source: ByteSource, budget: ElementBudget, persistentLoad: (pid: PyValue) => PyValue): UnpickleHooks {
   return {
     findGlobal: findTorchGlobal,
     persistentLoad,
@@ -66,7 +68,7 @@ export function torchUnpickleHooks(source: ByteSource, persistentLoad: (pid: PyV
           return orderedDict(args);
         case 'torch._utils._rebuild_tensor':
         case 'torch._utils._rebuild_tensor_v2':
-          return rebuildTensor(source, args);
+          return rebuildTensor(source, args, budget);
         case 'torch._utils._rebuild_parameter':
         case 'torch._utils._rebuild_parameter_with_state':
           // A Parameter is its tensor plus requires_grad and hooks, which inference ignores.
@@ -91,12 +93,12 @@ export function parseStoragePid(pid: PyValue): { storageType: StorageType; key: 
   }
   const [, storageType, key, location, numel, ...rest] = pid;
   if (!isStorageType(storageType)) {
-    throw new CheckpointError('bad-pickle', `storage ${String(key)} has no storage type`);
+    throw new CheckpointError('bad-pickle', `storage ${describeValue(key)} has no storage type`);
   }
   if (typeof key !== 'string' || key.length > 256) throw new CheckpointError('bad-pickle', 'a storage key is not a short string');
   if (typeof location !== 'string') throw new CheckpointError('bad-pickle', `storage ${key} has no location`);
   if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) {
-    throw new CheckpointError('bad-pickle', `storage ${key} has a bad element count ${String(numel)}`);
+    throw new CheckpointError('bad-pickle', `storage ${key} has a bad element count ${describeValue(numel)}`);
   }
   return { storageType, key, numel, rest };
 }

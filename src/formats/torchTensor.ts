@@ -4,6 +4,8 @@
  */
 import type { ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
+import { describeValue } from './describeValue';
+import { MAX_STRETCH, STRETCH_FLOOR, type ElementBudget } from './limits';
 import type { PyObjectRef, PyValue } from './pickle';
 
 export type TorchDtype =
@@ -66,11 +68,11 @@ function isStorageRef(value: PyValue): value is StorageRef {
 }
 
 function intList(value: PyValue, what: string): number[] {
-  if (!Array.isArray(value)) throw new CheckpointError('bad-pickle', `tensor ${what} is not a tuple`);
+  if (!Array.isArray(value)) throw new CheckpointError('bad-pickle', `tensor ${what} ${describeValue(value)} is not a tuple`);
   if (value.length > 64) throw new CheckpointError('bad-pickle', `tensor ${what} has ${value.length} dimensions`);
   return value.map((v) => {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-      throw new CheckpointError('bad-pickle', `tensor ${what} holds ${String(v)}, not a non-negative integer`);
+      throw new CheckpointError('bad-pickle', `tensor ${what} holds ${describeValue(v)}, not a non-negative integer`);
     }
     return v;
   });
@@ -176,11 +178,11 @@ export function toFloat32(dtype: TorchDtype, data: TensorData): Float32Array {
  * torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, ...): checks that the
  * view fits its storage and returns a lazy record.
  */
-export function rebuildTensor(source: ByteSource, args: PyValue[]): TensorRecord {
+export function rebuildTensor(source: ByteSource, args: PyValue[], budget: ElementBudget): TensorRecord {
   const [storage, offsetValue, sizeValue, strideValue] = args;
   if (!isStorageRef(storage)) throw new CheckpointError('bad-pickle', 'a tensor is built from something that is not a storage');
   if (typeof offsetValue !== 'number' || !Number.isSafeInteger(offsetValue) || offsetValue < 0) {
-    throw new CheckpointError('bad-pickle', `tensor storage offset ${String(offsetValue)} is not a non-negative integer`);
+    throw new CheckpointError('bad-pickle', `tensor storage offset ${describeValue(offsetValue)} is not a non-negative integer`);
   }
   const shape = intList(sizeValue, 'size');
   const stride = intList(strideValue, 'stride');
@@ -206,14 +208,25 @@ export function rebuildTensor(source: ByteSource, args: PyValue[]): TensorRecord
   if (numel * itemSize > 2 ** 31) {
     throw new CheckpointError('unsupported', `a tensor of shape [${shape}] is larger than 2 GiB`);
   }
+  // Stride 0 repeats stored elements: a few bytes could otherwise become gigabytes of weights.
+  const spanElements = numel === 0 ? 0 : lastElement - offsetValue + 1;
+  if (numel > STRETCH_FLOOR && numel > MAX_STRETCH * spanElements) {
+    throw new CheckpointError(
+      'too-large',
+      `a tensor of shape [${shape}] (stride [${stride}]) makes ${numel} elements from ${spanElements} stored; GC Lens ` +
+        `lets stride 0 repeat stored elements at most ${MAX_STRETCH} times (MAX_STRETCH) once past ${STRETCH_FLOOR} elements`,
+    );
+  }
+  const described = `a tensor of shape [${shape}]`;
+  budget.declare(numel, described);
   const dtype = storage.dtype;
   const contiguous = isContiguous(shape, stride);
 
   const read = async (): Promise<TensorData> => {
     if (numel === 0) return typedView(dtype, new ArrayBuffer(0), 0);
+    budget.produce(numel, described);
     const base = await storage.locate();
-    const spanElements = contiguous ? numel : lastElement - offsetValue + 1;
-    const bytes = await source.read(base + offsetValue * itemSize, spanElements * itemSize);
+    const bytes = await source.read(base + offsetValue * itemSize, (contiguous ? numel : spanElements) * itemSize);
     const span = ownBuffer(bytes);
     const buffer = contiguous ? span : gather(span, itemSize, shape, stride, numel);
     return typedView(dtype, buffer, numel);

@@ -5,22 +5,24 @@
 import type { ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
 import { DEFAULT_LIMITS, MAX_PICKLE_BYTES, PickleNeedsMoreBytes, unpickle, type PyValue } from './pickle';
+import { clipName, listSome } from './describeValue';
+import { ElementBudget } from './limits';
 import { openZip, COMPRESSION_NAMES, type ZipArchive, type ZipEntry } from './zip';
 import { parseStoragePid, torchUnpickleHooks } from './torchPickle';
 import { ITEM_SIZE, type StorageRef } from './torchTensor';
 
 function requireStored(src: ByteSource, entry: ZipEntry): void {
-  if (entry.encrypted) throw new CheckpointError('unsupported', `${src.name}: zip entry ${entry.name} is encrypted`);
+  if (entry.encrypted) throw new CheckpointError('unsupported', `${src.name}: zip entry ${clipName(entry.name)} is encrypted`);
   if (entry.method !== 0) {
     const method = COMPRESSION_NAMES[entry.method] ?? 'unknown';
     throw new CheckpointError(
       'unsupported-compression',
-      `${src.name}: zip entry ${entry.name} is compressed (method ${entry.method}, ${method}); torch.save stores ` +
+      `${src.name}: zip entry ${clipName(entry.name)} is compressed (method ${entry.method}, ${method}); torch.save stores ` +
         'every entry uncompressed, so the file was re-packed by another tool. Re-save it with torch.save or re-zip it with `zip -0`.',
     );
   }
   if (entry.compressedSize !== entry.uncompressedSize) {
-    throw new CheckpointError('bad-zip', `${src.name}: stored zip entry ${entry.name} has two different sizes`);
+    throw new CheckpointError('bad-zip', `${src.name}: stored zip entry ${clipName(entry.name)} has two different sizes`);
   }
 }
 
@@ -29,14 +31,14 @@ function findPickleEntry(src: ByteSource, archive: ZipArchive): { prefix: string
     const match = /^([^/]+)\/data\.pkl$/.exec(name);
     if (match) return { prefix: match[1], entry };
   }
-  const names = [...archive.entries.keys()].slice(0, 5).join(', ');
+  const names = listSome(archive.entries.keys(), archive.entries.size, 5);
   throw new CheckpointError(
     'not-a-checkpoint',
     `${src.name} is a zip archive but not a PyTorch checkpoint: it has no <name>/data.pkl entry (entries: ${names || 'none'})`,
   );
 }
 
-export async function readZipCheckpoint(src: ByteSource): Promise<PyValue> {
+export async function readZipCheckpoint(src: ByteSource, budget = new ElementBudget(src.size, src.name)): Promise<PyValue> {
   const archive = await openZip(src);
   const { prefix, entry: pickleEntry } = findPickleEntry(src, archive);
   requireStored(src, pickleEntry);
@@ -45,7 +47,7 @@ export async function readZipCheckpoint(src: ByteSource): Promise<PyValue> {
   if (byteorder) {
     requireStored(src, byteorder);
     const order = new TextDecoder().decode(await archive.readEntry(byteorder)).trim();
-    if (order !== 'little') throw new CheckpointError('unsupported', `${src.name} stores ${order}-endian data`);
+    if (order !== 'little') throw new CheckpointError('unsupported', `${src.name} stores ${JSON.stringify(order.slice(0, 20))}-endian data`);
   }
 
   const storages = new Map<string, StorageRef>();
@@ -77,14 +79,14 @@ export async function readZipCheckpoint(src: ByteSource): Promise<PyValue> {
     return storage;
   };
 
-  const label = `${src.name}: ${pickleEntry.name}`;
+  const label = `${src.name}: ${clipName(pickleEntry.name)}`;
   if (pickleEntry.uncompressedSize > MAX_PICKLE_BYTES) {
     throw new CheckpointError('bad-pickle', `${label} is ${pickleEntry.uncompressedSize} bytes, longer than 64 MiB`);
   }
   const pickle = await archive.readEntry(pickleEntry);
   try {
     const limits = { ...DEFAULT_LIMITS, maxLength: pickle.length };
-    return unpickle(pickle, 0, torchUnpickleHooks(src, persistentLoad), limits, label).value;
+    return unpickle(pickle, 0, torchUnpickleHooks(src, budget, persistentLoad), limits, label).value;
   } catch (error) {
     if (error instanceof PickleNeedsMoreBytes) {
       throw new CheckpointError('bad-pickle', `${label} ends before its STOP opcode (it has ${pickle.length} bytes)`);

@@ -4,6 +4,7 @@
  */
 import type { ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
+import { clipName } from './describeValue';
 
 const LOCAL_HEADER_SIG = 0x04034b50;
 const CENTRAL_HEADER_SIG = 0x02014b50;
@@ -169,15 +170,20 @@ export async function openZip(src: ByteSource): Promise<ZipArchive> {
     const next = pos + CENTRAL_HEADER_SIZE + nameLength + extraLength + commentLength;
     if (next > bytes.length) throw badZip(src, `central directory entry ${i} runs past the directory`);
     const name = utf8.decode(bytes.subarray(pos + CENTRAL_HEADER_SIZE, pos + CENTRAL_HEADER_SIZE + nameLength));
+    const shown = clipName(name);
     const sizes = {
       compressed: view.getUint32(pos + 20, true),
       uncompressed: view.getUint32(pos + 24, true),
       offset: view.getUint32(pos + 42, true),
     };
     const extraStart = pos + CENTRAL_HEADER_SIZE + nameLength;
-    applyZip64Extra(new DataView(bytes.buffer, bytes.byteOffset + extraStart, extraLength), sizes, src, name);
+    applyZip64Extra(new DataView(bytes.buffer, bytes.byteOffset + extraStart, extraLength), sizes, src, shown);
     if (sizes.offset + LOCAL_HEADER_SIZE + sizes.compressed > dir.offset) {
-      throw badZip(src, `entry ${name} (${sizes.compressed} bytes at ${sizes.offset}) overlaps the central directory`);
+      throw badZip(src, `entry ${shown} (${sizes.compressed} bytes at ${sizes.offset}) overlaps the central directory`);
+    }
+    // torch.load reads the first of two same-named entries, a Map would keep the last: refuse to pick one.
+    if (entries.has(name)) {
+      throw badZip(src, `the archive has two entries named ${shown}; torch.load reads the first, other tools the last, so GC Lens refuses it`);
     }
     entries.set(name, {
       name,
@@ -193,10 +199,10 @@ export async function openZip(src: ByteSource): Promise<ZipArchive> {
   const dataOffsets = new Map<ZipEntry, Promise<number>>();
   const locate = async (entry: ZipEntry): Promise<number> => {
     const header = dataView(await src.read(entry.localHeaderOffset, LOCAL_HEADER_SIZE));
-    if (header.getUint32(0, true) !== LOCAL_HEADER_SIG) throw badZip(src, `entry ${entry.name} has no local header`);
+    if (header.getUint32(0, true) !== LOCAL_HEADER_SIG) throw badZip(src, `entry ${clipName(entry.name)} has no local header`);
     // The local extra field differs from the central one (torch pads it to align data to 64 bytes).
     const start = entry.localHeaderOffset + LOCAL_HEADER_SIZE + header.getUint16(26, true) + header.getUint16(28, true);
-    if (start + entry.compressedSize > dir.offset) throw badZip(src, `entry ${entry.name} runs into the central directory`);
+    if (start + entry.compressedSize > dir.offset) throw badZip(src, `entry ${clipName(entry.name)} runs into the central directory`);
     return start;
   };
   const archive: ZipArchive = {

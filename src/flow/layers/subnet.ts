@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArchitectureError } from '../../formats/architectureError';
 import { int, isObject, ModelSpecError, weightName, type Json } from '../../formats/jsonFields';
+import { clipName } from '../../formats/describeValue';
 import type { TensorRecord } from '../../formats/torchTensor';
 import type { WeightSink } from '../../formats/weightSink';
 import type { WeightStore } from '../weightStore';
@@ -56,10 +57,12 @@ function subnetModules(node: CheckpointNode, prefix: string): Module[] {
   for (const [key, t] of node.tensors) {
     if (!key.startsWith(`${prefix}.`)) continue;
     const m = /^(\d+)\.(\w+)$/.exec(key.slice(prefix.length + 1));
-    if (!m) throw new ArchitectureError(`${node.name}.${key}: unexpected subnet parameter`);
+    if (!m) throw new ArchitectureError(`${node.name}.${clipName(key)}: unexpected subnet parameter`);
     const i = Number(m[1]);
-    if (i >= MAX_SUBNET_MODULES)
-      throw new ArchitectureError(`${node.name}.${key}: module index ${m[1]}; GC Lens accepts at most ${MAX_SUBNET_MODULES} modules in a subnet`);
+    if (i >= MAX_SUBNET_MODULES) {
+      const shown = `${node.name}.${clipName(key)}: module index ${clipName(m[1])}`;
+      throw new ArchitectureError(`${shown}; GC Lens accepts at most ${MAX_SUBNET_MODULES} modules in a subnet (MAX_SUBNET_MODULES)`);
+    }
     if (!byIndex.has(i)) byIndex.set(i, new Map());
     byIndex.get(i)!.set(m[2], t);
   }
