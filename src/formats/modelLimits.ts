@@ -14,6 +14,8 @@ export const MODEL_LIMITS = {
   classes: 25000,
   /** dct_pool builds two size⁴ float32 matrices: 32 gives 4 MB each (128 would give 1 GB each). */
   dctSize: 32,
+  /** Layers in the flow; weights may be shared by name, so bytes alone do not bound the build. ImageNet has 21. */
+  layers: 256,
   /** Ops in one subnet; the released ones have 5 to 7. */
   subnetOps: 64,
   /** Output channels of one subnet conv; the released ImageNet model's widest is 3072. */

@@ -63,6 +63,7 @@ export function validateModelSpec(raw: Json): ModelSpec {
 /** Each layer through its registered definition, chaining shapes from the input. */
 function parseLayers(raws: Json[], input: FeatureShape, need: WeightCheck): { layers: LayerSpec[]; output: FeatureShape } {
   if (raws.length === 0) throw new ModelSpecError('layers', 'must not be empty');
+  atMost('layers', raws.length, MODEL_LIMITS.layers, 'layers in the flow');
   let shape = input;
   const layers = raws.map((raw, i) => {
     const path = `layers[${i}]`;
@@ -83,10 +84,18 @@ function parseLayers(raws: Json[], input: FeatureShape, need: WeightCheck): { la
   return { layers, output: shape };
 }
 
+/**
+ * Each weight may be named once: layers build their own tensors, so a weight shared by many
+ * layers would cost its size again each time, out of proportion to the shards.
+ */
 function weightCheck(weights: Map<string, WeightSpec>): WeightCheck {
+  const usedBy = new Map<string, string>();
   return (path, name, shape, dtype = 'float32') => {
     const w = weights.get(name);
     if (!w) throw new ModelSpecError(path, `names the weight "${name}", which is not in weightsManifest`);
+    const first = usedBy.get(name);
+    if (first !== undefined) throw new ModelSpecError(path, `names the weight "${name}", which ${first} already uses; each weight may be used once`);
+    usedBy.set(name, path);
     if (w.dtype !== dtype) throw new ModelSpecError(path, `weight "${name}" must be ${dtype}, is ${w.dtype}`);
     const ok = w.shape.length === shape.length && shape.every((d, i) => d === null || d === w.shape[i]);
     if (!ok) throw new ModelSpecError(path, `weight "${name}" has shape [${w.shape}], expected [${shape.map((d) => d ?? '?')}]`);
