@@ -12,7 +12,10 @@ describe('subnet cost limits', () => {
     const need = manifest({ wide: [3, 3, 2, 64], back: [1, 1, 64, 2] });
     const ops = [conv('wide'), { op: 'relu' } as const, conv('back', 1, 0)];
     expect(() => checkSubnet(ops, 'layers[0].subnet', [1024, 1024, 2], [1024, 1024, 2], need)).toThrow(
-      new ModelSpecError('layers[0].subnet[0]', 'is 67108864; GC Lens accepts at most 16777216 (values in one subnet activation; this conv outputs 1024x1024x64)'),
+      new ModelSpecError(
+        'layers[0].subnet[0]',
+        'is 67108864; GC Lens accepts at most 16777216 (values in one subnet activation; this conv outputs 1024x1024x64)',
+      ),
     );
     expect(() => checkSubnet(ops, 'layers[0].subnet', [224, 224, 2], [224, 224, 2], need)).not.toThrow();
   });
