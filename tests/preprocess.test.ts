@@ -77,4 +77,16 @@ describe('preprocessing', () => {
     expect(x).toHaveLength(48 * 48 * 3);
     expect(x.every((v) => Math.abs(v - 2) < 1e-6)).toBe(true);
   });
+
+  it('takes a 48-megapixel photo in bounded time, reading only the rows and columns the crop needs', () => {
+    const [w, h] = [8000, 6000];
+    const data = new Uint8Array(4 * w * h);
+    new Uint32Array(data.buffer).fill(0xffc86400); // R 0, G 100, B 200, A 255 (little-endian)
+    const started = performance.now();
+    const x = preprocessImage({ width: w, height: h, data }, spec(3, 224, 256));
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeLessThan(5000);
+    expect(x).toHaveLength(224 * 224 * 3);
+    expect(x[1]).toBeCloseTo((100 / 255 - 0.5) / 0.25, 5);
+  });
 });

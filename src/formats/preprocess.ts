@@ -42,7 +42,7 @@ export function preprocessImage(image: RgbaImage, spec: Pick<ModelSpec, 'input' 
   const horizontal = Array.from({ length: channels }, () => new Float32Array(rowCount * width));
   const source = Array.from({ length: channels }, () => new Float32Array(w));
   for (let r = 0; r < rowCount; r++) {
-    toPlanarRow(image, firstRow + r, channels, source);
+    toPlanarRow(image, firstRow + r, columns.lo[0], columns.hi[width - 1], channels, source);
     for (let c = 0; c < channels; c++) applyTaps(source[c], 0, 1, columns, horizontal[c], r * width, 1);
   }
   const out = new Float32Array(height * width * channels);
@@ -55,14 +55,20 @@ export function preprocessImage(image: RgbaImage, spec: Pick<ModelSpec, 'input' 
   return out;
 }
 
-/** One source row → one float plane row per model channel in [0, 1], alpha composited on white. */
-function toPlanarRow(image: RgbaImage, y: number, channels: number, out: Float32Array[]): void {
+/** Columns x0..x1 of one source row → float plane rows per model channel in [0, 1], alpha composited on white. */
+function toPlanarRow(image: RgbaImage, y: number, x0: number, x1: number, channels: number, out: Float32Array[]): void {
   const d = image.data;
-  for (let x = 0, i = y * image.width; x < image.width; x++, i++) {
-    const a = d[4 * i + 3] / 255;
-    const [r, g, b] = [0, 1, 2].map((k) => (d[4 * i + k] * a + BACKGROUND * (1 - a)) / 255);
+  for (let x = x0, i = 4 * (y * image.width + x0); x <= x1; x++, i += 4) {
+    const a = d[i + 3] / 255;
+    const r = (d[i] * a + BACKGROUND * (1 - a)) / 255;
+    const g = (d[i + 1] * a + BACKGROUND * (1 - a)) / 255;
+    const b = (d[i + 2] * a + BACKGROUND * (1 - a)) / 255;
     if (channels === 1) out[0][x] = 0.299 * r + 0.587 * g + 0.114 * b;
-    else [out[0][x], out[1][x], out[2][x]] = [r, g, b];
+    else {
+      out[0][x] = r;
+      out[1][x] = g;
+      out[2][x] = b;
+    }
   }
 }
 
