@@ -64,6 +64,27 @@ describe('non-finite outputs', () => {
     }
   });
 
+  it('blame the head when the flow output is finite', async () => {
+    const good = await convertFixture('mini_gc.zip.pt');
+    const broken = await tempDir('gc-head-');
+    await cp(good.dir, broken, { recursive: true });
+    const spec = JSON.parse(await readFile(join(broken, 'model.json'), 'utf8'));
+    const weights: { name: string; shape: number[] }[] = spec.weightsManifest[0].weights;
+    const before = weights.slice(0, weights.findIndex((w) => w.name === spec.head.muFc));
+    const offset = before.reduce((sum, w) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+    const shard = await readFile(join(broken, 'weights-000.bin'));
+    shard.writeFloatLE(3e38, offset); // finite, but its square overflows: ‖μ‖² is Infinity
+    await writeFile(join(broken, 'weights-000.bin'), shard);
+    const model = await loadClassifier(nodePackageFiles(broken));
+    try {
+      await expect(model.classify(images)).rejects.toThrow(
+        new NonFiniteOutputError(12, 'head', 'the Gaussian mixture head produced NaN/Infinity from a finite latent code'),
+      );
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('make npm run infer exit non-zero with that one line', async () => {
     const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
     const out = await tempDir('gc-nan-');
