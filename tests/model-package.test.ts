@@ -13,6 +13,8 @@ interface Edit {
   value?: unknown;
   offset?: number;
   bytes?: number;
+  /** With set: a list of this many copies of value (long lists need not be spelled out). */
+  repeat?: number;
 }
 const corpus = JSON.parse(await readFile(join(import.meta.dirname, 'corpus', 'model-packages.json'), 'utf8')) as {
   cases: { name: string; edit: Edit; error: string }[];
@@ -33,7 +35,7 @@ async function applyEdit(dir: string, edit: Edit): Promise<void> {
   const keys = edit.path!.split('.');
   const parent = keys.slice(0, -1).reduce((o, k) => o[k], spec);
   const last = keys[keys.length - 1];
-  if (edit.op === 'set') parent[last] = edit.value;
+  if (edit.op === 'set') parent[last] = edit.repeat === undefined ? edit.value : Array(edit.repeat).fill(edit.value);
   else if (Array.isArray(parent)) parent.splice(Number(last), 1);
   else delete parent[last];
   await writeFile(jsonPath, JSON.stringify(spec));

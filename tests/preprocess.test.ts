@@ -45,4 +45,48 @@ describe('preprocessing', () => {
   it('refuses a shape it cannot reach without cropping', () => {
     expect(() => preprocessImage(image(8, 4, () => [0, 0, 0, 255]), spec(3, 4, 4, false))).toThrow(/not the model's 4x4/);
   });
+
+  it('computes only the cropped region, with the same numbers as resizing everything and then cropping', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) % 256);
+    for (const [w, h, size, shorter] of [[37, 23, 8, 10], [23, 37, 8, 11], [90, 40, 12, 12], [13, 9, 13, 13]]) {
+      const img = image(w, h, () => [random(), random(), random(), 128 + (random() >> 1)]);
+      const x = preprocessImage(img, spec(3, size, shorter));
+      // Reference: whole planes resized with resizePlane, then centre-cropped.
+      const scale = shorter / Math.min(w, h);
+      const [tw, th] = h < w ? [Math.max(size, Math.round(w * scale)), shorter] : [shorter, Math.max(size, Math.round(h * scale))];
+      const [top, left] = [Math.round((th - size) / 2), Math.round((tw - size) / 2)];
+      for (let c = 0; c < 3; c++) {
+        const plane = Float32Array.from({ length: w * h }, (_, i) => {
+          const a = img.data[4 * i + 3] / 255;
+          return (img.data[4 * i + c] * a + 255 * (1 - a)) / 255;
+        });
+        const resized = resizePlane(plane, w, h, tw, th);
+        for (let y = 0; y < size; y++)
+          for (let xx = 0; xx < size; xx++)
+            expect(x[(y * size + xx) * 3 + c]).toBe(Math.fround((resized[(top + y) * tw + left + xx] - 0.5) / 0.25));
+      }
+    }
+  });
+
+  it('takes a 1×100,000 strip in bounded time and memory (never the 55×5.5M resized image)', () => {
+    const strip: RgbaImage = { width: 1, height: 100000, data: new Uint8Array(4 * 100000).fill(255) };
+    const started = performance.now();
+    const x = preprocessImage(strip, spec(3, 48, 55));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(x).toHaveLength(48 * 48 * 3);
+    expect(x.every((v) => Math.abs(v - 2) < 1e-6)).toBe(true);
+  });
+
+  it('takes a 48-megapixel photo in bounded time, reading only the rows and columns the crop needs', () => {
+    const [w, h] = [8000, 6000];
+    const data = new Uint8Array(4 * w * h);
+    new Uint32Array(data.buffer).fill(0xffc86400); // R 0, G 100, B 200, A 255 (little-endian)
+    const started = performance.now();
+    const x = preprocessImage({ width: w, height: h, data }, spec(3, 224, 256));
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeLessThan(5000);
+    expect(x).toHaveLength(224 * 224 * 3);
+    expect(x[1]).toBeCloseTo((100 / 255 - 0.5) / 0.25, 5);
+  });
 });

@@ -41,6 +41,27 @@ export const BITS_PER_DIM_DEFINITION =
   'It includes the DCT pooling\'s log-determinant as the reference reports it, N²·C·log(rebalance), which is not the ' +
   'true determinant of that layer, so values are comparable with the reference code, not with other flows.';
 
+/**
+ * A forward pass gave NaN or ±Infinity. Names the first layer whose output is not finite (null
+ * when the input itself is not finite, or the head when the flow's output was still finite).
+ */
+export class NonFiniteOutputError extends Error {
+  constructor(
+    readonly layerIndex: number | null,
+    readonly layerName: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NonFiniteOutputError';
+  }
+}
+
+/** The first index holding NaN or ±Infinity, or −1. */
+function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}
+
 /** An invertible network followed by a Gaussian mixture: exact p(y|x), p(x|y) and x = f⁻¹(z). */
 export class GenerativeClassifier {
   readonly dims: number;
@@ -78,10 +99,36 @@ export class GenerativeClassifier {
       const [zFc, zConv, logDet, logits, posterior] = (await Promise.all(
         [t.zFc, t.zConv, t.logDet, t.logits, t.posterior].map((v) => v.data()),
       )) as Float32Array[];
+      // A cheap scan of what was read anyway; only a failure pays for the layer-by-layer rerun.
+      if ([zFc, zConv, logDet, logits, posterior].some((v) => firstNonFinite(v) >= 0)) throw await this.nonFiniteError(x);
       return { batch: x.shape[0], classes: this.mixture.classes, zFc, zConv, logDet, logits, posterior, ...this.densities(logits, logDet) };
     } finally {
       tf.dispose(Object.values(t));
     }
+  }
+
+  /** Reruns the flow keeping every layer's output, to name where NaN or Infinity first appears. */
+  private async nonFiniteError(x: tf.Tensor): Promise<NonFiniteOutputError> {
+    const at = firstNonFinite(await x.data());
+    if (at >= 0) return new NonFiniteOutputError(null, 'input', `the model's input holds NaN or Infinity (element ${at})`);
+    const { z, logDet, intermediates = [] } = this.flow.forward(x, true);
+    try {
+      for (const [i, step] of intermediates.entries()) {
+        const [y, stepLogDet] = await Promise.all([step.y.data(), step.logDet.data()]);
+        const [bad, what] = firstNonFinite(y) >= 0 ? [firstNonFinite(y), 'output'] : [firstNonFinite(stepLogDet), 'log-determinant'];
+        if (bad >= 0) {
+          const value = (what === 'output' ? y : stepLogDet)[bad];
+          return new NonFiniteOutputError(
+            i,
+            step.name,
+            `layers[${i}] (${step.name}, ${step.type}) produced NaN/Infinity from a finite input (its ${what} holds ${value} at element ${bad})`,
+          );
+        }
+      }
+    } finally {
+      tf.dispose([z, logDet, ...intermediates.flatMap((s) => [s.y, s.logDet])]);
+    }
+    return new NonFiniteOutputError(this.spec.layers.length, 'head', 'the Gaussian mixture head produced NaN/Infinity from a finite latent code');
   }
 
   /** Densities in float64 from the logits and log-determinants. */

@@ -14,12 +14,13 @@ const BACKGROUND = 255;
  * Turns an image into the model's input as model.json prescribes: resize (shorter side, or
  * straight to the input size), centre crop, scale to [0, 1], normalise. Returns NHWC float32
  * [H, W, C]. The same code runs in the browser and in Node, so both see identical numbers.
+ * Only the output pixels that survive the crop are computed, from the source rows and columns
+ * they read: a 1×100,000 strip never becomes a 55×5.5M resized image.
  */
 export function preprocessImage(image: RgbaImage, spec: Pick<ModelSpec, 'input' | 'preprocessing'>): Float32Array {
   const { channels, height, width } = spec.input;
   const { resizeShorter, centerCrop, mean, std } = spec.preprocessing;
-  const rgb = toPlanarFloat(image, channels);
-  let [h, w] = [image.height, image.width];
+  const [h, w] = [image.height, image.width];
   let targetH = height;
   let targetW = width;
   if (resizeShorter !== null) {
@@ -29,40 +30,83 @@ export function preprocessImage(image: RgbaImage, spec: Pick<ModelSpec, 'input' 
     if (h < w) targetH = resizeShorter;
     else targetW = resizeShorter;
   }
-  let planes = rgb.map((p) => resizePlane(p, w, h, targetW, targetH));
-  [h, w] = [targetH, targetW];
-  if (h !== height || w !== width) {
-    if (!centerCrop) throw new Error(`after resizing the image is ${w}x${h}, not the model's ${width}x${height}`);
-    const top = Math.round((h - height) / 2);
-    const left = Math.round((w - width) / 2);
-    planes = planes.map((p) => crop(p, w, left, top, width, height));
+  if ((targetH !== height || targetW !== width) && !centerCrop)
+    throw new Error(`after resizing the image is ${targetW}x${targetH}, not the model's ${width}x${height}`);
+  const top = Math.round((targetH - height) / 2);
+  const left = Math.round((targetW - width) / 2);
+  const columns = resampling(w, targetW, left, width);
+  const rows = resampling(h, targetH, top, height);
+  // Horizontal pass over just the source rows the vertical taps read, as in resizePlane (rows, then columns).
+  const firstRow = rows.lo[0];
+  const rowCount = rows.hi[height - 1] - firstRow + 1;
+  const horizontal = Array.from({ length: channels }, () => new Float32Array(rowCount * width));
+  const source = Array.from({ length: channels }, () => new Float32Array(w));
+  for (let r = 0; r < rowCount; r++) {
+    toPlanarRow(image, firstRow + r, columns.lo[0], columns.hi[width - 1], channels, source);
+    for (let c = 0; c < channels; c++) applyTaps(source[c], 0, 1, columns, horizontal[c], r * width, 1);
   }
   const out = new Float32Array(height * width * channels);
-  for (let c = 0; c < channels; c++) {
-    const p = planes[c];
-    for (let i = 0; i < height * width; i++) out[i * channels + c] = (p[i] - mean[c]) / std[c];
-  }
+  const column = new Float32Array(height);
+  for (let c = 0; c < channels; c++)
+    for (let x = 0; x < width; x++) {
+      applyTaps(horizontal[c], x - firstRow * width, width, rows, column, 0, 1);
+      for (let y = 0; y < height; y++) out[(y * width + x) * channels + c] = (column[y] - mean[c]) / std[c];
+    }
   return out;
 }
 
-/** RGBA bytes → one float plane per model channel in [0, 1], alpha composited on white. */
-function toPlanarFloat(image: RgbaImage, channels: number): Float32Array[] {
-  const n = image.width * image.height;
-  const planes = Array.from({ length: channels }, () => new Float32Array(n));
+/** Columns x0..x1 of one source row → float plane rows per model channel in [0, 1], alpha composited on white. */
+function toPlanarRow(image: RgbaImage, y: number, x0: number, x1: number, channels: number, out: Float32Array[]): void {
   const d = image.data;
-  for (let i = 0; i < n; i++) {
-    const a = d[4 * i + 3] / 255;
-    const [r, g, b] = [0, 1, 2].map((k) => (d[4 * i + k] * a + BACKGROUND * (1 - a)) / 255);
-    if (channels === 1) planes[0][i] = 0.299 * r + 0.587 * g + 0.114 * b;
-    else [planes[0][i], planes[1][i], planes[2][i]] = [r, g, b];
+  for (let x = x0, i = 4 * (y * image.width + x0); x <= x1; x++, i += 4) {
+    const a = d[i + 3] / 255;
+    const r = (d[i] * a + BACKGROUND * (1 - a)) / 255;
+    const g = (d[i + 1] * a + BACKGROUND * (1 - a)) / 255;
+    const b = (d[i + 2] * a + BACKGROUND * (1 - a)) / 255;
+    if (channels === 1) out[0][x] = 0.299 * r + 0.587 * g + 0.114 * b;
+    else {
+      out[0][x] = r;
+      out[1][x] = g;
+      out[2][x] = b;
+    }
   }
-  return planes;
 }
 
-function crop(p: Float32Array, w: number, left: number, top: number, cw: number, ch: number): Float32Array {
-  const out = new Float32Array(cw * ch);
-  for (let y = 0; y < ch; y++) out.set(p.subarray((top + y) * w + left, (top + y) * w + left + cw), y * cw);
-  return out;
+/** The taps of outputs first..first+count−1 of an n → nn linear resampling (see resampleRows). */
+interface Taps {
+  lo: Int32Array;
+  hi: Int32Array;
+  weights: Float64Array[];
+  totals: Float64Array;
+}
+
+function resampling(n: number, nn: number, first: number, count: number): Taps {
+  const taps: Taps = { lo: new Int32Array(count), hi: new Int32Array(count), weights: [], totals: new Float64Array(count) };
+  const scale = n / nn;
+  const support = Math.max(1, scale);
+  for (let j = 0; j < count; j++) {
+    const center = (first + j + 0.5) * scale;
+    const lo = Math.max(0, Math.floor(center - support));
+    const hi = Math.min(n - 1, Math.ceil(center + support));
+    const weights = new Float64Array(hi - lo + 1);
+    for (let s = lo; s <= hi; s++) weights[s - lo] = Math.max(0, 1 - Math.abs((s + 0.5 - center) / support));
+    taps.lo[j] = lo;
+    taps.hi[j] = hi;
+    taps.weights[j] = weights;
+    taps.totals[j] = weights.reduce((a, b) => a + b, 0);
+  }
+  return taps;
+}
+
+/** out[at + j·1] = Σ_s p[offset + s·stride] · weight / total, summed in the same order as resampleRows. */
+function applyTaps(p: Float32Array, offset: number, stride: number, taps: Taps, out: Float32Array, at: number, outStride: number): void {
+  for (let j = 0; j < taps.lo.length; j++) {
+    const weights = taps.weights[j];
+    const lo = taps.lo[j];
+    let acc = 0;
+    for (let s = lo; s <= taps.hi[j]; s++) acc += p[offset + s * stride] * weights[s - lo];
+    out[at + j * outStride] = acc / taps.totals[j];
+  }
 }
 
 /** Separable linear (triangle) resampling, widened when shrinking so that it averages (antialias). */

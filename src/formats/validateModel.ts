@@ -1,5 +1,6 @@
 import { LayerShapeError, type FeatureShape, type WeightCheck } from '../flow/layers/definition';
 import { layerDefinition, type LayerSpec } from '../flow/layers';
+import { atMost, MODEL_LIMITS } from './modelLimits';
 import { arr, field, int, isObject, ModelSpecError, num, obj, str, weightName, type Json, type JsonObject } from './jsonFields';
 import {
   MODEL_FORMAT,
@@ -24,11 +25,12 @@ export function validateModelSpec(raw: Json): ModelSpec {
   const name = str(raw, 'name', '');
   const description = optionalString(raw, 'description', '');
   const inputRaw = obj(raw, 'input', '');
-  const input = { channels: int(inputRaw, 'channels', 'input', 1), height: int(inputRaw, 'height', 'input', 1), width: int(inputRaw, 'width', 'input', 1) };
-  const preprocessing = parsePreprocessing(obj(raw, 'preprocessing', ''), input.channels);
+  const input = parseInput(inputRaw);
+  const preprocessing = parsePreprocessing(obj(raw, 'preprocessing', ''), input);
   const classes = arr(raw, 'classes', '');
   if (classes.length < 2 || !classes.every((c) => typeof c === 'string'))
     throw new ModelSpecError('classes', 'must list at least two class names (strings)');
+  atMost('classes', classes.length, MODEL_LIMITS.classes, 'classes');
 
   const weightsManifest = parseManifest(raw);
   const need = weightCheck(new Map(weightsManifest.flatMap((g) => g.weights).map((w) => [w.name, w])));
@@ -61,6 +63,7 @@ export function validateModelSpec(raw: Json): ModelSpec {
 /** Each layer through its registered definition, chaining shapes from the input. */
 function parseLayers(raws: Json[], input: FeatureShape, need: WeightCheck): { layers: LayerSpec[]; output: FeatureShape } {
   if (raws.length === 0) throw new ModelSpecError('layers', 'must not be empty');
+  atMost('layers', raws.length, MODEL_LIMITS.layers, 'layers in the flow');
   let shape = input;
   const layers = raws.map((raw, i) => {
     const path = `layers[${i}]`;
@@ -81,10 +84,18 @@ function parseLayers(raws: Json[], input: FeatureShape, need: WeightCheck): { la
   return { layers, output: shape };
 }
 
+/**
+ * Each weight may be named once: layers build their own tensors, so a weight shared by many
+ * layers would cost its size again each time, out of proportion to the shards.
+ */
 function weightCheck(weights: Map<string, WeightSpec>): WeightCheck {
+  const usedBy = new Map<string, string>();
   return (path, name, shape, dtype = 'float32') => {
     const w = weights.get(name);
     if (!w) throw new ModelSpecError(path, `names the weight "${name}", which is not in weightsManifest`);
+    const first = usedBy.get(name);
+    if (first !== undefined) throw new ModelSpecError(path, `names the weight "${name}", which ${first} already uses; each weight may be used once`);
+    usedBy.set(name, path);
     if (w.dtype !== dtype) throw new ModelSpecError(path, `weight "${name}" must be ${dtype}, is ${w.dtype}`);
     const ok = w.shape.length === shape.length && shape.every((d, i) => d === null || d === w.shape[i]);
     if (!ok) throw new ModelSpecError(path, `weight "${name}" has shape [${w.shape}], expected [${shape.map((d) => d ?? '?')}]`);
@@ -101,11 +112,28 @@ function parseHead(raw: JsonObject, k: number, { fcDims, convDims }: ModelSpec['
   return head;
 }
 
-function parsePreprocessing(p: JsonObject, channels: number): Preprocessing {
+function parseInput(raw: JsonObject): ModelSpec['input'] {
+  const channels = int(raw, 'channels', 'input', 1);
+  if (channels !== 1 && channels !== 3) throw new ModelSpecError('input.channels', `must be 1 (grey) or 3 (RGB), got ${channels}`);
+  const [height, width] = ['height', 'width'].map((key) => {
+    const v = int(raw, key, 'input', 1);
+    atMost(`input.${key}`, v, MODEL_LIMITS.inputSide, 'pixels per side of the model input');
+    return v;
+  });
+  return { channels, height, width };
+}
+
+function parsePreprocessing(p: JsonObject, { channels, height, width }: ModelSpec['input']): Preprocessing {
   const path = 'preprocessing';
   const resizeShorter = field(p, 'resizeShorter', path);
   if (resizeShorter !== null && (typeof resizeShorter !== 'number' || !Number.isInteger(resizeShorter) || resizeShorter < 1))
     throw new ModelSpecError(`${path}.resizeShorter`, 'must be null or a positive integer');
+  if (resizeShorter !== null) {
+    const side = Math.max(height, width);
+    // Smaller than the input, the centre crop would reach outside the resized image.
+    if (resizeShorter < side) throw new ModelSpecError(`${path}.resizeShorter`, `is ${resizeShorter}, smaller than the input's ${side} pixels`);
+    atMost(`${path}.resizeShorter`, resizeShorter, MODEL_LIMITS.resizeFactor * side, `${MODEL_LIMITS.resizeFactor}× the input's larger side`);
+  }
   const centerCrop = field(p, 'centerCrop', path);
   if (typeof centerCrop !== 'boolean') throw new ModelSpecError(`${path}.centerCrop`, 'must be a boolean');
   const [mean, std] = ['mean', 'std'].map((key) => {
@@ -114,7 +142,12 @@ function parsePreprocessing(p: JsonObject, channels: number): Preprocessing {
       throw new ModelSpecError(`${path}.${key}`, `must hold ${channels} finite numbers`);
     return v as number[];
   });
-  if (std.some((s) => s <= 0)) throw new ModelSpecError(`${path}.std`, 'must be positive');
+  const tiny = std.find((s) => !(s >= MODEL_LIMITS.minStd));
+  if (tiny !== undefined)
+    throw new ModelSpecError(`${path}.std`, `holds ${tiny}; GC Lens accepts at least ${MODEL_LIMITS.minStd} (normalized pixels must stay finite)`);
+  const far = mean.find((m) => Math.abs(m) > MODEL_LIMITS.maxAbsMean);
+  if (far !== undefined)
+    throw new ModelSpecError(`${path}.mean`, `holds ${far}; GC Lens accepts at most ${MODEL_LIMITS.maxAbsMean} in size (normalized pixels must stay finite)`);
   return { resizeShorter, centerCrop, mean, std };
 }
 

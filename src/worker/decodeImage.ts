@@ -1,8 +1,6 @@
+import { checkImageSize, MAX_PIXELS_BROWSER, readImageHeader, type ReadBytes } from '../formats/imageHeader';
 import type { RgbaImage } from '../formats/preprocess';
 import type { InputNote } from './protocol';
-
-/** Past this many pixels even the 8-bit decode is refused: browsers fail unpredictably there. */
-const MAX_PIXELS = 200e6;
 
 export interface DecodedImage {
   image: RgbaImage;
@@ -12,9 +10,10 @@ export interface DecodedImage {
 
 /**
  * Decodes an image file to RGBA in a worker. Colour-space conversion and premultiplication are off
- * so that opaque PNGs give the same bytes as Node's decoder. An image much larger than the model
- * needs is downscaled by the browser's decoder first (neededShorterSide · 4 at most), so that no
- * full-size float copy of a photo is ever made.
+ * so that opaque PNGs give the same bytes as Node's decoder. The size the header declares (PNG,
+ * JPEG, GIF, WebP, BMP) is checked before decoding, so a small file claiming a huge or thin
+ * picture is refused without being decoded. An image much larger than the model needs is downscaled
+ * by the browser first (shorter side neededShorterSide · 4), so no full-size float copy is made.
  */
 export async function decodeImage(file: Blob, name: string, neededShorterSide: number): Promise<DecodedImage> {
   const type = file.type.toLowerCase();
@@ -23,19 +22,25 @@ export async function decodeImage(file: Blob, name: string, neededShorterSide: n
   if (type && !type.startsWith('image/'))
     throw new Error(`“${name}” is not an image (${type}): choose a PNG, JPEG, GIF or WebP file.`);
   if (file.size === 0) throw new Error(`“${name}” is empty.`);
+  const header = await readImageHeader(blobReader(file));
+  const label = `“${name}”`;
+  if (header) checkImageSize(label, header.width, header.height, MAX_PIXELS_BROWSER);
   const notes: InputNote[] = [];
   const frames = await frameCount(file, type);
   if (frames > 1) notes.push({ kind: 'animated', name, frames });
 
+  // Decoded at full size, then downscaled: resize options given to the first decode would apply
+  // after EXIF orientation, which the header does not tell, and could squash rotated photos.
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   } catch {
-    throw new Error(`“${name}” could not be decoded as an image: it is damaged, cut short, or in a format this browser cannot read.`);
+    throw new Error(`${label} could not be decoded as an image: it is damaged, cut short, or in a format this browser cannot read.`);
   }
   try {
     const { width, height } = bitmap;
-    if (width * height > MAX_PIXELS) throw new Error(`“${name}” is ${width}×${height} pixels; images up to ${MAX_PIXELS / 1e6} megapixels are accepted.`);
+    // Formats whose header we do not read (AVIF, HEIC…) are checked once decoded.
+    checkImageSize(label, width, height, MAX_PIXELS_BROWSER);
     const scale = Math.min(1, (4 * neededShorterSide) / Math.min(width, height));
     if (scale < 1) {
       const resized = await createImageBitmap(bitmap, {
@@ -56,6 +61,11 @@ export async function decodeImage(file: Blob, name: string, neededShorterSide: n
   } finally {
     bitmap.close();
   }
+}
+
+/** Blob slices, so that only the header bytes are read before the size is checked. */
+function blobReader(file: Blob): ReadBytes {
+  return async (offset, length) => new Uint8Array(await file.slice(offset, offset + length).arrayBuffer());
 }
 
 /** Frames of an animated image, where the browser can tell (WebCodecs); 1 otherwise. */

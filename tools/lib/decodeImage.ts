@@ -1,20 +1,33 @@
 import { readFile } from 'node:fs/promises';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { bytesReader, checkImageSize, MAX_PIXELS_NODE, readImageHeader } from '../../src/formats/imageHeader';
 import type { RgbaImage } from '../../src/formats/preprocess';
 
-const MAX_PIXELS = 64e6;
-
-/** Decodes a PNG or JPEG file to RGBA (Node); anything else is refused by its first bytes. */
+/**
+ * Decodes a PNG or JPEG file to RGBA (Node); anything else is refused by its first bytes.
+ * The size the header declares is checked first, so a small file that claims a huge picture
+ * costs nothing but the read.
+ */
 export async function decodeImageFile(path: string): Promise<RgbaImage> {
-  const bytes = await readFile(path);
-  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
-    const png = PNG.sync.read(bytes);
-    return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
+  return decodeImageBytes(await readFile(path), path);
+}
+
+export async function decodeImageBytes(bytes: Uint8Array, name: string): Promise<RgbaImage> {
+  const header = await readImageHeader(bytesReader(bytes));
+  if (header?.format !== 'png' && header?.format !== 'jpeg') {
+    if (bytes[0] === 0xff && bytes[1] === 0xd8) throw new Error(`${name} is a JPEG without a frame header: it is damaged or cut short`);
+    throw new Error(`${name} is neither a PNG nor a JPEG image`);
   }
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6 });
+  checkImageSize(name, header.width, header.height, MAX_PIXELS_NODE);
+  try {
+    if (header.format === 'png') {
+      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
+    }
+    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS_NODE / 1e6, maxMemoryUsageInMB: 1024 });
     return { width: img.width, height: img.height, data: img.data };
+  } catch (e) {
+    throw new Error(`${name} could not be decoded as a ${header.format.toUpperCase()}: ${(e as Error).message}`);
   }
-  throw new Error(`${path} is neither a PNG nor a JPEG image`);
 }

@@ -33,7 +33,8 @@ export const couplingLayer: LayerDefinition<CouplingSpec> = {
   },
   checkWeights(spec, input, need, path) {
     const { len1, len2 } = splitChannels(spec.channels);
-    checkSubnet(spec.subnet, `${path}.subnet`, len1, 2 * len2, need);
+    const [h, w] = input;
+    checkSubnet(spec.subnet, `${path}.subnet`, [h, w, len1], [h, w, 2 * len2], need);
     checkActNorm(spec.actNorm, path, input[2], need);
   },
   build: (spec, weights) => new AffineCoupling(spec, weights),

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArchitectureError } from '../../formats/architectureError';
 import { int, num, str, type JsonObject } from '../../formats/jsonFields';
+import { atMost, MODEL_LIMITS } from '../../formats/modelLimits';
 import type { InvertibleLayer } from '../layer';
 import { imageInput, LayerShapeError, nodeTensor, type CheckpointNode, type LayerDefinition } from './definition';
 
@@ -15,13 +16,17 @@ export interface DctPoolSpec {
 /** The authors' DCT pooling of the last N×N map into a flat vector; in the state dict: weight, inv_weight [N, N]. */
 export const dctPoolLayer: LayerDefinition<DctPoolSpec> = {
   type: 'dct_pool',
-  parse: (raw: JsonObject, path: string): DctPoolSpec => ({
-    type: 'dct_pool',
-    name: str(raw, 'name', path),
-    channels: int(raw, 'channels', path, 1),
-    size: int(raw, 'size', path, 1),
-    rebalance: num(raw, 'rebalance', path, Number.MIN_VALUE),
-  }),
+  parse(raw: JsonObject, path: string): DctPoolSpec {
+    const size = int(raw, 'size', path, 1);
+    atMost(`${path}.size`, size, MODEL_LIMITS.dctSize, 'the DCT matrix has size⁴ entries');
+    return {
+      type: 'dct_pool',
+      name: str(raw, 'name', path),
+      channels: int(raw, 'channels', path, 1),
+      size,
+      rebalance: num(raw, 'rebalance', path, Number.MIN_VALUE),
+    };
+  },
   outputShape(spec, input) {
     const [h, w, c] = imageInput(spec, input);
     if (h !== spec.size || w !== spec.size) throw new LayerShapeError('size', `is ${spec.size} but the input is ${h}x${w}`);

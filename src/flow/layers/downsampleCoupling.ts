@@ -36,8 +36,9 @@ export const downsampleCouplingLayer: LayerDefinition<DownsampleCouplingSpec> = 
   outputShape: halvedInput,
   checkWeights(spec, input, need, path) {
     const { len1, len2 } = splitChannels(spec.channels);
-    checkSubnet(spec.subnetStrided, `${path}.subnetStrided`, len1, 8 * len2, need);
-    checkSubnet(spec.subnetLowRes, `${path}.subnetLowRes`, 4 * len2, 8 * len1, need);
+    const [h, w] = input;
+    checkSubnet(spec.subnetStrided, `${path}.subnetStrided`, [h, w, len1], [h / 2, w / 2, 8 * len2], need);
+    checkSubnet(spec.subnetLowRes, `${path}.subnetLowRes`, [h / 2, w / 2, 4 * len2], [h / 2, w / 2, 8 * len1], need);
     checkActNorm(spec.actNorm, path, 4 * input[2], need);
   },
   build: (spec, weights) => new DownsampleCoupling(spec, weights),

@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { ArchitectureError } from '../../formats/architectureError';
 import { int, isObject, ModelSpecError, weightName, type Json } from '../../formats/jsonFields';
 import { clipName } from '../../formats/describeValue';
+import { atMost, MODEL_LIMITS } from '../../formats/modelLimits';
 import type { TensorRecord } from '../../formats/torchTensor';
 import type { WeightSink } from '../../formats/weightSink';
 import type { WeightStore } from '../weightStore';
-import type { CheckpointNode, WeightCheck } from './definition';
+import type { CheckpointNode, FeatureShape, WeightCheck } from './definition';
 
 /** One step of a coupling's subnet in model.json. */
 export type SubnetOpSpec =
@@ -15,6 +16,7 @@ export type SubnetOpSpec =
   | { op: 'affine'; scale: string; shift: string };
 
 export function parseSubnet(ops: Json[], path: string): SubnetOpSpec[] {
+  atMost(path, ops.length, MODEL_LIMITS.subnetOps, 'ops in a subnet');
   return ops.map((raw, i): SubnetOpSpec => {
     const p = `${path}[${i}]`;
     if (!isObject(raw)) throw new ModelSpecError(p, 'must be an object');
@@ -26,21 +28,34 @@ export function parseSubnet(ops: Json[], path: string): SubnetOpSpec[] {
   });
 }
 
-/** Checks that the subnet's weights chain from cin to cout channels. */
-export function checkSubnet(ops: SubnetOpSpec[], path: string, cin: number, cout: number, need: WeightCheck): void {
-  let c = cin;
+/**
+ * Checks that the subnet's weights chain from the input [H, W, C] to the output the coupling needs,
+ * and that no conv costs more than its weights suggest: padding at most (k − 1) / 2 (what keeps a
+ * stride-1 conv from growing the map; huge padding overran wasm memory), stride at most k, and
+ * activations and channel counts within MODEL_LIMITS.
+ */
+export function checkSubnet(ops: SubnetOpSpec[], path: string, input: FeatureShape, output: FeatureShape, need: WeightCheck): void {
+  let [h, w, c] = input;
   ops.forEach((op, i) => {
     const p = `${path}[${i}]`;
     if (op.op === 'affine') {
       need(`${p}.scale`, op.scale, [c]);
       need(`${p}.shift`, op.shift, [c]);
     } else if (op.op === 'conv') {
-      const cOut = need(`${p}.weight`, op.weight, [null, null, c, null]).shape[3];
+      const [kh, kw, , cOut] = need(`${p}.weight`, op.weight, [null, null, c, null]).shape;
+      atMost(`${p}.weight`, cOut, MODEL_LIMITS.convChannels, 'output channels of a conv');
+      if (kh < 1 || kw < 1) throw new ModelSpecError(`${p}.weight`, `has an empty ${kh}x${kw} kernel`);
+      atMost(`${p}.padding`, op.padding, Math.floor((Math.min(kh, kw) - 1) / 2), `half the ${kh}x${kw} kernel, rounded down`);
+      atMost(`${p}.stride`, op.stride, Math.min(kh, kw), `the ${kh}x${kw} kernel's size`);
       if (op.bias !== undefined) need(`${p}.bias`, op.bias, [cOut]);
-      c = cOut;
+      [h, w, c] = [h, w].map((d, k) => Math.floor((d + 2 * op.padding - [kh, kw][k]) / op.stride) + 1).concat(cOut);
+      if (h < 1 || w < 1) throw new ModelSpecError(`${p}.weight`, `its ${kh}x${kw} kernel does not fit the ${input[0]}x${input[1]} input`);
+      atMost(p, h * w * c, MODEL_LIMITS.activationValues, `values in one subnet activation; this conv outputs ${h}x${w}x${c}`);
     }
   });
-  if (c !== cout) throw new ModelSpecError(path, `ends with ${c} channels, the coupling needs ${cout}`);
+  if (c !== output[2]) throw new ModelSpecError(path, `ends with ${c} channels, the coupling needs ${output[2]}`);
+  if (h !== output[0] || w !== output[1])
+    throw new ModelSpecError(path, `turns the ${input[0]}x${input[1]} input into ${h}x${w}, the coupling needs ${output[0]}x${output[1]}`);
 }
 
 type Module =
