@@ -27,7 +27,7 @@ describe('the worker results in words', () => {
       '“big.png” is 10000×5000 pixels (50.0 MP); it was first downscaled to 1792×896 while decoding.',
     );
     expect(inputNoteText({ kind: 'transparent' })).toMatch(/transparent pixels: they are shown to the model on white/);
-    expect(inputNoteText({ kind: 'grey-for-colour' })).toMatch(/greyscale; this colour model/);
-    expect(inputNoteText({ kind: 'colour-for-grey' })).toMatch(/in colour; this greyscale model sees its luma/);
+    expect(inputNoteText({ kind: 'gray-for-color' })).toMatch(/grayscale; this color model/);
+    expect(inputNoteText({ kind: 'color-for-gray' })).toMatch(/in color; this grayscale model sees its luma/);
   });
 });

@@ -59,7 +59,7 @@ describe('inference worker protocol', () => {
     const { result, input, backend } = (classified as { result: Classification }).result;
     expect(backend).toBe('cpu');
     expect(result.posterior.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
-    // 0.5 in normalised units is 255 · (mean + 0.5 · std): 152.9, 144.8, 132.2.
+    // 0.5 in normalized units is 255 · (mean + 0.5 · std): 152.9, 144.8, 132.2.
     expect(Array.from(input.rgba.slice(0, 4))).toEqual([153, 145, 132, 255]);
 
     send({ type: 'decode', id: 5, zFc: result.zFc, zConv: result.zConv, batch: 1 });

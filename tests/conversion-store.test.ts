@@ -94,7 +94,7 @@ describe('converting a file into the package store', () => {
       signal: controller.signal,
       onProgress: (p) => (p.nodesDone ?? 0) >= 3 && controller.abort(),
     });
-    expect(failure).toEqual({ code: 'cancelled', message: 'the conversion of mini_gc.zip.pt was cancelled; nothing was stored' });
+    expect(failure).toEqual({ code: 'canceled', message: 'the conversion of mini_gc.zip.pt was canceled; nothing was stored' });
     expect(await folders()).toEqual([]);
   });
 

@@ -34,7 +34,7 @@ async function abortedFromTimer(run: (signal: AbortSignal) => Promise<unknown>):
   expect(tf.memory().numTensors).toBe(before);
 }
 
-describe('cancelling long explanations', () => {
+describe('canceling long explanations', () => {
   it('integrated gradients yields between gradient passes and frees everything when aborted', async () => {
     await abortedFromTimer((signal) => integratedGradients(model, x, { kind: 'likelihood', classIndex: 1 }, { steps: 256, batchSize: 2, signal }));
   });

@@ -143,8 +143,8 @@ describe('principal directions of the class means', () => {
     expect(ratios).toEqual([...ratios].sort((p, q) => q - p));
     expect(ratios.reduce((s, r) => s + r)).toBeCloseTo(1, 6);
     // Variance along v_j, measured directly from the ten means.
-    const centre = principal.center;
-    const coordinates = [...Array(10).keys()].map((y) => mean(y).reduce((s, m, k) => s + (m - centre[k]) * v(0)[k], 0));
+    const center = principal.center;
+    const coordinates = [...Array(10).keys()].map((y) => mean(y).reduce((s, m, k) => s + (m - center[k]) * v(0)[k], 0));
     expect(coordinates.reduce((s, c) => s + c * c, 0) / 10).toBeCloseTo(principal.variances[0], 4);
     // The geometry's mean of means is the plain average.
     const g = await classMeanGeometry(model);

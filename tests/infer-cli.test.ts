@@ -19,7 +19,7 @@ describe('npm run infer', () => {
     modelDir = (await convertFixture('mini_gc.legacy.pt')).dir;
   });
 
-  it.each(['wasm', 'cpu'])('takes a normalised NCHW tensor and writes the reference outputs (%s)', async (backend) => {
+  it.each(['wasm', 'cpu'])('takes a normalized NCHW tensor and writes the reference outputs (%s)', async (backend) => {
     const out = await tempDir('gc-infer-');
     await infer([modelDir, '--tensor', join(FIXTURES, 'mini_x.f32'), '--shape', '4,3,48,48', '--out', out, '--backend', backend]);
     const read = (name: string) => readF32(join(out, name));

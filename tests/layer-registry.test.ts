@@ -54,7 +54,7 @@ describe('layer registry', () => {
     expect(() => haar.outputShape(spec, [48])).toThrow('haar needs an image-shaped input, got [48]');
   });
 
-  it('refuses a checkpoint node that no layer type recognises, listing a few of its keys', async () => {
+  it('refuses a checkpoint node that no layer type recognizes, listing a few of its keys', async () => {
     const tensor = (shape: number[]): TensorRecord => ({
       kind: 'tensor',
       dtype: 'float32',

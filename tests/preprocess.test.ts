@@ -23,7 +23,7 @@ describe('preprocessing', () => {
       for (let x = 1; x < nw - 1; x++) expect(Math.abs(out[y * nw + x] - ((x + 0.5) * w) / nw + 0.5)).toBeLessThan(0.2);
   });
 
-  it('resizes the shorter side, centre-crops and normalises (NHWC)', () => {
+  it('resizes the shorter side, center-crops and normalizes (NHWC)', () => {
     // Left half black, right half white, 100x50: shorter side → 10 gives 20x10, crop 10x10 keeps the middle.
     const img = image(100, 50, (x) => (x < 50 ? [0, 0, 0, 255] : [255, 255, 255, 255]));
     const x = preprocessImage(img, spec(3, 10, 10));
@@ -33,7 +33,7 @@ describe('preprocessing', () => {
     expect(at(5, 9, 2)).toBeCloseTo((1 - 0.5) / 0.25, 5);
   });
 
-  it('composites transparency on white and converts colour to grey for a 1-channel model', () => {
+  it('composites transparency on white and converts color to gray for a 1-channel model', () => {
     const img = image(4, 4, () => [255, 0, 0, 0]);
     const x = preprocessImage(img, spec(1, 4, null, false));
     expect(x).toHaveLength(4 * 4);
@@ -52,7 +52,7 @@ describe('preprocessing', () => {
     for (const [w, h, size, shorter] of [[37, 23, 8, 10], [23, 37, 8, 11], [90, 40, 12, 12], [13, 9, 13, 13]]) {
       const img = image(w, h, () => [random(), random(), random(), 128 + (random() >> 1)]);
       const x = preprocessImage(img, spec(3, size, shorter));
-      // Reference: whole planes resized with resizePlane, then centre-cropped.
+      // Reference: whole planes resized with resizePlane, then center-cropped.
       const scale = shorter / Math.min(w, h);
       const [tw, th] = h < w ? [Math.max(size, Math.round(w * scale)), shorter] : [shorter, Math.max(size, Math.round(h * scale))];
       const [top, left] = [Math.round((th - size) / 2), Math.round((tw - size) / 2)];

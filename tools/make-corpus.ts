@@ -207,7 +207,7 @@ function legacyCheckpoint(main: Uint8Array, storages: Array<{ key: string; count
 
 const posixSystem = pickle(PROTO2, global('posix', 'system'), str('echo owned'), TUPLE1, REDUCE, STOP);
 const fourFloats = float32Bytes([1, 2, 3, 4]);
-// 1x1 grey PNG
+// 1x1 gray PNG
 const PNG = Uint8Array.from(Buffer.from(
   '89504e470d0a1a0a0000000d4948445200000001000000010800000000' +
   '3a7e9b550000000a49444154789c636800000082008177cd72b60000000049454e44ae426082', 'hex'));

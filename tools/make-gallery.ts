@@ -1,6 +1,6 @@
 /**
- * Writes public/gallery: generated test images for any model (drawn here, no licence questions)
- * and the first MNIST test digit of each class (CC BY-SA 3.0, attributed) for 28x28 greyscale models.
+ * Writes public/gallery: generated test images for any model (drawn here, no license questions)
+ * and the first MNIST test digit of each class (CC BY-SA 3.0, attributed) for 28x28 grayscale models.
  * Run: npx tsx tools/make-gallery.ts
  */
 import { writeFileSync } from 'node:fs';

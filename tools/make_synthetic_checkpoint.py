@@ -46,7 +46,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('layout')
     ap.add_argument('out')
-    ap.add_argument('--legacy', action='store_true', help='pre-1.6 serialisation')
+    ap.add_argument('--legacy', action='store_true', help='pre-1.6 serialization')
     ap.add_argument('--seed', type=int, default=0)
     args = ap.parse_args()
     layout = json.load(open(args.layout))

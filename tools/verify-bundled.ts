@@ -27,7 +27,7 @@ function testImages(dataset: string): { images: { width: number; height: number;
     const data = new Uint8Array(plane * 4);
     const image = pixels.subarray(i * channels * plane, (i + 1) * channels * plane);
     for (let p = 0; p < plane; p++) {
-      // NCHW planes -> RGBA pixels; one channel is grey.
+      // NCHW planes -> RGBA pixels; one channel is gray.
       const rgb = channels === 1 ? [image[p], image[p], image[p]] : [image[p], image[plane + p], image[2 * plane + p]];
       data.set([...rgb, 255], 4 * p);
     }

@@ -19,7 +19,7 @@ DATASETS = {
                              'Technical Report, University of Toronto, 2009.'),
 }
 FASHION_CITATION = ('H. Xiao, K. Rasul, R. Vollgraf: Fashion-MNIST: a Novel Image Dataset for '
-                    'Benchmarking Machine Learning Algorithms. arXiv:1708.07747, 2017. MIT licence.')
+                    'Benchmarking Machine Learning Algorithms. arXiv:1708.07747, 2017. MIT license.')
 
 
 def load_split(name, split, data_dir=DEFAULT_DATA_DIR, limit=None):
@@ -42,7 +42,7 @@ def load_split(name, split, data_dir=DEFAULT_DATA_DIR, limit=None):
     return images.reshape(count, *meta['shape']), labels.astype(np.int64)
 
 
-def normalise(x01, mean, std):
+def normalize(x01, mean, std):
     """x in [0,1] (float tensor NCHW) -> the network's input."""
     m = torch.tensor(mean, dtype=x01.dtype, device=x01.device).view(1, -1, 1, 1)
     s = torch.tensor(std, dtype=x01.dtype, device=x01.device).view(1, -1, 1, 1)
@@ -67,7 +67,7 @@ def random_hflip(x, gen):
 
 
 def train_batch(images_u8, dataset, gen, augment=True):
-    """uint8 NCHW batch -> dequantised, augmented [0,1] float batch."""
+    """uint8 NCHW batch -> dequantized, augmented [0,1] float batch."""
     x = images_u8.float() / 255.0
     if augment:
         if dataset == 'cifar10':

@@ -1,9 +1,9 @@
 """Evaluate an exported checkpoint on the full test set and write model_card.json.
 
 Definitions (also written into the card):
-- -log p(x): nats, of the normalised input, uniform class prior, all constants
+- -log p(x): nats, of the normalized input, uniform class prior, all constants
   (log K, D/2 log 2pi), log|det J| as the reference reports it (DCT term included).
-- bits/dim: of the 8-bit image, on dequantised test images x = p/255 + u/256
+- bits/dim: of the 8-bit image, on dequantized test images x = p/255 + u/256
   (u ~ U[0,1), one draw): (-log p(x_norm) + sum log std + D log 256) / (D ln 2).
 - ECE: top-1, 15 equal-width confidence bins, sum_b |acc_b - conf_b| n_b / N.
 - typicality AUROC: score |-log p(x) - m|, m = mean of -log p(x) on the clean
@@ -20,14 +20,14 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import DATASETS, DEFAULT_DATA_DIR, FASHION_CITATION, load_split, normalise  # noqa: E402
+from data import DATASETS, DEFAULT_DATA_DIR, FASHION_CITATION, load_split, normalize  # noqa: E402
 from gc_model import load_checkpoint  # noqa: E402
 
 ROT_ALPHA = 0.35
 NOISE_SIGMA = 0.015
 ROT_DEFINITION = ('IB-INN RGB rotation, alpha = 0.35 (vislearn/IB-INN ood_datasets/cifar.py): '
                   'x01 -> clamp(R (x01 - 0.5) + 0.5, 0, 1) per pixel, R = Rx(a) Ry(b), '
-                  'a = 0.2 pi alpha^0.7, b = pi alpha^1.2; not re-quantised')
+                  'a = 0.2 pi alpha^0.7, b = pi alpha^1.2; not re-quantized')
 
 # Mackowiak et al. (CVPR 2021) report ImageNet results only (released models, 3x224x224).
 PAPER_REPORTED = {
@@ -65,7 +65,7 @@ def run(model, cfg, images01, device, batch):
     """images01: float [N,C,H,W] in [0,1] (CPU). Returns logits, -log p(x) (nats)."""
     logits_all, nlp_all = [], []
     for i in range(0, len(images01), batch):
-        x = normalise(images01[i:i + batch].to(device), cfg['mean'], cfg['std'])
+        x = normalize(images01[i:i + batch].to(device), cfg['mean'], cfg['std'])
         logits, logdet = model(x)
         logits_all.append(logits.double().cpu())
         nlp_all.append(model.neg_log_px(logits.double(), logdet.double()).cpu())
@@ -166,7 +166,7 @@ def main(argv=None):
             matrix=rgb_rotation_matrix(ROT_ALPHA).round(6).tolist())
         ood['cifar10_gaussian_noise_0.015'] = dict(
             typicality(add_noise(clean, NOISE_SIGMA, gen)),
-            definition='x + N(0, 0.015^2) per pixel in [0,1] RGB, clamped to [0,1], not re-quantised '
+            definition='x + N(0, 0.015^2) per pixel in [0,1] RGB, clamped to [0,1], not re-quantized '
                        '(IB-INN uses this construction with sigma 0.01)')
 
     n_params = sum(v.numel() for v in model.parameters() if v.requires_grad)
@@ -188,7 +188,7 @@ def main(argv=None):
             'test_accuracy': acc,
             'bits_per_dim': {'value': bpd, 'value_with_true_dct_logdet': bpd_true_dct,
                              'definition': 'of the 8-bit image, base 2: (-log p(x_norm) + sum log std '
-                                           '+ D log 256) / (D ln 2), dequantised test images '
+                                           '+ D log 256) / (D ln 2), dequantized test images '
                                            'x = p/255 + u/256 (one draw); "value" uses log|det J| as '
                                            'the reference reports it (DCT pooling term N^2 C log 0.5, '
                                            'not its true determinant); "value_with_true_dct_logdet" '
@@ -197,7 +197,7 @@ def main(argv=None):
             'reliability_bins': bins,
             'neg_log_px': {'mean': mean_nlp, 'std': std_nlp, 'mean_per_dim': mean_nlp / d,
                            'unit': 'nats',
-                           'definition': '-log p(x) of the clean normalised test image: '
+                           'definition': '-log p(x) of the clean normalized test image: '
                                          '-logsumexp_y(-d_y/2) + log K + D/2 log 2pi - log|det J| '
                                          '(reference log|det J|)'},
             'typicality': {'score': '|-log p(x) - mean_test|', **ood},

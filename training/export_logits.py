@@ -2,7 +2,7 @@
 TypeScript runtime to compare with.
 
 Writes to --out-dir (float32 little-endian, C order):
-  x.f32        [N,C,H,W] the normalised input that was used (clean, no noise)
+  x.f32        [N,C,H,W] the normalized input that was used (clean, no noise)
   logits.f32   [N,K]     -d_y/2
   z_fc.f32     [N,n_loss], z_conv.f32 [N,D-n_loss], log_jac.f32 [N] (reference log|det J|)
   labels.u8    [N]
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import DEFAULT_DATA_DIR, load_split, normalise  # noqa: E402
+from data import DEFAULT_DATA_DIR, load_split, normalize  # noqa: E402
 from gc_model import load_checkpoint  # noqa: E402
 
 
@@ -35,7 +35,7 @@ def main(argv=None):
 
     model, cfg = load_checkpoint(args.checkpoint)
     images, labels = load_split(cfg['dataset'], 'test', args.data_dir, args.n)
-    x = normalise(torch.from_numpy(images).float() / 255.0, cfg['mean'], cfg['std']).float()
+    x = normalize(torch.from_numpy(images).float() / 255.0, cfg['mean'], cfg['std']).float()
     if not args.float32:
         model = model.double()
     with torch.no_grad():

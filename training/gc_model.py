@@ -205,7 +205,7 @@ class HaarDownsampling(nn.Module):
 
 
 def dct_matrix(n):
-    """Unnormalised DCT-II: C[k, m] = 2 cos(pi k (2m+1) / 2n)."""
+    """Unnormalized DCT-II: C[k, m] = 2 cos(pi k (2m+1) / 2n)."""
     k = np.arange(n)[:, None]
     m = np.arange(n)[None, :]
     return 2.0 * np.cos(np.pi * k * (2 * m + 1) / (2 * n))
@@ -371,7 +371,7 @@ class GenerativeClassifier(nn.Module):
                                                             generator=gen))
 
     def logits(self, z_fc, z_conv):
-        """-d_y/2; the conv part never materialises mu_t @ mu_m."""
+        """-d_y/2; the conv part never materializes mu_t @ mu_m."""
         mu = self.mu[0]
         d_fc = (z_fc ** 2).sum(1, keepdim=True) - 2 * z_fc @ mu.t() + (mu ** 2).sum(1)[None]
         proj = z_conv @ self.mu_m.t()                                   # [B, r]
@@ -389,7 +389,7 @@ class GenerativeClassifier(nn.Module):
         return (-torch.logsumexp(logits, 1) - logdet) / self.n_dims
 
     def neg_log_px(self, logits, logdet):
-        """-log p(x) in nats of the normalised input, uniform class prior, all constants."""
+        """-log p(x) in nats of the normalized input, uniform class prior, all constants."""
         return (-torch.logsumexp(logits, 1) + math.log(self.n_classes)
                 + 0.5 * self.n_dims * math.log(2 * math.pi) - logdet)
 

@@ -123,7 +123,7 @@ def from_grids(directory, name):
                 raise ValueError(f'{path} missing: {len(labels)} labels but fewer images')
             images.append(read_grid(path, size, channels))
             k += 1
-        # A grid's last row may hold blank tiles beyond the labelled images.
+        # A grid's last row may hold blank tiles beyond the labeled images.
         splits[split] = (np.concatenate(images)[:len(labels)], labels)
     return splits
 

@@ -3,8 +3,8 @@
 loss = nll_joint / (1+beta) + beta/(1+beta) * cross_entropy(label-smoothed),
 nll_joint = (-logsumexp_y(-d_y/2) - log|det J|) / D  (the reference's definition).
 
-Writes every epoch: <out> (the exported checkpoint, no optimiser) and
-<run-dir>/resume.pt (model + optimiser + RNG state; pass it to --resume).
+Writes every epoch: <out> (the exported checkpoint, no optimizer) and
+<run-dir>/resume.pt (model + optimizer + RNG state; pass it to --resume).
 """
 import argparse
 import json
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import DATASETS, DEFAULT_DATA_DIR, load_split, normalise, train_batch  # noqa: E402
+from data import DATASETS, DEFAULT_DATA_DIR, load_split, normalize, train_batch  # noqa: E402
 from gc_model import build_from_config  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -124,7 +124,7 @@ def test_accuracy(model, images, labels, cfg, device, batch=500):
     model.eval()
     correct, nll_sum = 0, 0.0
     for i in range(0, len(images), batch):
-        x = normalise(torch.from_numpy(images[i:i + batch]).to(device).float() / 255.0,
+        x = normalize(torch.from_numpy(images[i:i + batch]).to(device).float() / 255.0,
                       cfg['mean'], cfg['std'])
         logits, logdet = model(x)
         correct += (logits.argmax(1).cpu() == torch.from_numpy(labels[i:i + batch])).sum().item()
@@ -224,7 +224,7 @@ def main(argv=None):
             idx = torch.from_numpy(order[i * args.batch_size:(i + 1) * args.batch_size]).to(device)
             xb, yb = train_x_dev[idx], train_y_dev[idx]
             x = train_batch(xb, args.dataset, gen, not args.no_augment)
-            x = normalise(x, cfg['mean'], cfg['std'])
+            x = normalize(x, cfg['mean'], cfg['std'])
             lr = lr_at(step, total_steps, args, elapsed + time.time() - t0)
             for g in opt.param_groups:
                 g['lr'] = lr * g['lr_mult']

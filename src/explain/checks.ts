@@ -16,7 +16,7 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /**
  * Lets the worker's event loop run (so newer requests arrive mid-computation), then throws
- * the signal's AbortError if the caller has cancelled. Called between batches.
+ * the signal's AbortError if the caller has canceled. Called between batches.
  */
 export async function yieldUnlessAborted(signal: AbortSignal | undefined): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));

@@ -12,7 +12,7 @@ export interface ClassMeanGeometry {
   /** (1/K) Σ_k ‖μ_k‖². */
   meanSquaredNorm: number;
   /** B[j, k] = (μ_j − μ̄) · (μ_k − μ̄), K×K row-major. */
-  centredGram: Float64Array;
+  centeredGram: Float64Array;
 }
 
 /** Cached per model; everything comes from the low-rank factors, mu_conv is never formed. */
@@ -40,12 +40,12 @@ async function computeGeometry(model: Model): Promise<ClassMeanGeometry> {
     dims: sum.length,
     meanOfMeans: Float64Array.from(sum, (s) => s / k),
     meanSquaredNorm: sqNormSum / k,
-    centredGram: doubleCentre(gram, k),
+    centeredGram: doubleCenter(gram, k),
   };
 }
 
-/** B = J G J (J = I − 11ᵀ/K): the Gram matrix of the centred means, symmetrised, in float64. */
-function doubleCentre(gram: Float32Array, k: number): Float64Array {
+/** B = J G J (J = I − 11ᵀ/K): the Gram matrix of the centered means, symmetrised, in float64. */
+function doubleCenter(gram: Float32Array, k: number): Float64Array {
   const g = new Float64Array(k * k);
   for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) g[i * k + j] = (gram[i * k + j] + gram[j * k + i]) / 2;
   const rowMean = new Float64Array(k);

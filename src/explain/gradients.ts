@@ -5,7 +5,7 @@ import { assertClassIndex, assertSingleImage, yieldUnlessAborted } from './check
 
 type Model = Pick<GenerativeClassifier, 'forwardTensors' | 'classify' | 'mixture'>;
 
-/** The function of the normalised input whose attributions are computed. */
+/** The function of the normalized input whose attributions are computed. */
 export type Objective =
   /** log p(x|y) in nats. */
   | { kind: 'likelihood'; classIndex: number }
@@ -25,7 +25,7 @@ export interface Attribution {
   total: number;
   /** f(x). */
   value: number;
-  /** f(baseline); the baseline of input × gradient is 0 (the mean colour). */
+  /** f(baseline); the baseline of input × gradient is 0 (the mean color). */
   baselineValue: number;
   /** total − (f(x) − f(baseline)): zero for exact integrated gradients. */
   completenessError: number;
@@ -33,7 +33,7 @@ export interface Attribution {
   relativeCompletenessError: number;
 }
 
-/** x ⊙ ∇f(x), x normalised (so the implicit baseline is the mean colour). */
+/** x ⊙ ∇f(x), x normalized (so the implicit baseline is the mean color). */
 export async function inputTimesGradient(model: Model, x: tf.Tensor, objective: Objective): Promise<Attribution> {
   assertSingleImage(x, 'inputTimesGradient');
   const baseline = tf.zerosLike(x);
@@ -47,7 +47,7 @@ export async function inputTimesGradient(model: Model, x: tf.Tensor, objective: 
 export interface IntegratedGradientsOptions {
   /** m: the path integral is a midpoint rule with m points. Default 64. */
   steps?: number;
-  /** Same shape as x; default zeros in normalised space (the mean colour). */
+  /** Same shape as x; default zeros in normalized space (the mean color). */
   baseline?: tf.Tensor;
   /** Path points per gradient pass. Default 8. */
   batchSize?: number;

@@ -24,7 +24,7 @@ export function joinLatents({ latent }: Latent, zFc: Float32Array, zConv: Float3
   return rows;
 }
 
-/** x = f⁻¹(z) of `count` flat latents in one inverse pass, read back as normalised NHWC; no tensor outlives the call. */
+/** x = f⁻¹(z) of `count` flat latents in one inverse pass, read back as normalized NHWC; no tensor outlives the call. */
 export async function decodeLatentBatch(model: Pick<GenerativeClassifier, 'spec' | 'decode'>, latents: Float32Array, count: number): Promise<Float32Array> {
   const x = tf.tidy(() => model.decode(...splitLatents(model.spec, latents, count)));
   try {

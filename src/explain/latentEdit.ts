@@ -91,7 +91,7 @@ export async function separatingDimensions(model: Model, z: Float32Array, a: num
 
 /**
  * PCA of the K class means around their mean μ̄: directions v_j (unit, orthogonal) and the
- * variance of the means along each. From the K×K centred Gram matrix B = (μ_j − μ̄)·(μ_k − μ̄):
+ * variance of the means along each. From the K×K centered Gram matrix B = (μ_j − μ̄)·(μ_k − μ̄):
  * B u_j = λ_j u_j gives v_j = Σ_k u_jk (μ_k − μ̄) / √λ_j and variance λ_j / K.
  */
 export interface PrincipalDirections {
@@ -113,8 +113,8 @@ export async function principalDirections(model: Model, count: number): Promise<
   const g = await classMeanGeometry(model);
   const k = g.classes;
   const wanted = Math.min(count, k - 1);
-  const { values, vectors } = topEigenpairs(g.centredGram, k, wanted);
-  const total = Array.from({ length: k }, (_, i) => g.centredGram[i * k + i]).reduce((s, v) => s + v, 0);
+  const { values, vectors } = topEigenpairs(g.centeredGram, k, wanted);
+  const total = Array.from({ length: k }, (_, i) => g.centeredGram[i * k + i]).reduce((s, v) => s + v, 0);
   let kept = 0;
   while (kept < wanted && values[kept] > 1e-9 * values[0]) kept++;
   const weights = new Float64Array(kept * k);

@@ -10,7 +10,7 @@ export interface OcclusionOptions {
   patch: number;
   /** Pixels between patch positions, ≥ 1. */
   stride: number;
-  /** The value a patch is filled with, in normalised space: 0 is the mean colour. Default 0. */
+  /** The value a patch is filled with, in normalized space: 0 is the mean color. Default 0. */
   fill?: number;
   /** Occluded images per forward pass. Default 8. */
   batchSize?: number;

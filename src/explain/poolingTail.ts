@@ -74,7 +74,7 @@ export class PoolingTail {
     return new PoolingTail(layers.slice(0, at), layers.slice(at), spec, scale, permutation);
   }
 
-  /** The last feature grid of a normalised NHWC batch: [B, N, N, C]. The caller disposes it. */
+  /** The last feature grid of a normalized NHWC batch: [B, N, N, C]. The caller disposes it. */
   features(x: tf.Tensor): tf.Tensor {
     return runLayers(this.head, x);
   }

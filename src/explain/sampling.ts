@@ -12,7 +12,7 @@ export interface DecodedImages {
   height: number;
   width: number;
   channels: number;
-  /** [count, H, W, C]: normalised NHWC. */
+  /** [count, H, W, C]: normalized NHWC. */
   images: Float32Array;
   /** [count, D]: flat [z_fc, z_conv]. */
   latents: Float32Array;

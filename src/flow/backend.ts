@@ -44,7 +44,7 @@ async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths);
     }
-    if (!(await tf.setBackend(name))) return 'failed to initialise';
+    if (!(await tf.setBackend(name))) return 'failed to initialize';
     await tf.ready();
     if (name === 'webgl') {
       if (!tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) return 'cannot render float32 textures';

@@ -25,7 +25,7 @@ export interface ClassifierResult {
   logits: Float32Array;
   /** p(y|x) [B·K]. */
   posterior: Float32Array;
-  /** log p(x|y) in nats, w.r.t. the normalised input [B·K]. */
+  /** log p(x|y) in nats, w.r.t. the normalized input [B·K]. */
   logLikelihood: Float64Array;
   /** log p(x) in nats, uniform class prior [B]. */
   logEvidence: Float64Array;
@@ -37,7 +37,7 @@ export interface ClassifierResult {
 
 export const BITS_PER_DIM_DEFINITION =
   'bits/dim = (−log p(x) + H·W·Σ_c log std_c + D·log 256) / (D·ln 2): the negative log-likelihood of the ' +
-  '8-bit image with u = pixel/256 dequantised and normalised by the model\'s mean and std, D = C·H·W. ' +
+  '8-bit image with u = pixel/256 dequantized and normalized by the model\'s mean and std, D = C·H·W. ' +
   'It includes the DCT pooling\'s log-determinant as the reference reports it, N²·C·log(rebalance), which is not the ' +
   'true determinant of that layer, so values are comparable with the reference code, not with other flows.';
 
@@ -84,7 +84,7 @@ export class GenerativeClassifier {
     }
   }
 
-  /** x: normalised NHWC input. The caller disposes the returned tensors. */
+  /** x: normalized NHWC input. The caller disposes the returned tensors. */
   forwardTensors(x: tf.Tensor): ClassifierTensors {
     const { z, logDet } = this.flow.forward(x);
     const [zFc, zConv] = tf.split(z, [this.spec.latent.fcDims, this.spec.latent.convDims], 1);

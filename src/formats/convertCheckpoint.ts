@@ -170,7 +170,7 @@ function groupNodes(inn: Map<PyValue, PyValue>): CheckpointNode[] {
   return [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([index, tensors]) => ({ name: `module_list.${index}`, tensors }));
 }
 
-/** The one registered layer type whose checkpoint mapping recognises the node. */
+/** The one registered layer type whose checkpoint mapping recognizes the node. */
 function definitionFor(node: CheckpointNode): LayerDefinition<LayerSpec> & { checkpoint: CheckpointMapping<LayerSpec> } {
   const matching = LAYER_DEFINITIONS.filter((d) => d.checkpoint?.matches(node));
   const [only] = matching;

@@ -26,7 +26,7 @@ export async function convertToPackage(
   options: ConvertOptions & { storage: StorageDtype; onProgress?: (p: ConversionProgress) => void; signal?: AbortSignal },
 ): Promise<ModelSpec> {
   const checkAborted = () => {
-    if (options.signal?.aborted) throw new DOMException('the conversion was cancelled', 'AbortError');
+    if (options.signal?.aborted) throw new DOMException('the conversion was canceled', 'AbortError');
   };
   let bytesRead = 0;
   let stage: ConversionProgress['stage'] = 'reading';

@@ -4,7 +4,7 @@
  * Shared by the browser worker (reading Blob slices) and the Node CLI (reading a Buffer).
  */
 
-/** Past this aspect ratio a centre crop sees a sliver of the picture; strips are how decoders are attacked. */
+/** Past this aspect ratio a center crop sees a sliver of the picture; strips are how decoders are attacked. */
 export const MAX_ASPECT_RATIO = 20;
 
 /** Node decodes at full size (pngjs and jpeg-js hold the raw data and the RGBA copy): 64 MP is ~0.6 GB at peak. */

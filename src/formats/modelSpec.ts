@@ -21,7 +21,7 @@ export interface WeightsManifestGroup {
 export interface Preprocessing {
   /** Resize so that the shorter side has this length (null: resize straight to the input size). */
   resizeShorter: number | null;
-  /** Centre crop to the input size after resizing. */
+  /** Center crop to the input size after resizing. */
   centerCrop: boolean;
   mean: number[];
   std: number[];

@@ -12,7 +12,7 @@ const BACKGROUND = 255;
 
 /**
  * Turns an image into the model's input as model.json prescribes: resize (shorter side, or
- * straight to the input size), centre crop, scale to [0, 1], normalise. Returns NHWC float32
+ * straight to the input size), center crop, scale to [0, 1], normalize. Returns NHWC float32
  * [H, W, C]. The same code runs in the browser and in Node, so both see identical numbers.
  * Only the output pixels that survive the crop are computed, from the source rows and columns
  * they read: a 1×100,000 strip never becomes a 55×5.5M resized image.

@@ -114,7 +114,7 @@ function parseHead(raw: JsonObject, k: number, { fcDims, convDims }: ModelSpec['
 
 function parseInput(raw: JsonObject): ModelSpec['input'] {
   const channels = int(raw, 'channels', 'input', 1);
-  if (channels !== 1 && channels !== 3) throw new ModelSpecError('input.channels', `must be 1 (grey) or 3 (RGB), got ${channels}`);
+  if (channels !== 1 && channels !== 3) throw new ModelSpecError('input.channels', `must be 1 (gray) or 3 (RGB), got ${channels}`);
   const [height, width] = ['height', 'width'].map((key) => {
     const v = int(raw, key, 'input', 1);
     atMost(`input.${key}`, v, MODEL_LIMITS.inputSide, 'pixels per side of the model input');
@@ -130,7 +130,7 @@ function parsePreprocessing(p: JsonObject, { channels, height, width }: ModelSpe
     throw new ModelSpecError(`${path}.resizeShorter`, 'must be null or a positive integer');
   if (resizeShorter !== null) {
     const side = Math.max(height, width);
-    // Smaller than the input, the centre crop would reach outside the resized image.
+    // Smaller than the input, the center crop would reach outside the resized image.
     if (resizeShorter < side) throw new ModelSpecError(`${path}.resizeShorter`, `is ${resizeShorter}, smaller than the input's ${side} pixels`);
     atMost(`${path}.resizeShorter`, resizeShorter, MODEL_LIMITS.resizeFactor * side, `${MODEL_LIMITS.resizeFactor}× the input's larger side`);
   }

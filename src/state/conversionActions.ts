@@ -31,8 +31,8 @@ export function createConversionActions(get: Get, set: Set, env: AppEnvironment,
         set({ conversion: null });
         await changed({ stored: await storedChoices(), select: stored.id });
       } catch (e) {
-        const cancelled = (e as { code?: string }).code === 'cancelled' || current.signal.aborted;
-        set({ conversion: null, error: cancelled ? null : messageOf(e) });
+        const canceled = (e as { code?: string }).code === 'canceled' || current.signal.aborted;
+        set({ conversion: null, error: canceled ? null : messageOf(e) });
       } finally {
         controller = null;
       }

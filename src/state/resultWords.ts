@@ -16,10 +16,10 @@ export function inputNoteText(note: InputNote): string {
     }
     case 'transparent':
       return 'The image has transparent pixels: they are shown to the model on white.';
-    case 'grey-for-colour':
-      return 'The image is greyscale; this colour model sees the same grey in all three channels.';
-    case 'colour-for-grey':
-      return 'The image is in colour; this greyscale model sees its luma (0.299 R + 0.587 G + 0.114 B).';
+    case 'gray-for-color':
+      return 'The image is grayscale; this color model sees the same gray in all three channels.';
+    case 'color-for-gray':
+      return 'The image is in color; this grayscale model sees its luma (0.299 R + 0.587 G + 0.114 B).';
   }
 }
 

@@ -28,7 +28,7 @@ export type ConversionErrorCode =
   | 'storage-quota'
   /** The file could not be read any more (moved or changed while converting). */
   | 'unreadable'
-  | 'cancelled'
+  | 'canceled'
   | 'failed';
 
 export interface ConversionFailure {
@@ -66,7 +66,7 @@ export function conversionFailure(error: unknown, fileName: string, signal?: Abo
   const name = (error as { name?: unknown } | null)?.name;
   const message = error instanceof Error ? error.message : String(error);
   if (signal?.aborted || name === 'AbortError')
-    return { code: 'cancelled', message: `the conversion of ${fileName} was cancelled; nothing was stored` };
+    return { code: 'canceled', message: `the conversion of ${fileName} was canceled; nothing was stored` };
   if (error instanceof CheckpointError) return { code: error.code, message };
   if (error instanceof ArchitectureError)
     return { code: 'wrong-architecture', message: `${fileName} is a PyTorch checkpoint, but not of the authors' generative classifier: ${message}` };

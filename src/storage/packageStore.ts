@@ -1,7 +1,7 @@
 /**
  * Converted model packages kept in the browser (Origin Private File System), one folder per model.
  * A folder counts as a model only once its entry file is written, after every other file: a
- * conversion that fails, is cancelled or dies with its tab leaves an uncommitted folder, which is
+ * conversion that fails, is canceled or dies with its tab leaves an uncommitted folder, which is
  * removed at once or by the next listing, and never a half-written model.
  */
 import type { PackageFiles } from '../formats/modelPackage';

@@ -1,4 +1,4 @@
-/** Names and model cards for the authors' released ImageNet checkpoints, recognised by file name. */
+/** Names and model cards for the authors' released ImageNet checkpoints, recognized by file name. */
 import type { ModelCardMetric, ModelSpec } from '../formats/modelSpec';
 
 const PAPER = 'Mackowiak, Ardizzone, Köthe, Rother: Generative Classifiers as a Basis for Trustworthy Image Classification, CVPR 2021';

@@ -1,13 +1,13 @@
 import { axisBottom, scaleLinear, select } from 'd3';
 import { useEffect, useRef } from 'react';
 import type { ModelInputImage } from '../worker/protocol';
-import { colourise, imageDataUrl, type ColourScale } from './raster';
+import { colorize, imageDataUrl, type ColorScale } from './raster';
 
 export interface HeatmapProps {
   values: ArrayLike<number>;
   width: number;
   height: number;
-  scale: ColourScale;
+  scale: ColorScale;
   extent: [number, number];
   /** Drawn under the map, which then is half transparent. */
   under?: ModelInputImage;
@@ -20,7 +20,7 @@ export interface HeatmapProps {
 
 const LEGEND_HEIGHT = 44;
 
-/** A map drawn by d3 as an SVG: the image, the coloured cells over it, and a colour legend with its axis. */
+/** A map drawn by d3 as an SVG: the image, the colored cells over it, and a color legend with its axis. */
 export function Heatmap({ values, width, height, scale, extent, under, size = 220, label, legend, testId }: HeatmapProps) {
   const ref = useRef<SVGSVGElement>(null);
   useEffect(() => {
@@ -31,7 +31,7 @@ export function Heatmap({ values, width, height, scale, extent, under, size = 22
       svg.append('image').attr('href', imageDataUrl(under)).attr('width', size).attr('height', h).attr('preserveAspectRatio', 'none').attr('style', 'image-rendering: pixelated');
     svg
       .append('image')
-      .attr('href', imageDataUrl(colourise(values, width, height, scale)))
+      .attr('href', imageDataUrl(colorize(values, width, height, scale)))
       .attr('width', size)
       .attr('height', h)
       .attr('preserveAspectRatio', 'none')

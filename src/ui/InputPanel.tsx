@@ -16,7 +16,7 @@ export function InputPanel() {
   const input = useApp((s) => s.input);
   const classification = useApp((s) => s.classification);
   const gallery = useMemo(() => galleryFor(allGallery, model), [allGallery, model]);
-  const grey = model?.spec.input.channels === 1;
+  const gray = model?.spec.input.channels === 1;
 
   return (
     <Panel id="input" title="Input" exportName="input">
@@ -53,7 +53,7 @@ export function InputPanel() {
           ))}
         </div>
       )}
-      {grey && <DrawingPad onDrawn={(blob) => void chooseInput(blob, 'drawing.png')} />}
+      {gray && <DrawingPad onDrawn={(blob) => void chooseInput(blob, 'drawing.png')} />}
       {classification && (
         <>
           {classification.notes.length > 0 && (

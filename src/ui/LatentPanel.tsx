@@ -119,16 +119,16 @@ function DimensionSlider({ dim, amount, onChange, nameA, nameB }: { dim: Separat
     <div className="dimension">
       <Slider id={{ kind: 'dimension', index: dim.index }} label={`z[${dim.index}] (share of the logit difference ${dim.contribution.toFixed(2)})`} min={low - dim.z} max={high - dim.z} step={0.05} value={amount} onChange={onChange} />
       <DimensionStrip low={low} high={high} marks={[
-        { at: dim.meanA, label: `μ ${nameA}`, colour: '#1d4ed8' },
-        { at: dim.meanB, label: `μ ${nameB}`, colour: '#b45309' },
-        { at: dim.z + amount, label: 'z′', colour: '#111827' },
+        { at: dim.meanA, label: `μ ${nameA}`, color: '#1d4ed8' },
+        { at: dim.meanB, label: `μ ${nameB}`, color: '#b45309' },
+        { at: dim.z + amount, label: 'z′', color: '#111827' },
       ]} />
     </div>
   );
 }
 
 /** One latent coordinate on an axis, with both class means marked. */
-function DimensionStrip({ low, high, marks }: { low: number; high: number; marks: { at: number; label: string; colour: string }[] }) {
+function DimensionStrip({ low, high, marks }: { low: number; high: number; marks: { at: number; label: string; color: string }[] }) {
   const ref = useRef<SVGSVGElement>(null);
   useEffect(() => {
     const width = 260;
@@ -142,8 +142,8 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
       return m;
     });
     g.attr('transform', (d) => `translate(${x(d.at)}, 0)`);
-    g.select('circle').attr('fill', (d) => d.colour);
-    g.select('text').attr('fill', (d) => d.colour).text((d) => d.label);
+    g.select('circle').attr('fill', (d) => d.color);
+    g.select('text').attr('fill', (d) => d.color).text((d) => d.label);
   }, [low, high, marks]);
   return <svg ref={ref} className="strip" width={260} height={26} aria-hidden="true" />;
 }

@@ -71,7 +71,7 @@ function MapView() {
   const under = useApp((s) => s.classification?.input);
   const classes = useApp((s) => s.model?.spec.classes);
   const shown = map.status === 'done' ? map.value : map.status === 'idle' ? null : map.previous;
-  const colours = useMemo(() => shown && divergingScale(shown.values), [shown]);
+  const colors = useMemo(() => shown && divergingScale(shown.values), [shown]);
   const explanation = shown && classes ? mapExplanation(shown, classes) : '';
   return (
     <div className="map-view">
@@ -81,14 +81,14 @@ function MapView() {
         </p>
       )}
       {map.status === 'running' && !shown && <p className="hint">Computing the map…</p>}
-      {shown && colours && under && (
+      {shown && colors && under && (
         <div className="figures">
           <Heatmap
             values={shown.values}
             width={shown.width}
             height={shown.height}
-            scale={colours.scale}
-            extent={colours.extent}
+            scale={colors.scale}
+            extent={colors.extent}
             under={under}
             size={260}
             label={`likelihood map: ${explanation}`}

@@ -12,7 +12,7 @@ const HEADER = 16;
 
 /**
  * p(y|x) as horizontal bars with log p(x|y) beside each; bars carry data-class-index and
- * data-probability. Colours are attributes, not CSS, so that exported SVGs keep them.
+ * data-probability. Colors are attributes, not CSS, so that exported SVGs keep them.
  */
 export function PosteriorChart({ bars, highlight, testId = 'posterior-chart' }: { bars: PosteriorBar[]; highlight?: number; testId?: string }) {
   const ref = useRef<SVGSVGElement>(null);

@@ -14,12 +14,12 @@ export const METHOD_DEFINITIONS: Record<MapMethod, string> = {
     'The last feature grid F maps to z by a fixed linear map L (DCT pooling and permutations), so the difference is ' +
     'Σ over grid cells of (LᵀΔ)·(F − F₀): exact, with no approximation. The cells must sum to the logit difference; the check shows that they do.',
   'input-gradient':
-    'x ⊙ ∇f(x) in normalised input space, whose zero is the mean colour: a first-order estimate of how much each pixel adds to f ' +
-    'compared with a mean-colour image. f is log p(x|y) or the logit difference. Its sum equals f(x) − f(0) only where f is linear; the completeness error says how far off it is.',
+    'x ⊙ ∇f(x) in normalized input space, whose zero is the mean color: a first-order estimate of how much each pixel adds to f ' +
+    'compared with a mean-color image. f is log p(x|y) or the logit difference. Its sum equals f(x) − f(0) only where f is linear; the completeness error says how far off it is.',
   'integrated-gradients':
-    '(x − x′) ⊙ the average gradient along the straight path from the baseline x′ (the mean colour) to x, by the midpoint rule with m steps. ' +
+    '(x − x′) ⊙ the average gradient along the straight path from the baseline x′ (the mean color) to x, by the midpoint rule with m steps. ' +
     'Its sum equals f(x) − f(x′) up to the integration error, shown as the completeness error; more steps make it smaller.',
   occlusion:
-    'Each patch of the image is filled with the fill value (0 is the mean colour) and log p(x|y) is computed again. ' +
+    'Each patch of the image is filled with the fill value (0 is the mean color) and log p(x|y) is computed again. ' +
     'A pixel shows the mean change over the patches that cover it: negative where hiding the pixel makes the image less likely under the class.',
 };

@@ -33,7 +33,7 @@ export class ConversionClient {
 
   /**
    * Converts a checkpoint into browser storage and resolves with its listing entry. Rejects with a
-   * ConversionError; aborting `signal` cancels it (code 'cancelled', nothing stored).
+   * ConversionError; aborting `signal` cancels it (code 'canceled', nothing stored).
    */
   convert(
     file: File,
@@ -55,7 +55,7 @@ export class ConversionClient {
   }
 
   terminate(): void {
-    this.rpc.terminate(new ConversionError('cancelled', 'the conversion worker was stopped'));
+    this.rpc.terminate(new ConversionError('canceled', 'the conversion worker was stopped'));
   }
 }
 

@@ -14,7 +14,7 @@ export interface ConversionOptions {
 
 export type ConversionRequest =
   | { type: 'convert'; id: number; file: File; options: ConversionOptions }
-  /** Stops the conversion `id`; it then fails with code 'cancelled' once its files are removed. */
+  /** Stops the conversion `id`; it then fails with code 'canceled' once its files are removed. */
   | { type: 'cancel'; id: number };
 
 export type ConversionResponse =

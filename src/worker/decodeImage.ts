@@ -9,7 +9,7 @@ export interface DecodedImage {
 }
 
 /**
- * Decodes an image file to RGBA in a worker. Colour-space conversion and premultiplication are off
+ * Decodes an image file to RGBA in a worker. Color-space conversion and premultiplication are off
  * so that opaque PNGs give the same bytes as Node's decoder. The size the header declares (PNG,
  * JPEG, GIF, WebP, BMP) is checked before decoding, so a small file claiming a huge or thin
  * picture is refused without being decoded. An image much larger than the model needs is downscaled

@@ -1,7 +1,7 @@
 import type { ModelSpec } from '../formats/modelSpec';
 import type { ModelInputImage } from './protocol';
 
-/** Undoes the normalisation of one NHWC image so that it can be shown exactly as the model receives it. */
+/** Undoes the normalization of one NHWC image so that it can be shown exactly as the model receives it. */
 export function modelInputImage(x: Float32Array, spec: Pick<ModelSpec, 'input' | 'preprocessing'>): ModelInputImage {
   const { channels, height, width } = spec.input;
   const { mean, std } = spec.preprocessing;

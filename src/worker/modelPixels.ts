@@ -19,11 +19,11 @@ export function quantizedModelInput(image: RgbaImage, spec: Spec): { data: Float
     bytes[i] = Math.min(255, Math.max(0, Math.round((x[i] * std[c] + mean[c]) * 255)));
   }
   const pixels: Pixels = { width, height, channels: channels as 1 | 3, pixels: bytes };
-  return { data: normalisePixels(pixels, spec), pixels };
+  return { data: normalizePixels(pixels, spec), pixels };
 }
 
-/** 8-bit pixels at the model's input size → normalised NHWC. */
-export function normalisePixels(p: Pixels, spec: Spec): Float32Array {
+/** 8-bit pixels at the model's input size → normalized NHWC. */
+export function normalizePixels(p: Pixels, spec: Spec): Float32Array {
   const { mean, std } = spec.preprocessing;
   return Float32Array.from(p.pixels, (v, i) => (v / 255 - mean[i % p.channels]) / std[i % p.channels]);
 }
@@ -44,18 +44,18 @@ export function pixelsToImage(p: Pixels): ModelInputImage {
   return { width: p.width, height: p.height, rgba: data as Uint8ClampedArray<ArrayBuffer> };
 }
 
-/** How an image's colours meet the model's channels. */
-export function colourNotes(image: RgbaImage, channels: number): InputNote[] {
+/** How an image's colors meet the model's channels. */
+export function colorNotes(image: RgbaImage, channels: number): InputNote[] {
   const d = image.data;
-  let grey = true;
+  let gray = true;
   let transparent = false;
   for (let i = 0; i < d.length; i += 4) {
-    if (grey && (d[i] !== d[i + 1] || d[i] !== d[i + 2])) grey = false;
+    if (gray && (d[i] !== d[i + 1] || d[i] !== d[i + 2])) gray = false;
     if (d[i + 3] < 255) transparent = true;
   }
   const notes: InputNote[] = [];
   if (transparent) notes.push({ kind: 'transparent' });
-  if (grey && channels === 3) notes.push({ kind: 'grey-for-colour' });
-  if (!grey && channels === 1) notes.push({ kind: 'colour-for-grey' });
+  if (gray && channels === 3) notes.push({ kind: 'gray-for-color' });
+  if (!gray && channels === 1) notes.push({ kind: 'color-for-gray' });
   return notes;
 }

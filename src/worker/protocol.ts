@@ -16,7 +16,7 @@ export interface Pixels {
   pixels: Uint8Array;
 }
 
-/** What to classify: an image file, 8-bit pixels, or an already normalised NHWC batch (tests). */
+/** What to classify: an image file, 8-bit pixels, or an already normalized NHWC batch (tests). */
 export type ImageInput =
   | { kind: 'file'; file: Blob; name: string }
   | ({ kind: 'pixels' } & Pixels)
@@ -36,10 +36,10 @@ export type InputNote =
   | { kind: 'downscaled'; name: string; width: number; height: number; toWidth: number; toHeight: number }
   /** Transparent pixels are shown to the model on white. */
   | { kind: 'transparent' }
-  /** A grey image for a colour model: the same grey in all three channels. */
-  | { kind: 'grey-for-colour' }
-  /** A colour image for a greyscale model: it sees the luma. */
-  | { kind: 'colour-for-grey' };
+  /** A gray image for a color model: the same gray in all three channels. */
+  | { kind: 'gray-for-color' }
+  /** A color image for a grayscale model: it sees the luma. */
+  | { kind: 'color-for-gray' };
 
 export interface Reconstruction {
   /** x̂ = f⁻¹(f(x)). */
@@ -54,7 +54,7 @@ export interface Classification {
   input: ModelInputImage;
   /** The 8-bit model input that was classified (null for a tensor input). */
   pixels: Pixels | null;
-  /** What was done to the image on the way in (frames, size, transparency, colour). */
+  /** What was done to the image on the way in (frames, size, transparency, color). */
   notes: InputNote[];
   reconstruction: Reconstruction;
   /** The backend that computed it, as TensorFlow.js reports it. */
@@ -168,7 +168,7 @@ export interface Calls {
   interpolate: { args: { other: ImageInput; steps: number }; result: Interpolation };
   /** The current image's pixels under a second model, kept loaded beside the active one. */
   compare: { args: { model: ModelSource; input: ImageInput }; result: SideBySide };
-  /** x = f⁻¹([z_fc, z_conv]) as normalised NHWC. */
+  /** x = f⁻¹([z_fc, z_conv]) as normalized NHWC. */
   decode: { args: { zFc: Float32Array; zConv: Float32Array; batch: number }; result: Float32Array };
   /** Debugging: TensorFlow.js's live tensor count, which must stay flat over repeated interactions. */
   memory: { args: object; result: { numTensors: number; numBytes: number } };
@@ -181,6 +181,6 @@ export type WorkerRequest<K extends CallType = CallType> = { [T in K]: { type: T
 export type WorkerResponse =
   | { type: 'done'; id: number; result: Calls[CallType]['result'] }
   | { type: 'progress'; id: number; loadedBytes: number; totalBytes: number }
-  /** A newer request of the same type arrived before this one started, or cancelled it (long requests) while it ran. */
+  /** A newer request of the same type arrived before this one started, or canceled it (long requests) while it ran. */
   | { type: 'superseded'; id: number }
   | { type: 'failed'; id: number; message: string };

@@ -6,11 +6,11 @@ import { httpPackageFiles, type LoadProgress } from '../formats/modelPackage';
 import { storedPackageFiles } from '../storage/packageStore';
 import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
 import { decodeImage } from './decodeImage';
-import { colourNotes, normalisePixels, pixelsToRgba, quantizedModelInput } from './modelPixels';
+import { colorNotes, normalizePixels, pixelsToRgba, quantizedModelInput } from './modelPixels';
 import type { ImageInput, InputNote, ModelSource, Pixels } from './protocol';
 
 export interface CurrentImage {
-  /** Normalised NHWC [1, H, W, C]. */
+  /** Normalized NHWC [1, H, W, C]. */
   x: Float32Array;
   /** Flat [z_fc, z_conv]. */
   z: Float32Array;
@@ -61,7 +61,7 @@ export interface PreparedInput {
   notes: InputNote[];
 }
 
-/** Any image input → the model's normalised NHWC input, through the model's own preprocessing. */
+/** Any image input → the model's normalized NHWC input, through the model's own preprocessing. */
 export async function prepareInput(input: ImageInput, model: GenerativeClassifier): Promise<PreparedInput> {
   const { spec } = model;
   const { channels, height, width } = spec.input;
@@ -71,9 +71,9 @@ export async function prepareInput(input: ImageInput, model: GenerativeClassifie
     return { data: input.data, batch: input.batch, pixels: null, notes: [] };
   }
   if (input.kind === 'pixels' && input.width === width && input.height === height && input.channels === channels)
-    return { data: normalisePixels(input, spec), batch: 1, pixels: input, notes: [] };
+    return { data: normalizePixels(input, spec), batch: 1, pixels: input, notes: [] };
   const needed = spec.preprocessing.resizeShorter ?? Math.max(width, height);
   const decoded = input.kind === 'file' ? await decodeImage(input.file, input.name, needed) : { image: pixelsToRgba(input), notes: [] };
   const { data, pixels } = quantizedModelInput(decoded.image, spec);
-  return { data, batch: 1, pixels, notes: [...decoded.notes, ...colourNotes(decoded.image, channels)] };
+  return { data, batch: 1, pixels, notes: [...decoded.notes, ...colorNotes(decoded.image, channels)] };
 }

@@ -20,7 +20,7 @@ function animatedGif(): Buffer {
   ]);
 }
 
-function translucentGreyPng(): Buffer {
+function translucentGrayPng(): Buffer {
   const png = new PNG({ width: 40, height: 40 });
   for (let i = 0; i < 1600; i++) png.data.set([(i * 5) % 256, (i * 5) % 256, (i * 5) % 256, i % 2 ? 255 : 120], 4 * i);
   return PNG.sync.write(png);
@@ -187,11 +187,11 @@ describe('GC Lens end to end (wasm)', () => {
     await dropFile(page, { name: 'animated.gif', type: 'image/gif', bytes: animatedGif() });
     await waitForInput(page, 'animated.gif');
     expect(await page.getByTestId('input-notes').textContent()).toContain('first frame');
-    await dropFile(page, { name: 'grey.png', type: 'image/png', bytes: translucentGreyPng() });
-    await waitForInput(page, 'grey.png');
+    await dropFile(page, { name: 'gray.png', type: 'image/png', bytes: translucentGrayPng() });
+    await waitForInput(page, 'gray.png');
     const notes = await page.getByTestId('input-notes').textContent();
     expect(notes).toContain('transparent');
-    expect(notes).toContain('greyscale');
+    expect(notes).toContain('grayscale');
 
     // 50 megapixels, made in the page: decoded downscaled, never as a full-size float array.
     await page.evaluate(async () => {

@@ -186,14 +186,14 @@ describe('GC Lens features end to end (wasm)', () => {
     for (let t = 1; t <= 10; t++) await page.mouse.move(box.x + box.width * (0.5 - 0.01 * t), box.y + box.height * (0.2 + 0.06 * t));
     await page.mouse.up();
     await waitForInput(page, 'drawing.png');
-    // The 28×28 grey model input the page made of the drawing, classified again in Node.
-    const grey = await page.evaluate(() => {
+    // The 28×28 gray model input the page made of the drawing, classified again in Node.
+    const gray = await page.evaluate(() => {
       const { store } = (window as unknown as { gcLens: { store: { getState(): { classification: { pixels: { pixels: Uint8Array } } } } } }).gcLens;
       return Array.from(store.getState().classification.pixels.pixels);
     });
-    expect(grey.length).toBe(28 * 28);
-    expect(grey.filter((v) => v > 128).length, 'the stroke reached the model input').toBeGreaterThan(10);
-    const rgba = new Uint8Array(grey.flatMap((v) => [v, v, v, 255]));
+    expect(gray.length).toBe(28 * 28);
+    expect(gray.filter((v) => v > 128).length, 'the stroke reached the model input').toBeGreaterThan(10);
+    const rgba = new Uint8Array(gray.flatMap((v) => [v, v, v, 255]));
     const node = await classifyInNode({ width: 28, height: 28, data: rgba }, smoke.dir);
     const bars = await readBars(page);
     expect(bars.size).toBe(10);

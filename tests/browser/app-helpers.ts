@@ -14,7 +14,7 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const RESULTS = join(ROOT, 'test-results');
 export const BARS = '[data-testid="posterior-chart"] rect.bar';
 
-/** An opaque, non-square PNG, so that the model's resize and centre crop run. */
+/** An opaque, non-square PNG, so that the model's resize and center crop run. */
 export function probePng(seed = 0): { buffer: Buffer; rgba: RgbaImage } {
   const png = new PNG({ width: 80, height: 64 });
   for (let y = 0; y < png.height; y++)

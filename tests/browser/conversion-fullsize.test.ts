@@ -110,7 +110,7 @@ describe('full-size browser conversion of the released layout', () => {
   it('cancels after some shards are written and leaves nothing behind', async () => {
     const before = await folders();
     const outcome = await convert({ url: fileServer.url, name: NAME, cancelAfterNodes: 8 });
-    expect(outcome.failure?.code).toBe('cancelled');
+    expect(outcome.failure?.code).toBe('canceled');
     expect(await folders()).toEqual(before);
     expect(await session.page.evaluate(() => window.conversionPage!.list())).toEqual([model]);
   });

@@ -55,7 +55,7 @@ describe('converting a checkpoint in the browser into OPFS', () => {
   it('cancels mid-way and leaves nothing behind', async () => {
     const before = await stored();
     const { failure } = await convert({ ...MINI, cancelAfterNodes: 2 });
-    expect(failure?.code).toBe('cancelled');
+    expect(failure?.code).toBe('canceled');
     expect(await stored()).toEqual(before);
   });
 });

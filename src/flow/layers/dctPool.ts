@@ -44,7 +44,7 @@ export const dctPoolLayer: LayerDefinition<DctPoolSpec> = {
   },
 };
 
-/** The stored DCT matrix must be the unnormalised DCT-II the runtime computes. */
+/** The stored DCT matrix must be the unnormalized DCT-II the runtime computes. */
 async function checkDctWeight(node: CheckpointNode, n: number): Promise<void> {
   const stored = await nodeTensor(node, 'weight', [n, n]).readFloat32();
   for (let k = 0; k < n; k++)
@@ -56,7 +56,7 @@ async function checkDctWeight(node: CheckpointNode, n: number): Promise<void> {
     }
 }
 
-/** Unnormalised DCT-II: M[k][n] = 2 cos(π k (2n+1) / 2N). */
+/** Unnormalized DCT-II: M[k][n] = 2 cos(π k (2n+1) / 2N). */
 export function dctMatrix(n: number): Float64Array {
   const m = new Float64Array(n * n);
   for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) m[k * n + i] = 2 * Math.cos((Math.PI * k * (2 * i + 1)) / (2 * n));
