@@ -1,7 +1,7 @@
-import react from '@vitejs/plugin-react';
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { TFJS_WASM_DIR } from './src/worker/wasmAssets.js';
 
@@ -21,8 +21,7 @@ function tfjsWasmBinaries(): Plugin {
       });
     },
     generateBundle() {
-      for (const name of files)
-        this.emitFile({ type: 'asset', fileName: `${TFJS_WASM_DIR}/${name}`, source: readFileSync(join(WASM_DIST, name)) });
+      for (const name of files) this.emitFile({ type: 'asset', fileName: `${TFJS_WASM_DIR}/${name}`, source: readFileSync(join(WASM_DIST, name)) });
     },
   };
 }

@@ -1,8 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BACKEND_ORDER, type BackendName } from './flow/backendChoice';
-import { deleteStoredModel, listStoredModels } from './storage/packageStore';
 import { createAppStore } from './state/appStore';
+import { deleteStoredModel, listStoredModels } from './storage/packageStore';
 import { App } from './ui/App';
 import { StoreProvider } from './ui/storeContext';
 import { InferenceClient } from './worker/client';
@@ -20,7 +20,10 @@ const store = createAppStore(client, new URL(import.meta.env.BASE_URL, location.
   backends,
   listStoredModels,
   deleteStoredModel,
-  convert: (file, defaultClassNames, onProgress, signal) => (conversion ??= new ConversionClient()).convert(file, { defaultClassNames }, onProgress, signal),
+  convert: (file, defaultClassNames, onProgress, signal) => {
+    conversion ??= new ConversionClient();
+    return conversion.convert(file, { defaultClassNames }, onProgress, signal);
+  },
   fragment: location.hash,
   writeFragment: (fragment) => history.replaceState(null, '', `#${fragment}`),
   copyText: (text) => navigator.clipboard.writeText(text),

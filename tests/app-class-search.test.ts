@@ -13,7 +13,13 @@ describe('the class search for many classes', () => {
   it('gives every class a unique label, so repeated names stay reachable', () => {
     const labels = searchLabels(classes);
     expect(new Set(labels).size).toBe(1000);
-    expect([labels[134], labels[517], labels[638], labels[639], labels[281]]).toEqual(['crane (134)', 'crane (517)', 'maillot (638)', 'maillot (639)', 'tabby, tabby cat']);
+    expect([labels[134], labels[517], labels[638], labels[639], labels[281]]).toEqual([
+      'crane (134)',
+      'crane (517)',
+      'maillot (638)',
+      'maillot (639)',
+      'tabby, tabby cat',
+    ]);
   });
 
   it('finds the class a query names: exactly, or ignoring case and outer spaces when that is unambiguous', () => {

@@ -4,7 +4,8 @@ import type { LikelihoodMap, MapRequest } from '../src/worker/protocol';
 
 const classes = ['zero', 'one', 'two'];
 const request = (target: number, contrast: MapRequest['contrast']) => ({ target, contrast }) as MapRequest;
-const words = (explains: LikelihoodMap['explains'], contrast: MapRequest['contrast'] = 2) => mapExplanation({ request: request(1, contrast), explains }, classes);
+const words = (explains: LikelihoodMap['explains'], contrast: MapRequest['contrast'] = 2) =>
+  mapExplanation({ request: request(1, contrast), explains }, classes);
 
 describe('the worker results in words', () => {
   it('names classes, or numbers those the model does not name', () => {
@@ -16,7 +17,7 @@ describe('the worker results in words', () => {
     expect(words({ kind: 'logit-difference', value: 1.234567 })).toBe('logit(one) − logit(two) = 1.2346');
     expect(words({ kind: 'logit-difference', value: -2 }, 'mean')).toBe('logit(one) − the mean logit = -2.0000');
     expect(words({ kind: 'occlusion', value: -812.345, patch: 8 })).toBe('change of log p(x | one) = -812.3 nats when a 8px patch is filled');
-    expect(words({ kind: 'likelihood-from-baseline', value: 3.14159 })).toBe('log p(x | one) − log p(baseline | one) = 3.142');
+    expect(words({ kind: 'likelihood-from-baseline', value: 1.23456 })).toBe('log p(x | one) − log p(baseline | one) = 1.235');
     expect(words({ kind: 'logit-difference-from-baseline', value: 0.5 }, 9)).toBe('logit(one) − logit(class 9), from the baseline: 0.5000');
     expect(CHECK_RULES).toEqual({ 'cell-sum': 'Σ cells = logit difference', completeness: 'completeness: Σ map = f(x) − f(baseline)' });
   });

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClassifierResult } from '../src/flow/classifier';
 import type { ModelIndexEntry, ModelSpec } from '../src/formats/modelSpec';
-import { createAppStore, type AppStore } from '../src/state/appStore';
-import { SupersededError, type InferenceCalls, type ProgressListener } from '../src/worker/client';
-import type { CallType, Calls, Classification } from '../src/worker/protocol';
+import { type AppStore, createAppStore } from '../src/state/appStore';
+import { type InferenceCalls, type ProgressListener, SupersededError } from '../src/worker/client';
+import type { Calls, CallType, Classification } from '../src/worker/protocol';
 
 const BASE = 'https://lens.test/app/';
 const MODELS: ModelIndexEntry[] = [
@@ -79,7 +79,12 @@ describe('app store', () => {
     const second = store.getState().chooseInput(new Blob(['text'], { type: 'text/plain' }), 'notes.txt');
     client.last('classify').reject(new Error('“notes.txt” is not an image'));
     await second;
-    expect(store.getState()).toMatchObject({ error: '“notes.txt” is not an image', input: shown.input, classification: shown.classification, classifying: false });
+    expect(store.getState()).toMatchObject({
+      error: '“notes.txt” is not an image',
+      input: shown.input,
+      classification: shown.classification,
+      classifying: false,
+    });
   });
 
   it('shows only the latest input, whatever order the answers come in', async () => {
@@ -123,7 +128,12 @@ describe('app store', () => {
   });
 
   it('leaves an interpolation image out of a copied link when it is too large to embed, and says so', async () => {
-    const pixels = (side: number, value: (i: number) => number) => ({ width: side, height: side, channels: 3 as const, pixels: Uint8Array.from({ length: side * side * 3 }, (_, i) => value(i)) });
+    const pixels = (side: number, value: (i: number) => number) => ({
+      width: side,
+      height: side,
+      channels: 3 as const,
+      pixels: Uint8Array.from({ length: side * side * 3 }, (_, i) => value(i)),
+    });
     const chosen = store.getState().chooseInput(new Blob(['1']), 'one.png');
     client.last('classify').resolve({ ...classification(0.6), pixels: pixels(2, () => 7) });
     await chosen;
@@ -131,7 +141,10 @@ describe('app store', () => {
     await settle();
     // Noise does not compress: 224² × 3 bytes are far more than a link holds.
     let state = 1;
-    const noise = () => ((state = (state * 48271) % 2147483647) & 255);
+    const noise = () => {
+      state = (state * 48271) % 2147483647;
+      return state & 255;
+    };
     client.last('interpolate').resolve({ images: [], predicted: [], second: pixels(224, noise) });
     await interpolating;
     await store.getState().copyPermalink();
@@ -141,4 +154,3 @@ describe('app store', () => {
     expect(linkStatus?.href).not.toContain('img2');
   });
 });
-

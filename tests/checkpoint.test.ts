@@ -1,31 +1,22 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryByteSource, type ByteSource } from '../src/formats/byteSource';
-import { fileByteSource } from '../tools/lib/nodeByteSource';
-import { DEFAULT_LIMITS, unpickle, type UnpickleHooks } from '../src/formats/pickle';
+import { ArchitectureError } from '../src/formats/architectureError';
+import { type ByteSource, memoryByteSource } from '../src/formats/byteSource';
+import { convertToPackage } from '../src/formats/convertToPackage';
+import { describeValue } from '../src/formats/describeValue';
+import { ElementBudget, MAX_CHANNELS, MAX_CLASSES, MAX_KERNEL, MAX_LATENT_DIMS, MAX_MODULE_INDEX, MAX_STRETCH, STRETCH_FLOOR } from '../src/formats/limits';
+import { DEFAULT_LIMITS, type UnpickleHooks, unpickle } from '../src/formats/pickle';
 import {
   CheckpointError,
   isTensorRecord,
-  readTorchCheckpoint,
   type PyKey,
   type PyValue,
+  readTorchCheckpoint,
   type TensorData,
   type TensorRecord,
 } from '../src/formats/torchCheckpoint';
-import { ArchitectureError } from '../src/formats/architectureError';
-import { convertToPackage } from '../src/formats/convertToPackage';
-import { describeValue } from '../src/formats/describeValue';
-import {
-  ElementBudget,
-  MAX_CHANNELS,
-  MAX_CLASSES,
-  MAX_KERNEL,
-  MAX_LATENT_DIMS,
-  MAX_MODULE_INDEX,
-  MAX_STRETCH,
-  STRETCH_FLOOR,
-} from '../src/formats/limits';
+import { fileByteSource } from '../tools/lib/nodeByteSource';
 import { FIXTURES } from './helpers/fixtures';
 
 const CORPUS = join(import.meta.dirname, 'corpus');
@@ -82,37 +73,59 @@ async function openFixture(file: string): Promise<{ root: Map<PyKey, PyValue>; s
 /** Expected values computed with torch 1.13 from mini_gc.zip.pt (float64 sums of the float32 values). */
 const TORCH_VALUES: Record<string, { shape: number[]; sum: number; weighted: number; first: number[]; last: number }> = {
   'inn.module_list.1.s_hi.0.weight': {
-    shape: [8, 2, 3, 3], sum: 0.9412833828246221, weighted: 2.3489822156261653,
-    first: [0.059742286801338196, -0.12165915966033936, -0.0224309079349041, -0.1417120397090912], last: 0.004650231450796127,
+    shape: [8, 2, 3, 3],
+    sum: 0.9412833828246221,
+    weighted: 2.3489822156261653,
+    first: [0.059742286801338196, -0.12165915966033936, -0.0224309079349041, -0.1417120397090912],
+    last: 0.004650231450796127,
   },
   // Stored transposed (stride [1, 3]): read() must reorder it.
   'inn.module_list.12.weight': {
-    shape: [3, 3], sum: 6.0, weighted: 15.535898447036743, first: [2, 2, 2, 1.7320507764816284], last: 1,
+    shape: [3, 3],
+    sum: 6.0,
+    weighted: 15.535898447036743,
+    first: [2, 2, 2, 1.7320507764816284],
+    last: 1,
   },
   // Permutation matrices stored as transposed views.
   'inn.module_list.1.w_inv': { shape: [12, 12, 1, 1], sum: 12, weighted: 51, first: [0, 0, 0, 0], last: 0 },
   'inn.module_list.8.w_inv': { shape: [768, 768, 1, 1], sum: 768, weighted: 3061, first: [0, 0, 0, 0], last: 0 },
   // A view at storage offset 3072.
   'inn.tmp_var_4': {
-    shape: [2, 3840], sum: 2.677638308218775, weighted: 14.110686983957748,
-    first: [0.06337939202785492, 0.015153598971664906, -0.06426504999399185, 0.01951410062611103], last: 0.05295286327600479,
+    shape: [2, 3840],
+    sum: 2.677638308218775,
+    weighted: 14.110686983957748,
+    first: [0.06337939202785492, 0.015153598971664906, -0.06426504999399185, 0.01951410062611103],
+    last: 0.05295286327600479,
   },
   // Rows of 3072 in a storage with row stride 6912.
   'inn.tmp_var_16': {
-    shape: [2, 3072], sum: -1.080066596207871, weighted: 2.378612067216636,
-    first: [0.050296735018491745, 0.17002955079078674, 0.07112540304660797, -0.12282566726207733], last: 0.026825837790966034,
+    shape: [2, 3072],
+    sum: -1.080066596207871,
+    weighted: 2.378612067216636,
+    first: [0.050296735018491745, 0.17002955079078674, 0.07112540304660797, -0.12282566726207733],
+    last: 0.026825837790966034,
   },
   mu: {
-    shape: [1, 10, 3072], sum: 556.6950308940113, weighted: 2133.611382368984,
-    first: [0.361983984708786, -0.3099796175956726, 0.2740747332572937, 0.09588741511106491], last: -0.36731165647506714,
+    shape: [1, 10, 3072],
+    sum: 556.6950308940113,
+    weighted: 2133.611382368984,
+    first: [0.361983984708786, -0.3099796175956726, 0.2740747332572937, 0.09588741511106491],
+    last: -0.36731165647506714,
   },
   mu_t: {
-    shape: [10, 8], sum: -0.49031995539553463, weighted: -9.023696371354163,
-    first: [0.42515555024147034, 0.07051027566194534, 0.18162593245506287, 1.2752480506896973], last: -0.4506787359714508,
+    shape: [10, 8],
+    sum: -0.49031995539553463,
+    weighted: -9.023696371354163,
+    first: [0.42515555024147034, 0.07051027566194534, 0.18162593245506287, 1.2752480506896973],
+    last: -0.4506787359714508,
   },
   mu_m: {
-    shape: [8, 3840], sum: 2.82774349104551, weighted: 17.60541695004872,
-    first: [0.06517638266086578, 0.023525375872850418, -0.08600643277168274, -0.11797421425580978], last: -0.030561039224267006,
+    shape: [8, 3840],
+    sum: 2.82774349104551,
+    weighted: 17.60541695004872,
+    first: [0.06517638266086578, 0.023525375872850418, -0.08600643277168274, -0.11797421425580978],
+    last: -0.030561039224267006,
   },
 };
 
@@ -302,7 +315,10 @@ describe.each(['tiny.zip.pt', 'tiny.legacy.pt', 'tiny.p1.legacy.pt', 'tiny.p4.zi
     expect(extras.get('pair')).toEqual([1, 'a']);
     expect(Object.isFrozen(extras.get('pair'))).toBe(true);
     expect(extras.get('list')).toEqual([1, 2.5]);
-    expect([...dict(extras.get('ids'))]).toEqual([[0, 'zero'], [1, 'one']]);
+    expect([...dict(extras.get('ids'))]).toEqual([
+      [0, 'zero'],
+      [1, 'one'],
+    ]);
     if (file.includes('p4')) expect(extras.get('bytes')).toEqual(new Uint8Array([0, 1]));
   });
 });
@@ -378,9 +394,7 @@ const expected = JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8'))
 
 function corpusBytes(name: string, expectation: Expectation): Uint8Array {
   if (!expectation.from) return readFileSync(join(CORPUS, name));
-  const from = expectation.from.startsWith('fixture:')
-    ? join(FIXTURES, expectation.from.slice('fixture:'.length))
-    : join(CORPUS, expectation.from);
+  const from = expectation.from.startsWith('fixture:') ? join(FIXTURES, expectation.from.slice('fixture:'.length)) : join(CORPUS, expectation.from);
   const bytes = readFileSync(from);
   expect(expectation.truncateTo).toBeLessThan(bytes.length);
   return bytes.subarray(0, expectation.truncateTo);
@@ -390,7 +404,9 @@ describe('broken corpus', () => {
   it('lists every corpus file in expected.json', () => {
     // JSON files are manifests (expected.json here; other suites keep theirs in this folder too).
     const files = readdirSync(CORPUS).filter((name) => !name.endsWith('.json') && name !== 'valid');
-    const listed = Object.entries(expected).filter(([, e]) => !e.from).map(([name]) => name);
+    const listed = Object.entries(expected)
+      .filter(([, e]) => !e.from)
+      .map(([name]) => name);
     expect(files.sort()).toEqual(listed.sort());
     expect(files.length).toBeGreaterThanOrEqual(20);
   });
@@ -406,7 +422,10 @@ describe('broken corpus', () => {
       if (expectation.stage === 'convert') {
         expect(error).toBeUndefined();
         const options = { id: 'x', name: 'x', storage: 'float32' as const, source: { name } };
-        error = await convertToPackage(source, async () => {}, options).then(() => undefined, (e: unknown) => e);
+        error = await convertToPackage(source, async () => {}, options).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       }
       const code = error instanceof CheckpointError ? error.code : error instanceof ArchitectureError ? 'wrong-architecture' : String(error);
       expect(code).toBe(expectation.code);
@@ -441,7 +460,7 @@ describe('resource limits', () => {
       expect(module * 10, key).toBeLessThanOrEqual(MAX_MODULE_INDEX);
       const subnetIndex = /\.(\d+)\.\w+$/.exec(key);
       if (subnetIndex) expect(Number(subnetIndex[1]) * 2, key).toBeLessThan(64); // MAX_SUBNET_MODULES in subnet.ts
-      shape.forEach((d, i) => expect(d * 4, key).toBeLessThanOrEqual(shape.length === 4 && i >= 2 ? MAX_KERNEL : MAX_CHANNELS));
+      for (const [i, d] of shape.entries()) expect(d * 4, key).toBeLessThanOrEqual(shape.length === 4 && i >= 2 ? MAX_KERNEL : MAX_CHANNELS);
     }
     for (const shape of Object.values(imagenet.mu_tensors)) elements += count(shape);
     expect(imagenet.mu_tensors.mu_t[1] * 4).toBeLessThanOrEqual(MAX_CHANNELS);
@@ -471,7 +490,14 @@ describe('describeValue', () => {
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(describeValue(deep)).toBe('[[[[…]]]]');
     expect(describeValue('x'.repeat(1e6))).toBe(`"${'x'.repeat(40)}…"`);
-    expect(describeValue(new Map<PyKey, PyValue>([['a', 1], ['b', [1, 2]]]))).toBe('{"a": 1, "b": [1, 2]}');
+    expect(
+      describeValue(
+        new Map<PyKey, PyValue>([
+          ['a', 1],
+          ['b', [1, 2]],
+        ]),
+      ),
+    ).toBe('{"a": 1, "b": [1, 2]}');
     expect(describeValue(Array.from({ length: 1000 }, (_, i) => i))).toBe('[0, 1, 2, 3, … (1000 items)]');
   });
 });

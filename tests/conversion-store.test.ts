@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertToPackage } from '../src/formats/convertToPackage';
 import { memoryByteSource } from '../src/formats/byteSource';
+import { convertToPackage } from '../src/formats/convertToPackage';
 import type { ModelSpec } from '../src/formats/modelSpec';
-import { conversionFailure, convertFileIntoStore, type ConvertFileOptions } from '../src/storage/convertIntoStore';
-import { MemoryDisk, MemoryLocks, type MemoryDirectory } from './helpers/memoryBackend';
+import { type ConvertFileOptions, conversionFailure, convertFileIntoStore } from '../src/storage/convertIntoStore';
 import { PackageStore, STORE_FOLDER } from '../src/storage/packageStore';
 import { RELEASED_CAVEAT } from '../src/storage/releasedCards';
 import { FIXTURES } from './helpers/fixtures';
+import { type MemoryDirectory, MemoryDisk, MemoryLocks } from './helpers/memoryBackend';
 
 const CORPUS = join(import.meta.dirname, 'corpus');
 
@@ -19,8 +19,7 @@ function memoryStore(quota?: number) {
   return { store, folders };
 }
 
-const fileOf = async (path: string, name = path.split('/').pop()!, length?: number) =>
-  new File([(await readFile(path)).subarray(0, length)], name);
+const fileOf = async (path: string, name = path.split('/').pop()!, length?: number) => new File([(await readFile(path)).subarray(0, length)], name);
 
 /** Converts, returning the failure's code and message (or the stored model). */
 async function attempt(store: PackageStore, file: File, options: ConvertFileOptions = {}) {
@@ -51,8 +50,7 @@ describe('converting a file into the package store', () => {
     expect(stored.provenance.convertedAt).toBe(model.convertedAt);
     expect({ ...stored, provenance: { ...stored.provenance, convertedAt: undefined } }).toEqual(expected);
     expect(expected.weightsManifest[0].paths.length, 'weight shards to compare').toBeGreaterThan(0);
-    for (const path of expected.weightsManifest[0].paths)
-      expect(Buffer.from(await files.readBinary(path)).equals(cli.get(path)!), path).toBe(true);
+    for (const path of expected.weightsManifest[0].paths) expect(Buffer.from(await files.readBinary(path)).equals(cli.get(path)!), path).toBe(true);
     expect(model.bytes).toBe([...cli.values()].reduce((s, b) => s + b.length, 0) - cli.get('model.json')!.length + JSON.stringify(stored, null, 1).length);
   });
 

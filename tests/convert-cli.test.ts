@@ -23,13 +23,29 @@ const expected = JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8'))
 
 /** The hostile files of issue 12, plus a sample of the older entries (the in-process suite runs them all). */
 const HOSTILE = [
-  'stride-zero-bomb.zip.pt', 'shared-storage-bomb.zip.pt', 'huge-module-index.zip.pt', 'huge-subnet-index.zip.pt',
-  'huge-class-count.zip.pt', 'huge-channel-count.zip.pt', 'tuple-dag.zip.pt', 'deep-list.zip.pt', 'many-keys.zip.pt',
-  'duplicate-entry.zip.pt', 'truncated-magic.p1.legacy.pt',
+  'stride-zero-bomb.zip.pt',
+  'shared-storage-bomb.zip.pt',
+  'huge-module-index.zip.pt',
+  'huge-subnet-index.zip.pt',
+  'huge-class-count.zip.pt',
+  'huge-channel-count.zip.pt',
+  'tuple-dag.zip.pt',
+  'deep-list.zip.pt',
+  'many-keys.zip.pt',
+  'duplicate-entry.zip.pt',
+  'truncated-magic.p1.legacy.pt',
 ];
 const SAMPLE = [
-  'empty.pt', 'not-a-checkpoint.png', 'plain.zip', 'forbidden-global.legacy.pt', 'compressed-pickle.zip.pt',
-  'shape-exceeds-storage.zip.pt', 'absurd-shape.zip.pt', 'huge-string.zip.pt', 'deep-marks.zip.pt', 'truncated-tiny.zip.pt',
+  'empty.pt',
+  'not-a-checkpoint.png',
+  'plain.zip',
+  'forbidden-global.legacy.pt',
+  'compressed-pickle.zip.pt',
+  'shape-exceeds-storage.zip.pt',
+  'absurd-shape.zip.pt',
+  'huge-string.zip.pt',
+  'deep-marks.zip.pt',
+  'truncated-tiny.zip.pt',
 ];
 
 /** Memory the CLI may take on any input up to 1 MB (issue 12); the JS heap is capped at the same figure. */
@@ -91,7 +107,7 @@ describe('npm run convert on the broken corpus', () => {
   // Two processes at a time: each is mostly tsx start-up.
   const runs = new Map<string, Promise<Run>>();
   const queue = [...HOSTILE, ...SAMPLE];
-  let chain: Array<Promise<unknown>> = [Promise.resolve(), Promise.resolve()];
+  const chain: Array<Promise<unknown>> = [Promise.resolve(), Promise.resolve()];
   const runOf = (name: string): Promise<Run> => {
     if (!runs.has(name)) {
       const lane = queue.indexOf(name) % 2;
@@ -102,16 +118,20 @@ describe('npm run convert on the broken corpus', () => {
     return runs.get(name)!;
   };
 
-  it.each(queue)('%s: exits 1 with one error line, quickly and in bounded memory', async (name) => {
-    for (const other of queue) runOf(other); // start everything, in order, on first use
-    const run = await runOf(name);
-    const lines = run.stderr.split('\n').filter((line) => line !== '');
-    expect(lines, run.stderr.slice(0, 2000)).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: /);
-    expect(lines[0]).toContain(expected[name].message);
-    expect(lines[0].length).toBeLessThan(700);
-    expect(run.code).toBe(1);
-    expect(run.seconds).toBeLessThan(MAX_SECONDS);
-    expect(run.peakBytes).toBeLessThan(MAX_RSS_BYTES);
-  }, 120_000);
+  it.each(queue)(
+    '%s: exits 1 with one error line, quickly and in bounded memory',
+    async (name) => {
+      for (const other of queue) runOf(other); // start everything, in order, on first use
+      const run = await runOf(name);
+      const lines = run.stderr.split('\n').filter((line) => line !== '');
+      expect(lines, run.stderr.slice(0, 2000)).toHaveLength(1);
+      expect(lines[0]).toMatch(/^error: /);
+      expect(lines[0]).toContain(expected[name].message);
+      expect(lines[0].length).toBeLessThan(700);
+      expect(run.code).toBe(1);
+      expect(run.seconds).toBeLessThan(MAX_SECONDS);
+      expect(run.peakBytes).toBeLessThan(MAX_RSS_BYTES);
+    },
+    120_000,
+  );
 });

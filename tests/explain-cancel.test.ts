@@ -50,7 +50,12 @@ describe('canceling long explanations', () => {
 
   it('an untouched signal changes nothing', async () => {
     const plain = await integratedGradients(model, x, { kind: 'likelihood', classIndex: 1 }, { steps: 4, batchSize: 2 });
-    const withSignal = await integratedGradients(model, x, { kind: 'likelihood', classIndex: 1 }, { steps: 4, batchSize: 2, signal: new AbortController().signal });
+    const withSignal = await integratedGradients(
+      model,
+      x,
+      { kind: 'likelihood', classIndex: 1 },
+      { steps: 4, batchSize: 2, signal: new AbortController().signal },
+    );
     expect(withSignal.map).toEqual(plain.map);
   });
 });

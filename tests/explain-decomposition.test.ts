@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decomposeLogitDifference, type Contrast } from '../src/explain/decomposition';
+import { type Contrast, decomposeLogitDifference } from '../src/explain/decomposition';
 import { PoolingTail } from '../src/explain/poolingTail';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { referenceMini } from './helpers/convertFixture';
@@ -55,7 +55,10 @@ describe('decomposeLogitDifference', () => {
       ];
       for (const [contrast, contrastClass, fromLogits] of cases) {
         const d = await decomposeLogitDifference(model, x, predicted, contrast);
-        console.log(`image ${i} ${contrast.kind}: logit difference ${d.logitDifference.toFixed(6)}, Σ map ${d.mapSum.toFixed(6)}, check error ${d.checkError.toExponential(2)}`);
+        console.log(
+          `image ${i} ${contrast.kind}: logit difference ${d.logitDifference.toFixed(6)}, ` +
+            `Σ map ${d.mapSum.toFixed(6)}, check error ${d.checkError.toExponential(2)}`,
+        );
         expect(d.contrastClass).toBe(contrastClass);
         expect(d.map.length).toBe(9);
         expect(d.checkError).toBeLessThan(1e-6);

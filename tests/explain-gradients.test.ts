@@ -28,7 +28,7 @@ describe('inputTimesGradient', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect([a.height, a.width, a.channels, a.perChannel.length, a.map.length]).toEqual([48, 48, 3, 6912, 2304]);
     let best = 0;
-    a.perChannel.forEach((v, i) => Math.abs(v) > Math.abs(a.perChannel[best]) && (best = i));
+    for (const [i, v] of a.perChannel.entries()) if (Math.abs(v) > Math.abs(a.perChannel[best])) best = i;
     // f in float64 from the model's z (the decomposition's logit difference) at x ± h on one pixel.
     const h = 0.05;
     const at = async (delta: number) => {

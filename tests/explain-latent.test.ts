@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classMeanGeometry } from '../src/explain/classMeans';
-import { applyEdits, principalDirections, residualStrength, separatingDimensions, type PrincipalDirections } from '../src/explain/latentEdit';
+import { applyEdits, type PrincipalDirections, principalDirections, residualStrength, separatingDimensions } from '../src/explain/latentEdit';
 import { decodeLatents, interpolateImages, sampleClass, standardNormal } from '../src/explain/sampling';
 import { jacobiEigen, topEigenpairs } from '../src/explain/symmetricEigen';
 import type { GenerativeClassifier } from '../src/flow/classifier';
@@ -57,7 +57,7 @@ describe('symmetric eigen-decomposition', () => {
     // A positive semi-definite matrix with a decaying spectrum, like a Gram matrix.
     const g = standardNormal(2, n * 30);
     const a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < 30; k++) a[i * n + j] += g[i * 30 + k] * g[j * 30 + k] / (k + 1);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < 30; k++) a[i * n + j] += (g[i * 30 + k] * g[j * 30 + k]) / (k + 1);
     const top = topEigenpairs(a, n, 4);
     const all = jacobiEigen(a, n);
     for (let j = 0; j < 4; j++) {
@@ -168,7 +168,15 @@ describe('principal directions of the class means', () => {
     const before = tf.memory().numTensors;
     await principalDirections(model, 3);
     await separatingDimensions(model, z(0), 1, 2, 3);
-    await applyEdits(model, z(0), [{ direction: { kind: 'toward', from: 1, to: 2 }, amount: 0.3 }, { direction: { kind: 'principal', index: 1 }, amount: 1 }], principal);
+    await applyEdits(
+      model,
+      z(0),
+      [
+        { direction: { kind: 'toward', from: 1, to: 2 }, amount: 0.3 },
+        { direction: { kind: 'principal', index: 1 }, amount: 1 },
+      ],
+      principal,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 });

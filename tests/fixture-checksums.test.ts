@@ -25,6 +25,10 @@ describe('reference fixtures in the repository', () => {
   });
 
   it.each(listed)('$name has its recorded SHA-256', ({ name, sha256 }) => {
-    expect(createHash('sha256').update(readFileSync(join(FIXTURES, name))).digest('hex')).toBe(sha256);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(FIXTURES, name)))
+        .digest('hex'),
+    ).toBe(sha256);
   });
 });

@@ -1,11 +1,11 @@
-import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { classifierFromCheckpoint } from '../tools/lib/memoryModel';
-import { syntheticCheckpoint, normalSampler, type CheckpointLayout } from '../tools/lib/syntheticCheckpoint';
+import { type CheckpointLayout, normalSampler, syntheticCheckpoint } from '../tools/lib/syntheticCheckpoint';
 import { FIXTURES } from './helpers/fixtures';
 
 /** The released ImageNet architecture, built from its layout with synthetic weights, in Node wasm. */
@@ -34,7 +34,10 @@ describe('full-size released architecture (synthetic weights, wasm)', () => {
 
   it('runs forward and inverse at 3x224x224', async () => {
     const normal = normalSampler(7);
-    const x = tf.tensor4d(Float32Array.from({ length: 224 * 224 * 3 }, () => normal()), [1, 224, 224, 3]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 224 * 224 * 3 }, () => normal()),
+      [1, 224, 224, 3],
+    );
     const r = await model.classify(x);
     expect(r.zFc).toHaveLength(3072);
     expect(r.zConv).toHaveLength(147456);

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
-import { writeFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertFixture } from './helpers/convertFixture';
 import { FIXTURES, fixture, maxElementRelativeError, readF32, relativeError, tempDir } from './helpers/fixtures';
@@ -41,9 +40,12 @@ describe('npm run infer', () => {
   it('takes image files in the order given', async () => {
     const dir = await tempDir('gc-img-');
     const paths = [];
-    for (const [i, size] of [[0, 64], [1, 100]].entries()) {
+    for (const [i, size] of [
+      [0, 64],
+      [1, 100],
+    ].entries()) {
       const png = new PNG({ width: size[1], height: 80 });
-      png.data.forEach((_, k) => (png.data[k] = k % 4 === 3 ? 255 : (k * (i + 3)) % 256));
+      for (let k = 0; k < png.data.length; k++) png.data[k] = k % 4 === 3 ? 255 : (k * (i + 3)) % 256;
       const path = join(dir, `img${i}.png`);
       await writeFile(path, PNG.sync.write(png));
       paths.push(path);

@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { chooseBackend } from '../src/flow/backend';
 import { GenerativeClassifier } from '../src/flow/classifier';
 import { LAYER_DEFINITIONS, layerDefinition } from '../src/flow/layers';
-import { LayerShapeError, type CheckpointNode } from '../src/flow/layers/definition';
+import { type CheckpointNode, LayerShapeError } from '../src/flow/layers/definition';
 import { WeightStore } from '../src/flow/weightStore';
 import { ArchitectureError, convertCheckpoint } from '../src/formats/convertCheckpoint';
+import { loadModelPackage } from '../src/formats/modelPackage';
+import type { TensorRecord } from '../src/formats/torchTensor';
 import { validateModelSpec } from '../src/formats/validateModel';
 import { MemoryWeightSink } from '../src/formats/weightSink';
-import type { TensorRecord } from '../src/formats/torchTensor';
-import { loadModelPackage } from '../src/formats/modelPackage';
 import { nodePackageFiles } from '../tools/lib/nodePackageFiles';
 import { convertFixture } from './helpers/convertFixture';
 
@@ -35,7 +35,19 @@ describe('layer registry', () => {
     const shapes: (readonly number[])[] = [[48, 48, 3]];
     for (const layer of spec.layers) shapes.push(layerDefinition(layer.type)!.outputShape(layer, shapes[shapes.length - 1]));
     expect(shapes.map((s) => s.join('x'))).toEqual([
-      '48x48x3', '24x24x12', '12x12x48', '12x12x48', '12x12x48', '12x12x48', '6x6x192', '6x6x192', '3x3x768', '3x3x768', '3x3x768', '6912', '6912',
+      '48x48x3',
+      '24x24x12',
+      '12x12x48',
+      '12x12x48',
+      '12x12x48',
+      '12x12x48',
+      '6x6x192',
+      '6x6x192',
+      '3x3x768',
+      '3x3x768',
+      '3x3x768',
+      '6912',
+      '6912',
     ]);
   });
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkSubnet, type SubnetOpSpec } from '../src/flow/layers/subnet';
 import type { WeightCheck } from '../src/flow/layers/definition';
+import { checkSubnet, type SubnetOpSpec } from '../src/flow/layers/subnet';
 import { ModelSpecError } from '../src/formats/jsonFields';
 
 /** A manifest where every weight exists with the shape given here. */
-const manifest = (shapes: Record<string, number[]>): WeightCheck => (_path, name) => ({ name, shape: shapes[name], dtype: 'float32' });
+const manifest =
+  (shapes: Record<string, number[]>): WeightCheck =>
+  (_path, name) => ({ name, shape: shapes[name], dtype: 'float32' });
 const conv = (weight: string, stride = 1, padding = 1): SubnetOpSpec => ({ op: 'conv', weight, stride, padding });
 
 describe('subnet cost limits', () => {

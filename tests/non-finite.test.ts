@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../src/flow/backend';
 import { NonFiniteOutputError } from '../src/flow/classifier';
@@ -13,8 +13,7 @@ import { convertFixture } from './helpers/convertFixture';
 import { FIXTURES, fixture, tempDir } from './helpers/fixtures';
 
 const run = promisify(execFile);
-const CLAMP_ERROR =
-  'layers[3] (module_list.4, coupling) produced NaN/Infinity from a finite input (its output holds Infinity at element 8)';
+const CLAMP_ERROR = 'layers[3] (module_list.4, coupling) produced NaN/Infinity from a finite input (its output holds Infinity at element 8)';
 
 /** The mini package with one coupling's clamp at 1e308: Infinity in float32, so exp(clamp · tanh(·)) overflows. */
 async function hugeClampPackage(): Promise<string> {
@@ -39,7 +38,10 @@ describe('non-finite outputs', () => {
   it('name the first layer that produced them, instead of returning NaN logits', async () => {
     const model = await loadClassifier(nodePackageFiles(dir));
     try {
-      const failure = await model.classify(images).then(() => null, (e: unknown) => e);
+      const failure = await model.classify(images).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(failure).toBeInstanceOf(NonFiniteOutputError);
       expect((failure as Error).message).toBe(CLAMP_ERROR);
       expect([(failure as NonFiniteOutputError).layerIndex, (failure as NonFiniteOutputError).layerName]).toEqual([3, 'module_list.4']);
@@ -70,7 +72,10 @@ describe('non-finite outputs', () => {
     await cp(good.dir, broken, { recursive: true });
     const spec = JSON.parse(await readFile(join(broken, 'model.json'), 'utf8'));
     const weights: { name: string; shape: number[] }[] = spec.weightsManifest[0].weights;
-    const before = weights.slice(0, weights.findIndex((w) => w.name === spec.head.muFc));
+    const before = weights.slice(
+      0,
+      weights.findIndex((w) => w.name === spec.head.muFc),
+    );
     const offset = before.reduce((sum, w) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
     const shard = await readFile(join(broken, 'weights-000.bin'));
     shard.writeFloatLE(3e38, offset); // finite, but its square overflows: ‖μ‖² is Infinity

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryDisk, MemoryLocks, type MemoryDirectory } from './helpers/memoryBackend';
 import { PackageStore, STORE_FOLDER, StorageQuotaError, type StoredModelDetails } from '../src/storage/packageStore';
+import { type MemoryDirectory, MemoryDisk, MemoryLocks } from './helpers/memoryBackend';
 
 function memoryStore(quota?: number) {
   const disk = new MemoryDisk(quota);
@@ -52,7 +52,10 @@ describe('package store (in-memory OPFS)', () => {
 
   it('removes the folder of a failed write and rethrows', async () => {
     const { store, folders } = memoryStore();
-    const kept = await store.write('kept.pt', 10, async (_, write) => (await write('a.bin', bytes(10)), details('kept.pt')));
+    const kept = await store.write('kept.pt', 10, async (_, write) => {
+      await write('a.bin', bytes(10));
+      return details('kept.pt');
+    });
     const failing = store.write('bad.pt', 10, async (_, write) => {
       await write('weights-000.bin', bytes(10));
       throw new Error('broken checkpoint');
@@ -98,7 +101,10 @@ describe('package store (in-memory OPFS)', () => {
 
   it('deletes a model, and refuses to open one that is not stored', async () => {
     const { store, folders } = memoryStore();
-    const model = await store.write('x.pt', 1, async (_, write) => (await write('model.json', bytes(1)), details('x.pt')));
+    const model = await store.write('x.pt', 1, async (_, write) => {
+      await write('model.json', bytes(1));
+      return details('x.pt');
+    });
     await store.delete(model.id);
     await store.delete(model.id);
     expect(await folders()).toEqual([]);

@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseBackend, type BackendName } from '../src/flow/backend';
+import { type BackendName, chooseBackend } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { nchwToNhwc, nhwcToNchw } from '../src/flow/layout';
 import { loadClassifier } from '../src/flow/loadClassifier';

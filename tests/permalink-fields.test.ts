@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPermalinkState, parsePermalink, PERMALINK_KEYS, serializePermalink, type PermalinkState } from '../src/state/permalink';
+import { defaultPermalinkState, PERMALINK_KEYS, type PermalinkState, parsePermalink, serializePermalink } from '../src/state/permalink';
 
 /** One non-default value per link key. */
 const changes: Record<string, (s: PermalinkState) => void> = {
@@ -14,7 +14,11 @@ const changes: Record<string, (s: PermalinkState) => void> = {
   patch: (s) => (s.map.patch = 16),
   stride: (s) => (s.map.stride = 2),
   fill: (s) => (s.map.fill = -1.5),
-  dir: (s) => (s.sliders = [{ direction: 'pc-0', amount: -0.25 }, { direction: 'toward-3', amount: 1 }]),
+  dir: (s) =>
+    (s.sliders = [
+      { direction: 'pc-0', amount: -0.25 },
+      { direction: 'toward-3', amount: 1 },
+    ]),
   seed: (s) => (s.sampling.seed = 42),
   n: (s) => (s.sampling.count = 9),
   temp: (s) => (s.sampling.temperature = 0.5),
@@ -39,7 +43,7 @@ describe('permalink fields', () => {
 
   it('writes every changed field in the table order', async () => {
     const state = defaultPermalinkState();
-    Object.values(changes).forEach((change) => change(state));
+    for (const change of Object.values(changes)) change(state);
     const serialized = await serializePermalink(state);
     if (!serialized.ok) throw new Error(serialized.message);
     expect(keysOf(serialized.fragment)).toEqual(PERMALINK_KEYS);

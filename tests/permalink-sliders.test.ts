@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSliderId, parseSliderId, sameSlider, type SliderId } from '../src/explain/sliderId';
+import { formatSliderId, parseSliderId, type SliderId, sameSlider } from '../src/explain/sliderId';
 import { listedSliders, readSliders, unlistedSliders, writeSliders } from '../src/state/sliders';
 import type { LatentGuide } from '../src/worker/protocol';
 
@@ -29,10 +29,23 @@ describe('slider ids', () => {
     for (const [, a] of ids) for (const [, b] of ids) expect(sameSlider(a, b)).toBe(a === b);
   });
 
-  it.each(['', 'residual-0', 'Residual', 'pc', 'pc-', 'pc--1', 'pc-1.5', 'pc-01', 'pc-1e3', 'dim-1234567890', 'toward-3 ', ' dim-1', 'class-1', 'constructor', '__proto__'])(
-    'reads no slider from "%s"',
-    (text) => expect(parseSliderId(text)).toBeNull(),
-  );
+  it.each([
+    '',
+    'residual-0',
+    'Residual',
+    'pc',
+    'pc-',
+    'pc--1',
+    'pc-1.5',
+    'pc-01',
+    'pc-1e3',
+    'dim-1234567890',
+    'toward-3 ',
+    ' dim-1',
+    'class-1',
+    'constructor',
+    '__proto__',
+  ])('reads no slider from "%s"', (text) => expect(parseSliderId(text)).toBeNull());
 });
 
 describe('sliders a link sets but the editor does not list', () => {

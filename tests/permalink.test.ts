@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAP_METHODS, MAP_OBJECTIVES } from '../src/explain/mapMethods';
 import {
   defaultPermalinkState,
   ID_PATTERN,
   LIMITS,
   MAX_FRAGMENT_LENGTH,
   PANELS,
-  parsePermalink,
-  serializePermalink,
   type PermalinkImage,
   type PermalinkState,
+  parsePermalink,
+  serializePermalink,
 } from '../src/state/permalink';
-import { MAP_METHODS, MAP_OBJECTIVES } from '../src/explain/mapMethods';
 import { fromBase64Url, inflateRawExactly, toBase64Url } from '../src/state/permalinkCodec';
 
 interface CorpusCase {
@@ -136,7 +136,7 @@ describe('permalink round trip', () => {
     }
   });
 
-  it('carries the calibration panel and the interpolation\'s second image, gallery or embedded', async () => {
+  it("carries the calibration panel and the interpolation's second image, gallery or embedded", async () => {
     const drawing = new Uint8Array(28 * 28).fill(0);
     drawing.fill(255, 300, 340);
     const state: PermalinkState = {
@@ -173,7 +173,9 @@ describe('permalink codecs', () => {
   });
 
   it('stops inflating at the declared size', async () => {
-    const bomb = new Uint8Array(await new Response(new Blob([new Uint8Array(1 << 22)]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer());
+    const bomb = new Uint8Array(
+      await new Response(new Blob([new Uint8Array(1 << 22)]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer(),
+    );
     expect(await inflateRawExactly(bomb, 1000)).toEqual({ ok: false, problem: 'too-large' });
     expect((await inflateRawExactly(bomb, 1 << 22)).ok).toBe(true);
   });
@@ -185,7 +187,7 @@ describe('hostile fragments (tests/corpus/permalinks.json)', () => {
     const parsed = await parsePermalink(fragment);
     expect(parsed.state).toMatchObject(c.state);
     expect(parsed.notices.length, parsed.notices.join(' | ')).toBe(c.notices.length);
-    c.notices.forEach((text, i) => expect(parsed.notices[i]).toContain(text));
+    for (const [i, text] of c.notices.entries()) expect(parsed.notices[i]).toContain(text);
     expectSanitised(parsed.state, parsed.notices);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

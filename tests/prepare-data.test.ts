@@ -45,7 +45,10 @@ describe('training/prepare_data.py builds the data directory from the official f
     const out = join(root, 'data');
     await prepareData(python, ['--out', out, '--mnist', join(root, 'mnist-src'), '--fashion-mnist', join(root, 'fashion-src')]);
 
-    for (const [name, splits] of [['mnist', mnist], ['fashion_mnist', fashion]] as const) {
+    for (const [name, splits] of [
+      ['mnist', mnist],
+      ['fashion_mnist', fashion],
+    ] as const) {
       const dir = join(out, name);
       expect(await readBytes(join(dir, 'train_x.u8'))).toEqual(splits.train.images);
       expect(await readBytes(join(dir, 'train_y.u8'))).toEqual(splits.train.labels);
@@ -60,9 +63,7 @@ describe('training/prepare_data.py builds the data directory from the official f
     await writeMnistFiles(join(root, 'src'), tinyMnistSplit(2, 5), tinyMnistSplit(2, 6));
     // A labels-style magic on the images file: a swapped or truncated download.
     await writeFile(join(root, 'src', 'train-images-idx3-ubyte.gz'), idxGz([2, 28, 28], patternBytes(2 * 784, 7), 0x801));
-    await expect(prepareData(python, ['--out', join(root, 'data'), '--mnist', join(root, 'src')])).rejects.toThrow(
-      /magic 0x00000801, expected 0x00000803/,
-    );
+    await expect(prepareData(python, ['--out', join(root, 'data'), '--mnist', join(root, 'src')])).rejects.toThrow(/magic 0x00000801, expected 0x00000803/);
   });
 
   it('concatenates the CIFAR-10 batches data_batch_1..5 and test_batch in order, rows kept as CHW planes', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { preprocessImage, resizePlane, type RgbaImage } from '../src/formats/preprocess';
+import { preprocessImage, type RgbaImage, resizePlane } from '../src/formats/preprocess';
 
 const spec = (channels: number, size: number, resizeShorter: number | null, centerCrop = true) => ({
   input: { channels, height: size, width: size },
@@ -19,8 +19,7 @@ describe('preprocessing', () => {
     const plane = Float32Array.from({ length: w * h }, (_, i) => i % w);
     const [nw, nh] = [69, 55];
     const out = resizePlane(plane, w, h, nw, nh);
-    for (let y = 0; y < nh; y++)
-      for (let x = 1; x < nw - 1; x++) expect(Math.abs(out[y * nw + x] - ((x + 0.5) * w) / nw + 0.5)).toBeLessThan(0.2);
+    for (let y = 0; y < nh; y++) for (let x = 1; x < nw - 1; x++) expect(Math.abs(out[y * nw + x] - ((x + 0.5) * w) / nw + 0.5)).toBeLessThan(0.2);
   });
 
   it('resizes the shorter side, center-crops and normalizes (NHWC)', () => {
@@ -38,18 +37,34 @@ describe('preprocessing', () => {
     const x = preprocessImage(img, spec(1, 4, null, false));
     expect(x).toHaveLength(4 * 4);
     expect(Array.from(x).every((v) => Math.abs(v - (1 - 0.5) / 0.25) < 1e-6)).toBe(true);
-    const red = preprocessImage(image(4, 4, () => [255, 0, 0, 255]), spec(1, 4, null, false));
+    const red = preprocessImage(
+      image(4, 4, () => [255, 0, 0, 255]),
+      spec(1, 4, null, false),
+    );
     expect(red[0]).toBeCloseTo((0.299 - 0.5) / 0.25, 5);
   });
 
   it('refuses a shape it cannot reach without cropping', () => {
-    expect(() => preprocessImage(image(8, 4, () => [0, 0, 0, 255]), spec(3, 4, 4, false))).toThrow(/not the model's 4x4/);
+    expect(() =>
+      preprocessImage(
+        image(8, 4, () => [0, 0, 0, 255]),
+        spec(3, 4, 4, false),
+      ),
+    ).toThrow(/not the model's 4x4/);
   });
 
   it('computes only the cropped region, with the same numbers as resizing everything and then cropping', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 48271) % 2147483647) % 256);
-    for (const [w, h, size, shorter] of [[37, 23, 8, 10], [23, 37, 8, 11], [90, 40, 12, 12], [13, 9, 13, 13]]) {
+    const random = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed % 256;
+    };
+    for (const [w, h, size, shorter] of [
+      [37, 23, 8, 10],
+      [23, 37, 8, 11],
+      [90, 40, 12, 12],
+      [13, 9, 13, 13],
+    ]) {
       const img = image(w, h, () => [random(), random(), random(), 128 + (random() >> 1)]);
       const x = preprocessImage(img, spec(3, size, shorter));
       // Reference: whole planes resized with resizePlane, then center-cropped.
@@ -63,8 +78,7 @@ describe('preprocessing', () => {
         });
         const resized = resizePlane(plane, w, h, tw, th);
         for (let y = 0; y < size; y++)
-          for (let xx = 0; xx < size; xx++)
-            expect(x[(y * size + xx) * 3 + c]).toBe(Math.fround((resized[(top + y) * tw + left + xx] - 0.5) / 0.25));
+          for (let xx = 0; xx < size; xx++) expect(x[(y * size + xx) * 3 + c]).toBe(Math.fround((resized[(top + y) * tw + left + xx] - 0.5) / 0.25));
       }
     }
   });

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { chooseBackend } from '../src/flow/backend';
 import { nchwToNhwc } from '../src/flow/layout';
@@ -11,7 +11,6 @@ import { nodeFileWriter, nodePackageFiles } from '../tools/lib/nodePackageFiles'
 import { maxElementRelativeError, readF32, relativeError, tempDir } from './helpers/fixtures';
 import { trainSmokeModel } from './helpers/officialData';
 import { requirePythonTorch } from './helpers/requirements';
-
 
 /** Our PyTorch training code → our converter → our runtime: the whole path for bundled models. */
 describe('training smoke test (Debian python3-torch, CPU)', () => {

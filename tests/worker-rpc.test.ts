@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RpcClient, type Outcome, type WorkerPort } from '../src/worker/rpcClient';
+import { type Outcome, RpcClient, type WorkerPort } from '../src/worker/rpcClient';
 
 type Request = { id: number; ask: string };
 type Response = { id: number; kind: 'progress'; percent: number } | { id: number; kind: 'done'; answer: string } | { id: number; kind: 'failed'; why: string };
@@ -57,8 +57,14 @@ describe('worker RPC client', () => {
     const rpc = client(port);
     const seen: number[] = [];
     const other: number[] = [];
-    const call = rpc.call<string>((id) => ({ id, ask: 'a' }), (p) => seen.push(p));
-    const waiting = rpc.call<string>((id) => ({ id, ask: 'b' }), (p) => other.push(p));
+    const call = rpc.call<string>(
+      (id) => ({ id, ask: 'a' }),
+      (p) => seen.push(p),
+    );
+    const waiting = rpc.call<string>(
+      (id) => ({ id, ask: 'b' }),
+      (p) => other.push(p),
+    );
     answer({ id: call.id, kind: 'progress', percent: 10 });
     answer({ id: call.id, kind: 'progress', percent: 90 });
     answer({ id: 999, kind: 'done', answer: 'stray' });

@@ -61,7 +61,10 @@ async function benchBackend(pageUrl: string, backend: BackendName, reps: Record<
     reportPageErrors(page);
     await page.goto(pageUrl);
     await page.waitForFunction(() => typeof window.gcBench === 'object', undefined, { timeout: 30_000 });
-    run.device = await beforeDeadline(page.evaluate((b) => window.gcBench!.init(b), backend), deadline);
+    run.device = await beforeDeadline(
+      page.evaluate((b) => window.gcBench!.init(b), backend),
+      deadline,
+    );
     run.cpuEmulated = CPU_EMULATED.test(run.device.device);
     if (run.device.backend !== backend) stop = `not run: chose ${backend}, tf.getBackend() is ${run.device.backend}`;
     for (const [model, label] of MODELS) {
@@ -72,8 +75,14 @@ async function benchBackend(pageUrl: string, backend: BackendName, reps: Record<
       const row: Row = { model: label, backend };
       run.rows.push(row);
       try {
-        row.cold = await beforeDeadline(page.evaluate((m) => window.gcBench!.load(m), model), deadline);
-        row.warm = await beforeDeadline(page.evaluate((n) => window.gcBench!.time(n), reps[model]), deadline);
+        row.cold = await beforeDeadline(
+          page.evaluate((m) => window.gcBench!.load(m), model),
+          deadline,
+        );
+        row.warm = await beforeDeadline(
+          page.evaluate((n) => window.gcBench!.time(n), reps[model]),
+          deadline,
+        );
         if (row.warm.ranOn !== backend) row.problem = `ran on ${row.warm.ranOn}, not ${backend}`;
       } catch (e) {
         row.problem = e instanceof TimedOut ? `timed out at the ${backend} limit (${timeoutMs / 1000} s)` : `failed: ${message(e)}`;
@@ -99,7 +108,11 @@ function printTable(runs: BackendRun[]): void {
       `  ${'first run ms (fwd / inv / post)'.padEnd(33)}${'load ms'.padStart(9)}  reps`,
   );
   for (const { model, backend, cold, warm, problem } of runs.flatMap((run) => run.rows)) {
-    const first = cold ? Object.values(cold.firstRun).map((v) => v.toFixed(0)).join(' / ') : '-';
+    const first = cold
+      ? Object.values(cold.firstRun)
+          .map((v) => v.toFixed(0))
+          .join(' / ')
+      : '-';
     console.log(
       `${model.padEnd(34)}${backend.padEnd(9)} ${ms(warm?.forward)} ${ms(warm?.inverse)}  ${ms(warm?.posterior)}` +
         `  ${first.padEnd(33)}${ms(cold?.loadMs, 9)}  ${String(warm?.reps ?? '-').padStart(4)}  ${problem ?? ''}`.trimEnd(),
@@ -126,15 +139,17 @@ async function main(): Promise<void> {
   process.stderr.write(`built and serving the bench page (${buildSeconds.toFixed(0)} s)\n`);
   const runs: BackendRun[] = [];
   try {
-    for (const backend of backends)
-      runs.push(await benchBackend(`${app.url}tests/browser/bench.html`, backend, reps, timeoutS * 1000));
+    for (const backend of backends) runs.push(await benchBackend(`${app.url}tests/browser/bench.html`, backend, reps, timeoutS * 1000));
   } finally {
     await app.close();
   }
 
   printTable(runs);
   const seconds = (Date.now() - started) / 1000;
-  console.log(`whole bench: ${seconds.toFixed(0)} s (build ${buildSeconds.toFixed(0)} s); load average ${loadAtStart[0].toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end`);
+  console.log(
+    `whole bench: ${seconds.toFixed(0)} s (build ${buildSeconds.toFixed(0)} s); ` +
+      `load average ${loadAtStart[0].toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end`,
+  );
   const machine = {
     cpu: cpus()[0]?.model,
     cores: cpus().length,
@@ -145,7 +160,7 @@ async function main(): Promise<void> {
   };
   const settings = { reps: reps.mini, fullReps: reps.full, timeoutS, backends };
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, JSON.stringify({ machine, date: new Date().toISOString(), settings, seconds, buildSeconds, runs }, null, 1) + '\n');
+  await writeFile(out, `${JSON.stringify({ machine, date: new Date().toISOString(), settings, seconds, buildSeconds, runs }, null, 1)}\n`);
   process.stderr.write(`wrote ${out}\n`);
 }
 

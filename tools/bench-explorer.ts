@@ -126,7 +126,12 @@ async function measureDrops(page: Page, count: number, offset: number): Promise<
   const out: Sample[] = [];
   for (let i = 0; i < count; i++) {
     const name = `bench-${offset + i}.png`;
-    out.push(await page.evaluate(([b64, n]) => (window as unknown as { benchProbe: { drop(a: string, b: string): Promise<Sample> } }).benchProbe.drop(b64, n), [probePng(offset + i).buffer.toString('base64'), name] as const));
+    out.push(
+      await page.evaluate(([b64, n]) => (window as unknown as { benchProbe: { drop(a: string, b: string): Promise<Sample> } }).benchProbe.drop(b64, n), [
+        probePng(offset + i).buffer.toString('base64'),
+        name,
+      ] as const),
+    );
     await settle(page);
   }
   return out;
@@ -157,7 +162,12 @@ async function benchOne(url: string, model: string, backend: string, reps: numbe
     await page.evaluate(PROBE);
     await settle(page);
     row.ran = await page.getByTestId('backend-badge').getAttribute('data-backend');
-    row.device = backend === 'webgpu' ? await page.evaluate('window.benchProbe.device()') : backend === 'webgl' ? await page.evaluate('window.benchProbe.webglRenderer()') : 'wasm (CPU)';
+    row.device =
+      backend === 'webgpu'
+        ? await page.evaluate('window.benchProbe.device()')
+        : backend === 'webgl'
+          ? await page.evaluate('window.benchProbe.webglRenderer()')
+          : 'wasm (CPU)';
     row.cpuEmulated = backend === 'wasm' || CPU_EMULATED.test(row.device);
     if (row.ran !== backend) row.problem = `asked for ${backend}, the app ran ${row.ran}`;
     await measureDrops(page, warmup, 0);
@@ -176,7 +186,18 @@ async function benchOne(url: string, model: string, backend: string, reps: numbe
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(1));
 
 function table(rows: Row[]): string {
-  const head = ['model', 'backend', 'drop→shown', 'drop→state', 'classify (worker)', 'slider→shown', 'slider→state', 'edit (worker)', 'inverse (worker)', 'device'];
+  const head = [
+    'model',
+    'backend',
+    'drop→shown',
+    'drop→state',
+    'classify (worker)',
+    'slider→shown',
+    'slider→state',
+    'edit (worker)',
+    'inverse (worker)',
+    'device',
+  ];
   const lines = rows.map((r) => [
     r.model,
     r.ran && r.ran !== r.backend ? `${r.backend}→${r.ran}` : r.backend,

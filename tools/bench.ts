@@ -8,14 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { chooseBackend, type BackendName } from '../src/flow/backend';
-import { benchmarkClassifier, type PassTimes } from './lib/benchmark';
+import { type BackendName, chooseBackend } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { loadClassifier } from '../src/flow/loadClassifier';
-import { nodePackageFiles } from './lib/nodePackageFiles';
 import { parseArgs } from './lib/args';
+import { benchmarkClassifier, type PassTimes } from './lib/benchmark';
 import { classifierFromCheckpoint } from './lib/memoryModel';
-import { syntheticCheckpoint, type CheckpointLayout } from './lib/syntheticCheckpoint';
+import { nodePackageFiles } from './lib/nodePackageFiles';
+import { type CheckpointLayout, syntheticCheckpoint } from './lib/syntheticCheckpoint';
 
 /** The reference fixtures copied into the repository (tests/fixtures/reference-gc/PROVENANCE.md). */
 const FIXTURES = join(import.meta.dirname, '..', 'tests', 'fixtures', 'reference-gc');
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   printTable(rows);
   await mkdir(dirname(out), { recursive: true });
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version };
-  await writeFile(out, JSON.stringify({ machine, date: new Date().toISOString(), rows }, null, 1) + '\n');
+  await writeFile(out, `${JSON.stringify({ machine, date: new Date().toISOString(), rows }, null, 1)}\n`);
   process.stderr.write(`wrote ${out}\n`);
 }
 
@@ -78,9 +78,14 @@ function printTable(rows: Row[]): void {
     const t = reference(r);
     return t ? `${(r.forward / t.forward).toFixed(2)}x / ${(r.inverse / t.inverse).toFixed(2)}x` : '';
   };
-  console.log(`${'model'.padEnd(34)}${'backend'.padEnd(28)}${'forward ms'.padStart(11)}${'inverse ms'.padStart(11)}${'posterior ms'.padStart(13)}  reps  vs torch (fwd / inv)`);
+  console.log(
+    `${'model'.padEnd(34)}${'backend'.padEnd(28)}` +
+      `${'forward ms'.padStart(11)}${'inverse ms'.padStart(11)}${'posterior ms'.padStart(13)}  reps  vs torch (fwd / inv)`,
+  );
   for (const r of rows)
-    console.log(`${r.model.padEnd(34)}${r.backend.padEnd(28)} ${ms(r.forward)} ${ms(r.inverse)}  ${ms(r.posterior)}  ${String(r.reps).padStart(4)}  ${ratio(r)}`);
+    console.log(
+      `${r.model.padEnd(34)}${r.backend.padEnd(28)} ${ms(r.forward)} ${ms(r.inverse)}  ${ms(r.posterior)}  ${String(r.reps).padStart(4)}  ${ratio(r)}`,
+    );
 }
 
 main().catch((e) => {

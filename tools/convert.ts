@@ -7,11 +7,11 @@ import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { convertToPackage } from '../src/formats/convertToPackage';
-import type { ModelIndexEntry } from '../src/formats/modelSpec';
 import { storedBytes } from '../src/formats/modelPackage';
+import type { ModelIndexEntry } from '../src/formats/modelSpec';
+import { fail, parseArgs, progressBar } from './lib/args';
 import { fileByteSource } from './lib/nodeByteSource';
 import { nodeFileWriter } from './lib/nodePackageFiles';
-import { fail, parseArgs, progressBar } from './lib/args';
 import { cardFromTraining } from './lib/trainingCard';
 
 async function sha256(path: string): Promise<string> {
@@ -42,14 +42,18 @@ async function updateIndex(outDir: string, entry: ModelIndexEntry): Promise<void
     /* a new index */
   }
   index.models = [...index.models.filter((m) => m.id !== entry.id), entry];
-  await writeFile(indexPath, JSON.stringify(index, null, 1) + '\n');
+  await writeFile(indexPath, `${JSON.stringify(index, null, 1)}\n`);
 }
 
 async function main(): Promise<void> {
   const { positional, flags } = parseArgs(process.argv.slice(2));
   const [checkpoint] = positional;
   const out = flags.get('out');
-  if (!checkpoint || !out) fail('usage: npm run convert -- <checkpoint.pt> --out <model dir> [--labels f.json] [--name …] [--description …] [--id …] [--dtype float16|float32] [--card model_card.json]');
+  if (!checkpoint || !out)
+    fail(
+      'usage: npm run convert -- <checkpoint.pt> --out <model dir> [--labels f.json] [--name …] [--description …] [--id …] ' +
+        '[--dtype float16|float32] [--card model_card.json]',
+    );
   const storage = flags.get('dtype') ?? 'float16';
   if (storage !== 'float16' && storage !== 'float32') fail(`--dtype must be float16 or float32, got ${storage}`);
   const outDir = resolve(out);
@@ -69,7 +73,9 @@ async function main(): Promise<void> {
     });
     const bytes = spec.weightsManifest.flatMap((g) => g.weights).reduce((s, w) => s + storedBytes(w), 0);
     await updateIndex(outDir, { id, name: spec.name, path: `models/${basename(outDir)}`, bytes, description: spec.description });
-    process.stderr.write(`\nwrote ${outDir}: ${spec.layers.length} layers, ${spec.classes.length} classes, ${(bytes / 1048576).toFixed(1)} MiB of ${storage} weights\n`);
+    process.stderr.write(
+      `\nwrote ${outDir}: ${spec.layers.length} layers, ${spec.classes.length} classes, ${(bytes / 1048576).toFixed(1)} MiB of ${storage} weights\n`,
+    );
   } finally {
     await source.close();
   }

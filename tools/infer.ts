@@ -3,16 +3,17 @@
  * npm run infer -- <model dir> --tensor <x.f32> --shape N,C,H,W --out <dir> [--backend wasm|cpu]
  * Writes z_fc.f32, z_conv.f32, log_jac.f32, logits.f32, x_rec.f32 (float32 LE, C order, NCHW) and summary.json.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadClassifier } from '../src/flow/loadClassifier';
+import * as tf from '@tensorflow/tfjs';
 import { nchwToNhwc, nhwcToNchw } from '../src/flow/layout';
-import { nodePackageFiles } from './lib/nodePackageFiles';
+import { loadClassifier } from '../src/flow/loadClassifier';
 import { preprocessImage } from '../src/formats/preprocess';
 import { fail, parseArgs } from './lib/args';
 import { decodeImageFile } from './lib/decodeImage';
-import { useNodeBackend } from './lib/nodeBackend';
+import { activateNodeBackend } from './lib/nodeBackend';
+import { nodePackageFiles } from './lib/nodePackageFiles';
 
 async function readTensor(path: string, shapeText: string | undefined, expect: number[]): Promise<Float32Array> {
   const shape = (shapeText ?? '').split(',').map(Number);
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   const out = flags.get('out');
   if (!modelDir || !out || (images.length === 0) === !flags.has('tensor'))
     fail('usage: npm run infer -- <model dir> (<images…> | --tensor x.f32 --shape N,C,H,W) --out <dir> [--backend wasm|cpu]');
-  const backend = await useNodeBackend(flags.get('backend') ?? 'wasm');
+  const backend = await activateNodeBackend(flags.get('backend') ?? 'wasm');
   const model = await loadClassifier(nodePackageFiles(modelDir));
   const { channels: c, height: h, width: w } = model.spec.input;
   let nhwc: Float32Array;
@@ -68,7 +69,10 @@ async function main(): Promise<void> {
   for (const [name, [data]] of Object.entries(files)) await writeFile(join(out, name), le(data));
   const top5 = inputs.map((input, i) => {
     const p = Array.from(result.posterior.subarray(i * k, (i + 1) * k));
-    const order = p.map((_, y) => y).sort((a, b) => p[b] - p[a]).slice(0, 5);
+    const order = p
+      .map((_, y) => y)
+      .sort((a, b) => p[b] - p[a])
+      .slice(0, 5);
     return {
       input,
       top5: order.map((y) => ({ index: y, name: model.spec.classes[y], probability: p[y], logit: result.logits[i * k + y] })),
@@ -84,7 +88,7 @@ async function main(): Promise<void> {
     layout: 'float32 little-endian, C order; images NCHW',
     results: top5,
   };
-  await writeFile(join(out, 'summary.json'), JSON.stringify(summary, null, 1) + '\n');
+  await writeFile(join(out, 'summary.json'), `${JSON.stringify(summary, null, 1)}\n`);
   model.dispose();
   process.stderr.write(`wrote ${out} (${n} inputs, backend ${backend})\n`);
 }

@@ -84,9 +84,7 @@ function writeZip(inputs: ZipInput[], zip64 = false): Uint8Array {
     parts.push(...u32(zip64 ? FULL : stored.length), ...u32(zip64 ? FULL : input.data.length));
     parts.push(...u16(name.length), ...u16(localExtra.length), ...name, ...localExtra);
     for (const byte of stored) parts.push(byte);
-    const centralExtra = zip64
-      ? [...u16(1), ...u16(24), ...u64(input.data.length), ...u64(stored.length), ...u64(offset)]
-      : [];
+    const centralExtra = zip64 ? [...u16(1), ...u16(24), ...u64(input.data.length), ...u64(stored.length), ...u64(offset)] : [];
     central.push(...u32(0x02014b50), ...u16(45), ...u16(45), ...u16(0), ...u16(method), ...u16(0), ...u16(0x21));
     central.push(...u32(crc), ...u32(zip64 ? FULL : stored.length), ...u32(zip64 ? FULL : input.data.length));
     central.push(...u16(name.length), ...u16(centralExtra.length), ...u16(0), ...u16(0), ...u16(0), ...u32(0));
@@ -148,11 +146,26 @@ function tensorDictPickle(opts: { numel: number; shape: number[]; stride: number
   if (opts.legacy) pid.push(0x4e); // view_metadata = None
   pid.push(TUPLE);
   return pickle(
-    PROTO2, global('collections', 'OrderedDict'), EMPTY_TUPLE, REDUCE,
-    str('w'), global('torch._utils', '_rebuild_tensor_v2'),
-    MARK, pid, BINPERSID, int(0), intTuple(opts.shape), intTuple(opts.stride), NEWFALSE,
-    global('collections', 'OrderedDict'), EMPTY_TUPLE, REDUCE, TUPLE, REDUCE,
-    SETITEM, STOP,
+    PROTO2,
+    global('collections', 'OrderedDict'),
+    EMPTY_TUPLE,
+    REDUCE,
+    str('w'),
+    global('torch._utils', '_rebuild_tensor_v2'),
+    MARK,
+    pid,
+    BINPERSID,
+    int(0),
+    intTuple(opts.shape),
+    intTuple(opts.stride),
+    NEWFALSE,
+    global('collections', 'OrderedDict'),
+    EMPTY_TUPLE,
+    REDUCE,
+    TUPLE,
+    REDUCE,
+    SETITEM,
+    STOP,
   );
 }
 
@@ -160,8 +173,19 @@ function tensorDictPickle(opts: { numel: number; shape: number[]; stride: number
 function tensorOps(shape: number[], stride: number[], key = '0', numel = 0): number[] {
   const pid = [MARK, ...str('storage'), ...global('torch', 'FloatStorage'), ...str(key), ...str('cpu'), ...int(numel), TUPLE];
   return [
-    ...global('torch._utils', '_rebuild_tensor_v2'), MARK, ...pid, BINPERSID, ...int(0), ...intTuple(shape), ...intTuple(stride),
-    NEWFALSE, ...global('collections', 'OrderedDict'), EMPTY_TUPLE, REDUCE, TUPLE, REDUCE,
+    ...global('torch._utils', '_rebuild_tensor_v2'),
+    MARK,
+    ...pid,
+    BINPERSID,
+    ...int(0),
+    ...intTuple(shape),
+    ...intTuple(stride),
+    NEWFALSE,
+    ...global('collections', 'OrderedDict'),
+    EMPTY_TUPLE,
+    REDUCE,
+    TUPLE,
+    REDUCE,
   ];
 }
 const contiguous = (shape: number[]): number[] => shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
@@ -173,10 +197,19 @@ const dictOps = (items: Array<[number[], number[]]>): number[] => [EMPTY_DICT, M
  */
 function emptyGcCheckpoint(inn: Record<string, number[]>, mu: number[], muT: number[], muM: number[]): Uint8Array {
   const tensor = (shape: number[]) => tensorOps(shape, contiguous(shape));
-  return zipCheckpoint(pickle(PROTO2, dictOps([
-    [str('inn'), dictOps(Object.entries(inn).map(([key, shape]) => [str(key), tensor(shape)]))],
-    [str('mu'), tensor(mu)], [str('mu_t'), tensor(muT)], [str('mu_m'), tensor(muM)],
-  ]), STOP), { '0': new Uint8Array(0) });
+  return zipCheckpoint(
+    pickle(
+      PROTO2,
+      dictOps([
+        [str('inn'), dictOps(Object.entries(inn).map(([key, shape]) => [str(key), tensor(shape)]))],
+        [str('mu'), tensor(mu)],
+        [str('mu_t'), tensor(muT)],
+        [str('mu_m'), tensor(muM)],
+      ]),
+      STOP,
+    ),
+    { '0': new Uint8Array(0) },
+  );
 }
 
 const float32Bytes = (values: number[]): Uint8Array => new Uint8Array(Float32Array.from(values).buffer);
@@ -192,8 +225,26 @@ function zipCheckpoint(dataPkl: Uint8Array, storages: Record<string, Uint8Array>
 const LEGACY_MAGIC = pickle(PROTO2, 0x8a, 10, ...[0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19], STOP);
 const LEGACY_PROTOCOL = pickle(PROTO2, 0x4d, ...u16(1001), STOP);
 const LEGACY_SYS_INFO = pickle(
-  PROTO2, EMPTY_DICT, MARK, str('protocol_version'), 0x4d, u16(1001), str('little_endian'), NEWTRUE,
-  str('type_sizes'), EMPTY_DICT, MARK, str('short'), int(2), str('int'), int(4), str('long'), int(4), SETITEMS, SETITEMS, STOP,
+  PROTO2,
+  EMPTY_DICT,
+  MARK,
+  str('protocol_version'),
+  0x4d,
+  u16(1001),
+  str('little_endian'),
+  NEWTRUE,
+  str('type_sizes'),
+  EMPTY_DICT,
+  MARK,
+  str('short'),
+  int(2),
+  str('int'),
+  int(4),
+  str('long'),
+  int(4),
+  SETITEMS,
+  SETITEMS,
+  STOP,
 );
 
 /** Magic, protocol, sys_info, main pickle, key list, then each storage as int64 count + data. */
@@ -208,9 +259,12 @@ function legacyCheckpoint(main: Uint8Array, storages: Array<{ key: string; count
 const posixSystem = pickle(PROTO2, global('posix', 'system'), str('echo owned'), TUPLE1, REDUCE, STOP);
 const fourFloats = float32Bytes([1, 2, 3, 4]);
 // 1x1 gray PNG
-const PNG = Uint8Array.from(Buffer.from(
-  '89504e470d0a1a0a0000000d4948445200000001000000010800000000' +
-  '3a7e9b550000000a49444154789c636800000082008177cd72b60000000049454e44ae426082', 'hex'));
+const PNG = Uint8Array.from(
+  Buffer.from(
+    '89504e470d0a1a0a0000000d4948445200000001000000010800000000' + '3a7e9b550000000a49444154789c636800000082008177cd72b60000000049454e44ae426082',
+    'hex',
+  ),
+);
 
 async function main(): Promise<void> {
   mkdirSync(VALID, { recursive: true });
@@ -227,35 +281,42 @@ async function main(): Promise<void> {
     'forbidden-global.zip.pt': zipCheckpoint(posixSystem),
     'forbidden-global.legacy.pt': legacyCheckpoint(posixSystem),
     'forbidden-stack-global.zip.pt': zipCheckpoint(
-      pickle(PROTO4, 0x8c, 8, ...new TextEncoder().encode('builtins'), 0x8c, 4, ...new TextEncoder().encode('eval'),
-        STACK_GLOBAL, str('1+1'), TUPLE1, REDUCE, STOP)),
+      pickle(
+        PROTO4,
+        0x8c,
+        8,
+        ...new TextEncoder().encode('builtins'),
+        0x8c,
+        4,
+        ...new TextEncoder().encode('eval'),
+        STACK_GLOBAL,
+        str('1+1'),
+        TUPLE1,
+        REDUCE,
+        STOP,
+      ),
+    ),
     // torch.storage._load_from_bytes would run torch.load on nested bytes: refused even though it is torch's own.
-    'forbidden-torch-global.zip.pt': zipCheckpoint(
-      pickle(PROTO2, global('torch.storage', '_load_from_bytes'), [0x43, 1, 0], TUPLE1, REDUCE, STOP)),
+    'forbidden-torch-global.zip.pt': zipCheckpoint(pickle(PROTO2, global('torch.storage', '_load_from_bytes'), [0x43, 1, 0], TUPLE1, REDUCE, STOP)),
     'extension-code.zip.pt': zipCheckpoint(pickle(PROTO2, [0x82, 1], EMPTY_TUPLE, REDUCE, STOP)),
-    'compressed-pickle.zip.pt': zipCheckpoint(
-      tensorDictPickle({ numel: 4, shape: [4], stride: [1] }), { '0': fourFloats }, ['archive/data.pkl']),
-    'compressed-storage.zip.pt': zipCheckpoint(
-      tensorDictPickle({ numel: 4, shape: [4], stride: [1] }), { '0': fourFloats }, ['archive/data/0']),
+    'compressed-pickle.zip.pt': zipCheckpoint(tensorDictPickle({ numel: 4, shape: [4], stride: [1] }), { '0': fourFloats }, ['archive/data.pkl']),
+    'compressed-storage.zip.pt': zipCheckpoint(tensorDictPickle({ numel: 4, shape: [4], stride: [1] }), { '0': fourFloats }, ['archive/data/0']),
     'not-a-checkpoint.png': PNG,
     'not-a-checkpoint.txt': new TextEncoder().encode('this is a text file, not a model\n'),
     'empty.pt': new Uint8Array(0),
     'plain.zip': writeZip([{ name: 'readme.txt', data: new TextEncoder().encode('hello') }]),
     'plain-pickle.pkl': pickle(PROTO2, EMPTY_DICT, str('a'), int(1), SETITEM, STOP),
-    'shape-exceeds-storage.zip.pt': zipCheckpoint(
-      tensorDictPickle({ numel: 4, shape: [1000, 1000], stride: [1000, 1] }), { '0': fourFloats }),
-    'shape-exceeds-storage.legacy.pt': legacyCheckpoint(
-      tensorDictPickle({ numel: 4, shape: [1000, 1000], stride: [1000, 1], legacy: true }),
-      [{ key: '0', count: 4, data: fourFloats }]),
-    'stride-exceeds-storage.zip.pt': zipCheckpoint(
-      tensorDictPickle({ numel: 4, shape: [2, 2], stride: [4, 1] }), { '0': fourFloats }),
-    'absurd-shape.zip.pt': zipCheckpoint(
-      tensorDictPickle({ numel: 4, shape: [2 ** 30, 2 ** 30, 2 ** 30], stride: [1, 1, 1] }), { '0': fourFloats }),
+    'shape-exceeds-storage.zip.pt': zipCheckpoint(tensorDictPickle({ numel: 4, shape: [1000, 1000], stride: [1000, 1] }), { '0': fourFloats }),
+    'shape-exceeds-storage.legacy.pt': legacyCheckpoint(tensorDictPickle({ numel: 4, shape: [1000, 1000], stride: [1000, 1], legacy: true }), [
+      { key: '0', count: 4, data: fourFloats },
+    ]),
+    'stride-exceeds-storage.zip.pt': zipCheckpoint(tensorDictPickle({ numel: 4, shape: [2, 2], stride: [4, 1] }), { '0': fourFloats }),
+    'absurd-shape.zip.pt': zipCheckpoint(tensorDictPickle({ numel: 4, shape: [2 ** 30, 2 ** 30, 2 ** 30], stride: [1, 1, 1] }), { '0': fourFloats }),
     'missing-storage.zip.pt': zipCheckpoint(tensorDictPickle({ numel: 4, shape: [4], stride: [1] })),
-    'storage-too-small.zip.pt': zipCheckpoint(
-      tensorDictPickle({ numel: 100, shape: [4], stride: [1] }), { '0': fourFloats }),
-    'count-mismatch.legacy.pt': legacyCheckpoint(
-      tensorDictPickle({ numel: 4, shape: [4], stride: [1], legacy: true }), [{ key: '0', count: 3, data: fourFloats }]),
+    'storage-too-small.zip.pt': zipCheckpoint(tensorDictPickle({ numel: 100, shape: [4], stride: [1] }), { '0': fourFloats }),
+    'count-mismatch.legacy.pt': legacyCheckpoint(tensorDictPickle({ numel: 4, shape: [4], stride: [1], legacy: true }), [
+      { key: '0', count: 3, data: fourFloats },
+    ]),
     'huge-string.zip.pt': zipCheckpoint(pickle(PROTO2, 0x58, u32(0x7ffffff0), STOP)),
     'missing-memo.zip.pt': zipCheckpoint(pickle(PROTO2, 0x68, 7, STOP)),
     'unknown-opcode.zip.pt': zipCheckpoint(pickle(PROTO2, 0xff, STOP)),
@@ -264,32 +325,75 @@ async function main(): Promise<void> {
     // ---- hostile files (issue 12): each must fail fast, in bounded memory, with a bounded message
     // 1 stored float repeated by stride 0 into 134M elements (512 MiB of weights).
     'stride-zero-bomb.zip.pt': zipCheckpoint(
-      pickle(PROTO2, dictOps([[str('inn'), dictOps([[str('module_list.1.s_hi.0.weight'),
-        tensorOps([2, 1, 8192, 8192], [0, 0, 0, 0], '0', 1)]])]]), STOP), { '0': float32Bytes([1]) }),
+      pickle(PROTO2, dictOps([[str('inn'), dictOps([[str('module_list.1.s_hi.0.weight'), tensorOps([2, 1, 8192, 8192], [0, 0, 0, 0], '0', 1)]])]]), STOP),
+      { '0': float32Bytes([1]) },
+    ),
     // 400 full views of one 64 KiB storage: no single tensor stretches, the total does.
     'shared-storage-bomb.zip.pt': zipCheckpoint(
       pickle(PROTO2, dictOps(Array.from({ length: 400 }, (_, i) => [str(`t${i}`), tensorOps([16384], [1], '0', 16384)])), STOP),
-      { '0': new Uint8Array(65536) }),
-    'huge-module-index.zip.pt': (emptyGcCheckpoint({ 'module_list.99999999999.w': [0] }, [1, 0, 16], [0, 0], [0, 0])),
+      { '0': new Uint8Array(65536) },
+    ),
+    'huge-module-index.zip.pt': emptyGcCheckpoint({ 'module_list.99999999999.w': [0] }, [1, 0, 16], [0, 0], [0, 0]),
     // A coupling node (s., w, act_norm with 4 channels, 2x2 input) whose subnet names module 99999999999.
-    'huge-subnet-index.zip.pt': (emptyGcCheckpoint(
+    'huge-subnet-index.zip.pt': emptyGcCheckpoint(
       { 'module_list.0.w': [0, 4, 1, 1], 'module_list.0.act_norm': [0, 4, 1, 1], 'module_list.0.s.99999999999.weight': [0, 2, 3, 3] },
-      [1, 0, 16], [0, 0], [0, 0])),
-    'huge-class-count.zip.pt': (emptyGcCheckpoint({}, [1, 1e8, 0], [1e8, 0], [0, 0])),
-    'huge-channel-count.zip.pt': (emptyGcCheckpoint({ 'module_list.0.w': [1e9, 0, 1, 1] }, [1, 0, 16], [0, 0], [0, 0])),
+      [1, 0, 16],
+      [0, 0],
+      [0, 0],
+    ),
+    'huge-class-count.zip.pt': emptyGcCheckpoint({}, [1, 1e8, 0], [1e8, 0], [0, 0]),
+    'huge-channel-count.zip.pt': emptyGcCheckpoint({ 'module_list.0.w': [1e9, 0, 1, 1] }, [1, 0, 16], [0, 0], [0, 0]),
     // 40 levels of (x, x): 2^40 leaves behind 80 bytes of DUP, TUPLE2, in a tensor's size.
-    'tuple-dag.zip.pt': zipCheckpoint(pickle(PROTO2, global('torch._utils', '_rebuild_tensor_v2'), MARK, MARK, str('storage'),
-      global('torch', 'FloatStorage'), str('0'), str('cpu'), int(1), TUPLE, BINPERSID, int(0),
-      0x4e, ...new Array<number[]>(40).fill([0x32, 0x86]).flat(), TUPLE1, intTuple([1]), TUPLE,
-      REDUCE, STOP), { '0': float32Bytes([1]) }),
+    'tuple-dag.zip.pt': zipCheckpoint(
+      pickle(
+        PROTO2,
+        global('torch._utils', '_rebuild_tensor_v2'),
+        MARK,
+        MARK,
+        str('storage'),
+        global('torch', 'FloatStorage'),
+        str('0'),
+        str('cpu'),
+        int(1),
+        TUPLE,
+        BINPERSID,
+        int(0),
+        0x4e,
+        ...new Array<number[]>(40).fill([0x32, 0x86]).flat(),
+        TUPLE1,
+        intTuple([1]),
+        TUPLE,
+        REDUCE,
+        STOP,
+      ),
+      { '0': float32Bytes([1]) },
+    ),
     // A storage element count that is a list nested 100,000 deep.
-    'deep-list.zip.pt': zipCheckpoint(pickle(PROTO2, global('torch._utils', '_rebuild_tensor_v2'), MARK, MARK, str('storage'),
-      global('torch', 'FloatStorage'), str('0'), str('cpu'), new Array<number>(100_000).fill(EMPTY_LIST),
-      new Array<number>(99_999).fill(0x61), TUPLE, BINPERSID, int(0), intTuple([1]), intTuple([1]), TUPLE, REDUCE, STOP),
-      { '0': float32Bytes([1]) }),
+    'deep-list.zip.pt': zipCheckpoint(
+      pickle(
+        PROTO2,
+        global('torch._utils', '_rebuild_tensor_v2'),
+        MARK,
+        MARK,
+        str('storage'),
+        global('torch', 'FloatStorage'),
+        str('0'),
+        str('cpu'),
+        new Array<number>(100_000).fill(EMPTY_LIST),
+        new Array<number>(99_999).fill(0x61),
+        TUPLE,
+        BINPERSID,
+        int(0),
+        intTuple([1]),
+        intTuple([1]),
+        TUPLE,
+        REDUCE,
+        STOP,
+      ),
+      { '0': float32Bytes([1]) },
+    ),
     // 300,000 top-level keys (empty tuples: distinct keys at 2 bytes an item) and no 'inn'.
-    'many-keys.zip.pt': zipCheckpoint(pickle(PROTO2, EMPTY_DICT, MARK, new Array<number[]>(300_000).fill([EMPTY_TUPLE, 0x4e]).flat(),
-      SETITEMS, STOP)),
+    'many-keys.zip.pt': zipCheckpoint(pickle(PROTO2, EMPTY_DICT, MARK, new Array<number[]>(300_000).fill([EMPTY_TUPLE, 0x4e]).flat(), SETITEMS, STOP)),
     // torch.load reads the first data.pkl (an empty dict), a last-wins reader the second (a forbidden call).
     'duplicate-entry.zip.pt': writeZip([
       { name: 'archive/data.pkl', data: pickle(PROTO2, EMPTY_DICT, STOP) },

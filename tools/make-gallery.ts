@@ -26,7 +26,7 @@ type Paint = (x: number, y: number, w: number, h: number) => [number, number, nu
 const generated: [string, string, Paint][] = [
   ['sunset', 'Generated: sunset gradient', (x, y, w, h) => [255 - (120 * y) / h, 90 + (100 * y) / h + (40 * x) / w, 60 + (170 * y) / h]],
   ['disc', 'Generated: red disc on blue', (x, y, w, h) => (Math.hypot(x - w / 2, y - h / 2) < w / 4 ? [220, 38, 38] : [30, 64, 175 + (60 * y) / h])],
-  ['stripes', 'Generated: diagonal stripes', (x, y) => ((Math.floor((x + y) / 8) % 2 === 0 ? [245, 158, 11] : [17, 24, 39]))],
+  ['stripes', 'Generated: diagonal stripes', (x, y) => (Math.floor((x + y) / 8) % 2 === 0 ? [245, 158, 11] : [17, 24, 39])],
   ['rings', 'Generated: green rings', (x, y, w, h) => (Math.floor(Math.hypot(x - w / 2, y - h / 2) / 6) % 2 ? [4, 120, 87] : [236, 253, 245])],
 ];
 

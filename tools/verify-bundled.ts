@@ -4,17 +4,18 @@
  * test accuracy on the full test set (within 0.1 %) and PyTorch's posteriors on the first N test
  * images (within 1e-4). Prints the figures; exits non-zero when either falls short.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { loadClassifier } from '../src/flow/loadClassifier';
-import { nodePackageFiles } from './lib/nodePackageFiles';
 import { preprocessImage } from '../src/formats/preprocess';
 import { fail, parseArgs } from './lib/args';
 import { dataDir, readSplit } from './lib/dataDir';
-import { useNodeBackend } from './lib/nodeBackend';
+import { activateNodeBackend } from './lib/nodeBackend';
+import { nodePackageFiles } from './lib/nodePackageFiles';
 
 const BATCH = 100;
 
@@ -42,7 +43,7 @@ function softmaxRows(logits: Float32Array, k: number): Float64Array {
     const row = logits.subarray(r * k, (r + 1) * k);
     const max = Math.max(...row);
     const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
-    row.forEach((v, y) => (out[r * k + y] = Math.exp(v - max) / sum));
+    for (const [y, v] of row.entries()) out[r * k + y] = Math.exp(v - max) / sum;
   }
   return out;
 }
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   const [modelDir, checkpoint] = positional;
   if (!modelDir || !checkpoint) fail('usage: npm run verify:bundled -- <model dir> <training checkpoint.pt> [--posteriors N] [--backend wasm|cpu]');
   const nPosteriors = Number(flags.get('posteriors') ?? 1000);
-  await useNodeBackend(flags.get('backend') ?? 'wasm');
+  await activateNodeBackend(flags.get('backend') ?? 'wasm');
   const model = await loadClassifier(nodePackageFiles(modelDir));
   const card = model.spec.card as { dataset?: string; measured: { name: string; value: number }[] };
   const { images, labels } = testImages(card.dataset ?? 'mnist');
@@ -91,7 +92,10 @@ async function main(): Promise<void> {
   }
   model.dispose();
   console.log(`model ${model.spec.id}: TypeScript test accuracy ${accuracy.toFixed(2)} % on ${labels.length} images (${seconds.toFixed(1)} s)`);
-  console.log(`PyTorch test accuracy from the model card: ${reported?.toFixed(2)} %; difference ${reported === undefined ? 'n/a' : Math.abs(accuracy - reported).toFixed(3)} points`);
+  console.log(
+    `PyTorch test accuracy from the model card: ${reported?.toFixed(2)} %; ` +
+      `difference ${reported === undefined ? 'n/a' : Math.abs(accuracy - reported).toFixed(3)} points`,
+  );
   console.log(`max |p_ts(y|x) − p_torch(y|x)| on the first ${nPosteriors} test images: ${worst.toExponential(2)}`);
   if (reported === undefined || Math.abs(accuracy - reported) > 0.1 || worst > 1e-4) process.exit(1);
 }

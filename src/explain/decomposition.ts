@@ -41,12 +41,7 @@ export interface LatentDecomposition {
  * g = (LᵀΔ) · (F − F0), and cell (h, w) gets Σ_c (LᵀΔ)_hwc (F − F0)_hwc. The cells sum to g
  * up to rounding; computed in float64.
  */
-export async function decomposeLogitDifference(
-  model: Model,
-  x: tf.Tensor,
-  classIndex: number,
-  contrast: Contrast,
-): Promise<LatentDecomposition> {
+export async function decomposeLogitDifference(model: Model, x: tf.Tensor, classIndex: number, contrast: Contrast): Promise<LatentDecomposition> {
   assertSingleImage(x, 'decomposeLogitDifference');
   const k = model.mixture.classes;
   assertClassIndex(classIndex, k);

@@ -59,12 +59,7 @@ export interface IntegratedGradientsOptions {
  * (x − x′) ⊙ (1/m) Σ_k ∇f(x′ + α_k (x − x′)) with α_k = (k − ½)/m: the midpoint rule, whose
  * error falls as 1/m² on smooth paths, so completeness is reached with few steps.
  */
-export async function integratedGradients(
-  model: Model,
-  x: tf.Tensor,
-  objective: Objective,
-  options: IntegratedGradientsOptions = {},
-): Promise<Attribution> {
+export async function integratedGradients(model: Model, x: tf.Tensor, objective: Objective, options: IntegratedGradientsOptions = {}): Promise<Attribution> {
   assertSingleImage(x, 'integratedGradients');
   const steps = options.steps ?? 64;
   const batchSize = options.batchSize ?? 8;

@@ -197,7 +197,7 @@ function latentDims(model: Model): number {
 
 /** The means of the given classes, concatenated: [classes.length, D]. */
 async function classMeans(model: Model, classes: number[]): Promise<Float32Array> {
-  classes.forEach((y) => assertClassIndex(y, model.mixture.classes));
+  for (const y of classes) assertClassIndex(y, model.mixture.classes);
   const t = tf.tidy(() => model.mixture.means(classes));
   const data = (await t.data()) as Float32Array;
   t.dispose();

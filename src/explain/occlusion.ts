@@ -41,7 +41,8 @@ export async function occlusionMap(model: Model, x: tf.Tensor, options: Occlusio
   const [, height, width, channels] = x.shape;
   const { classIndex, patch, stride, fill = 0, batchSize = 8, signal } = options;
   assertClassIndex(classIndex, model.mixture.classes);
-  if (!Number.isInteger(patch) || patch < 1 || patch > Math.min(height, width)) throw new RangeError(`patch must be an integer in [1, ${Math.min(height, width)}], got ${patch}`);
+  if (!Number.isInteger(patch) || patch < 1 || patch > Math.min(height, width))
+    throw new RangeError(`patch must be an integer in [1, ${Math.min(height, width)}], got ${patch}`);
   if (!Number.isInteger(stride) || stride < 1) throw new RangeError(`stride must be a positive integer, got ${stride}`);
   if (!Number.isFinite(fill)) throw new RangeError('fill must be finite');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
@@ -62,7 +63,7 @@ export async function occlusionMap(model: Model, x: tf.Tensor, options: Occlusio
       for (let r = r0; r < r0 + patch; r++) out.fill(fill, (r * width + c0) * channels, (r * width + c0 + patch) * channels);
     });
     const values = await logLikelihoods(model, batch, [group.length, height, width, channels], classIndex);
-    values.forEach((v, b) => (patchMap[start + b] = v - logLikelihood));
+    for (const [b, v] of values.entries()) patchMap[start + b] = v - logLikelihood;
   }
 
   const sum = new Float64Array(height * width);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
-import { dctMatrix, inverseDctMatrix } from '../flow/layers/dctPool';
 import type { InvertibleLayer } from '../flow/layer';
+import { dctMatrix, inverseDctMatrix } from '../flow/layers/dctPool';
 
 type Model = Pick<GenerativeClassifier, 'spec' | 'flow'>;
 
@@ -54,13 +54,16 @@ export class PoolingTail {
     const layers = model.flow.layers;
     const at = model.spec.layers.findIndex((l) => l.type === 'dct_pool');
     const spec = model.spec.layers[at];
-    if (!spec || spec.type !== 'dct_pool' || layers[at]?.type !== 'dct_pool') throw new Error('this model has no DCT pooling to explain through');
+    if (spec?.type !== 'dct_pool' || layers[at]?.type !== 'dct_pool') throw new Error('this model has no DCT pooling to explain through');
     const after = layers.slice(at + 1);
     const odd = after.find((l) => l.type !== 'permute_prefix');
     if (odd) throw new Error(`layer ${odd.name} (${odd.type}) after the DCT pooling is not a permutation`);
     const dims = spec.size * spec.size * spec.channels;
     // Indices below 2^24 are exact in float32, so the layers' output is their permutation.
-    const index = tf.tensor2d(Float32Array.from({ length: dims }, (_, i) => i), [1, dims]);
+    const index = tf.tensor2d(
+      Float32Array.from({ length: dims }, (_, i) => i),
+      [1, dims],
+    );
     const moved = runLayers(after, index);
     const permutation = Int32Array.from((await moved.data()) as Float32Array);
     tf.dispose([index, moved]);

@@ -63,8 +63,7 @@ export function topEigenpairs(matrix: Float64Array, n: number, k: number, maxIte
     const image = multiplyRows(matrix, basis, p, n);
     const ritz = rayleighRitz(basis, image, p, n);
     const top = ritz.values.subarray(0, k);
-    if (it === maxIterations - 1 || (previous && top.every((r, i) => Math.abs(r - previous![i]) <= 1e-12 * Math.abs(top[0]))))
-      return truncate(ritz, n, k);
+    if (it === maxIterations - 1 || (previous && top.every((r, i) => Math.abs(r - previous![i]) <= 1e-12 * Math.abs(top[0])))) return truncate(ritz, n, k);
     previous = Float64Array.from(top);
     basis = orthonormalRows(image, p, n);
   }

@@ -28,7 +28,7 @@ async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice
   let emulatedBy: string | undefined;
   try {
     if (name === 'webgpu') {
-      const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterInfoLike | null> } } | undefined)?.gpu;
+      const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterInfoLike | null> } }) | undefined)?.gpu;
       if (!gpu) return 'navigator.gpu is not available';
       const adapter = await gpu.requestAdapter();
       if (!adapter) return 'no WebGPU adapter';

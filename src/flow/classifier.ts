@@ -37,8 +37,8 @@ export interface ClassifierResult {
 
 export const BITS_PER_DIM_DEFINITION =
   'bits/dim = (−log p(x) + H·W·Σ_c log std_c + D·log 256) / (D·ln 2): the negative log-likelihood of the ' +
-  '8-bit image with u = pixel/256 dequantized and normalized by the model\'s mean and std, D = C·H·W. ' +
-  'It includes the DCT pooling\'s log-determinant as the reference reports it, N²·C·log(rebalance), which is not the ' +
+  "8-bit image with u = pixel/256 dequantized and normalized by the model's mean and std, D = C·H·W. " +
+  "It includes the DCT pooling's log-determinant as the reference reports it, N²·C·log(rebalance), which is not the " +
   'true determinant of that layer, so values are comparable with the reference code, not with other flows.';
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InvertibleLayer } from './layer';
-import { layerDefinition, type LayerSpec } from './layers';
+import { type LayerSpec, layerDefinition } from './layers';
 import type { WeightStore } from './weightStore';
 
 export interface FlowForward {
@@ -22,7 +22,7 @@ export class Flow {
     try {
       for (const spec of specs) layers.push(layerDefinition(spec.type)!.build(spec, weights));
     } catch (e) {
-      layers.forEach((l) => l.dispose());
+      for (const l of layers) l.dispose();
       throw e;
     }
     return new Flow(layers);
@@ -58,6 +58,6 @@ export class Flow {
   }
 
   dispose(): void {
-    this.layers.forEach((l) => l.dispose());
+    for (const l of this.layers) l.dispose();
   }
 }

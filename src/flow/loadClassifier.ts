@@ -1,4 +1,4 @@
-import { loadModelPackage, type LoadProgress, type PackageFiles } from '../formats/modelPackage';
+import { type LoadProgress, loadModelPackage, type PackageFiles } from '../formats/modelPackage';
 import { GenerativeClassifier } from './classifier';
 import { WeightStore } from './weightStore';
 

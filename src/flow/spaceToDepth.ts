@@ -7,18 +7,14 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function spaceToDepth(x: tf.Tensor): tf.Tensor {
   const [b, h, w, c] = x.shape;
-  return tf.tidy(() =>
-    tf.reshape(tf.transpose(tf.reshape(x, [b * (h / 2), 2, w / 2, 2, c]), [0, 2, 4, 1, 3]), [b, h / 2, w / 2, 4 * c]),
-  );
+  return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(x, [b * (h / 2), 2, w / 2, 2, c]), [0, 2, 4, 1, 3]), [b, h / 2, w / 2, 4 * c]));
 }
 
 /** Inverse of spaceToDepth. */
 export function depthToSpace(y: tf.Tensor): tf.Tensor {
   const [b, h, w, c4] = y.shape;
   const c = c4 / 4;
-  return tf.tidy(() =>
-    tf.reshape(tf.transpose(tf.reshape(y, [b * h, w, c, 2, 2]), [0, 3, 1, 4, 2]), [b, 2 * h, 2 * w, c]),
-  );
+  return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(y, [b * h, w, c, 2, 2]), [0, 3, 1, 4, 2]), [b, 2 * h, 2 * w, c]));
 }
 
 /** Per-sample sum over every axis but the first. */

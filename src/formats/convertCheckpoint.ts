@@ -1,12 +1,12 @@
 import { LAYER_DEFINITIONS, type LayerSpec } from '../flow/layers';
 import {
-  LayerShapeError,
   type ArchitectureConstants,
   type CheckpointContext,
   type CheckpointMapping,
   type CheckpointNode,
   type FeatureShape,
   type LayerDefinition,
+  LayerShapeError,
 } from '../flow/layers/definition';
 import { numpyLegacyPermutation } from '../util/mt19937';
 import { ArchitectureError } from './architectureError';
@@ -17,7 +17,7 @@ import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelSpec } from './modelSpec'
 import { isTensorRecord as isTensor, type PyValue, type TensorRecord } from './torchCheckpoint';
 import type { WeightSink } from './weightSink';
 
-export { ArchitectureError, type ArchitectureConstants };
+export { type ArchitectureConstants, ArchitectureError };
 
 export const CONVERTER_VERSION = 'gc-lens-convert 1';
 
@@ -71,8 +71,7 @@ export async function convertCheckpoint(root: PyValue, sink: WeightSink, options
   const nodes = groupNodes(inn);
   const channels0 = inputChannels(nodes[0]);
   const side = Math.sqrt((fcDims + convDims) / channels0);
-  if (!Number.isInteger(side))
-    throw new ArchitectureError(`${fcDims + convDims} latent dimensions do not make a square ${channels0}-channel image`);
+  if (!Number.isInteger(side)) throw new ArchitectureError(`${fcDims + convDims} latent dimensions do not make a square ${channels0}-channel image`);
   const input = saved.input ?? { channels: channels0, height: side, width: side };
 
   const layers: LayerSpec[] = [];
@@ -226,7 +225,6 @@ function readSavedConfig(raw: PyValue | undefined): SavedConfig {
   if (Array.isArray(names) && names.every((n) => typeof n === 'string')) out.classes = names as string[];
   const mean = get('mean');
   const std = get('std');
-  if (Array.isArray(mean) && Array.isArray(std))
-    out.preprocessing = { resizeShorter: null, centerCrop: false, mean: mean.map(Number), std: std.map(Number) };
+  if (Array.isArray(mean) && Array.isArray(std)) out.preprocessing = { resizeShorter: null, centerCrop: false, mean: mean.map(Number), std: std.map(Number) };
   return out;
 }

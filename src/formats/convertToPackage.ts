@@ -1,5 +1,5 @@
 import type { ByteSource } from './byteSource';
-import { convertCheckpoint, type ConvertOptions } from './convertCheckpoint';
+import { type ConvertOptions, convertCheckpoint } from './convertCheckpoint';
 import type { ModelSpec } from './modelSpec';
 import { ShardWriter } from './shardWriter';
 import { readTorchCheckpoint } from './torchCheckpoint';
@@ -30,8 +30,7 @@ export async function convertToPackage(
   };
   let bytesRead = 0;
   let stage: ConversionProgress['stage'] = 'reading';
-  const report = (extra: Partial<ConversionProgress> = {}) =>
-    options.onProgress?.({ stage, bytesRead, bytesTotal: source.size, ...extra });
+  const report = (extra: Partial<ConversionProgress> = {}) => options.onProgress?.({ stage, bytesRead, bytesTotal: source.size, ...extra });
   const counted: ByteSource = {
     name: source.name,
     size: source.size,

@@ -17,17 +17,25 @@ function clip(text: string, max: number): string {
 function describe(value: PyValue, depth: number): string {
   if (value === null) return 'None';
   switch (typeof value) {
-    case 'boolean': return value ? 'True' : 'False';
-    case 'number': return String(value);
-    case 'bigint': return clip(value.toString(), MAX_STRING);
-    case 'string': return JSON.stringify(clip(value, MAX_STRING));
+    case 'boolean':
+      return value ? 'True' : 'False';
+    case 'number':
+      return String(value);
+    case 'bigint':
+      return clip(value.toString(), MAX_STRING);
+    case 'string':
+      return JSON.stringify(clip(value, MAX_STRING));
   }
   if (value instanceof Uint8Array) return `<${value.length} bytes>`;
   const [open, close, items, size] = Array.isArray(value)
-    ? Object.isFrozen(value) ? ['(', ')', value, value.length] : ['[', ']', value, value.length]
-    : value instanceof Map ? ['{', '}', value.entries(), value.size]
-    : value instanceof Set ? ['{', '}', value.values(), value.size]
-    : [];
+    ? Object.isFrozen(value)
+      ? ['(', ')', value, value.length]
+      : ['[', ']', value, value.length]
+    : value instanceof Map
+      ? ['{', '}', value.entries(), value.size]
+      : value instanceof Set
+        ? ['{', '}', value.values(), value.size]
+        : [];
   if (open === undefined) return `<${clip(String((value as PyObjectRef).kind), MAX_STRING)}>`;
   if (size === 0) return value instanceof Set ? 'set()' : `${open}${close}`;
   if (depth >= MAX_DEPTH) return `${open}…${close}`;
@@ -35,9 +43,10 @@ function describe(value: PyValue, depth: number): string {
   let length = 0;
   for (const item of items as Iterable<PyValue | [PyValue, PyValue]>) {
     if (parts.length === MAX_ITEMS || length > MAX_TOTAL) break;
-    const text = value instanceof Map
-      ? `${describe((item as [PyValue, PyValue])[0], depth + 1)}: ${describe((item as [PyValue, PyValue])[1], depth + 1)}`
-      : describe(item as PyValue, depth + 1);
+    const text =
+      value instanceof Map
+        ? `${describe((item as [PyValue, PyValue])[0], depth + 1)}: ${describe((item as [PyValue, PyValue])[1], depth + 1)}`
+        : describe(item as PyValue, depth + 1);
     parts.push(text);
     length += text.length + 2;
   }

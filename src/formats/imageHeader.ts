@@ -50,8 +50,7 @@ export async function readImageHeader(read: ReadBytes): Promise<ImageHeader | nu
   const b = await read(0, 32);
   if (b.length >= 24 && u32be(b, 0) === 0x89504e47 && u32be(b, 4) === 0x0d0a1a0a && ascii(b, 12, 4) === 'IHDR')
     return { format: 'png', width: u32be(b, 16), height: u32be(b, 20) };
-  if (b.length >= 10 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a'))
-    return { format: 'gif', width: u16le(b, 6), height: u16le(b, 8) };
+  if (b.length >= 10 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')) return { format: 'gif', width: u16le(b, 6), height: u16le(b, 8) };
   if (b.length >= 26 && ascii(b, 0, 2) === 'BM') return { format: 'bmp', width: Math.abs(i32le(b, 18)), height: Math.abs(i32le(b, 22)) };
   if (b.length >= 30 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return webpHeader(b);
   if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) return jpegHeader(read);
@@ -100,9 +99,7 @@ export function checkImageSize(name: string, width: number, height: number, maxP
     throw new ImageSizeError(`${name} is ${width}×${height} pixels (${megapixels(pixels)} MP); GC Lens accepts at most ${maxPixels / 1e6} MP`);
   const ratio = Math.max(width, height) / Math.min(width, height);
   if (ratio > MAX_ASPECT_RATIO)
-    throw new ImageSizeError(
-      `${name} is ${width}×${height} pixels (aspect ratio ${Math.round(ratio)}:1); GC Lens accepts at most ${MAX_ASPECT_RATIO}:1`,
-    );
+    throw new ImageSizeError(`${name} is ${width}×${height} pixels (aspect ratio ${Math.round(ratio)}:1); GC Lens accepts at most ${MAX_ASPECT_RATIO}:1`);
 }
 
 const megapixels = (n: number) => (n >= 10e6 ? Math.round(n / 1e6) : Math.round(n / 1e5) / 10);

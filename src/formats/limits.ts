@@ -35,14 +35,18 @@ export class ElementBudget {
   /** The tensor at which declarations passed the limit. */
   private overAt: string | undefined;
 
-  constructor(fileSize: number, private readonly fileName = 'the checkpoint') {
+  constructor(
+    fileSize: number,
+    private readonly fileName = 'the checkpoint',
+  ) {
     this.limit = Math.min(MAX_CHECKPOINT_ELEMENTS, ELEMENTS_PER_FILE_BYTE * fileSize + ELEMENT_ALLOWANCE);
   }
 
   private fail(total: number, what: string, tensor: string): never {
-    const why = this.limit === MAX_CHECKPOINT_ELEMENTS
-      ? `at most ${MAX_CHECKPOINT_ELEMENTS} (MAX_CHECKPOINT_ELEMENTS)`
-      : `at most ${this.limit} for a file of this size (${ELEMENTS_PER_FILE_BYTE} per byte + ${ELEMENT_ALLOWANCE}, ELEMENTS_PER_FILE_BYTE)`;
+    const why =
+      this.limit === MAX_CHECKPOINT_ELEMENTS
+        ? `at most ${MAX_CHECKPOINT_ELEMENTS} (MAX_CHECKPOINT_ELEMENTS)`
+        : `at most ${this.limit} for a file of this size (${ELEMENTS_PER_FILE_BYTE} per byte + ${ELEMENT_ALLOWANCE}, ELEMENTS_PER_FILE_BYTE)`;
     throw new CheckpointError('too-large', `${this.fileName}: its tensors ${what} ${total} elements in all (reached at ${tensor}); GC Lens accepts ${why}`);
   }
 

@@ -1,7 +1,7 @@
 import { fromFloat16Bits } from './float16';
 import type { ModelSpec, WeightSpec } from './modelSpec';
 import { ModelSpecError, validateModelSpec } from './validateModel';
-import { WeightArrays, type NamedArray } from './weightArrays';
+import { type NamedArray, WeightArrays } from './weightArrays';
 
 /** How a model package's files are reached: over HTTP, from disk, or from browser storage. */
 export interface PackageFiles {
@@ -32,8 +32,11 @@ export async function loadModelPackage(files: PackageFiles, onProgress?: LoadPro
   const arrays = new Map<string, NamedArray>();
   for (const [gi, group] of spec.weightsManifest.entries()) {
     const parts: Uint8Array[] = [];
-    for (const path of group.paths)
-      parts.push(await files.readBinary(path, (n) => onProgress?.((loaded += n), total)));
+    const countBytes = (n: number) => {
+      loaded += n;
+      onProgress?.(loaded, total);
+    };
+    for (const path of group.paths) parts.push(await files.readBinary(path, countBytes));
     decodeGroup(group.weights, concat(parts), `weightsManifest[${gi}]`, arrays);
   }
   return { spec, weights: new WeightArrays(arrays) };
@@ -53,8 +56,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /** Splits one manifest group's bytes into named arrays, refusing short data and non-finite values. */
 export function decodeGroup(weights: WeightSpec[], bytes: Uint8Array, path: string, out: Map<string, NamedArray>): void {
   const need = weights.reduce((s, w) => s + storedBytes(w), 0);
-  if (bytes.length !== need)
-    throw new ModelSpecError(path, `its shards hold ${bytes.length} bytes, but its weights need ${need}`);
+  if (bytes.length !== need) throw new ModelSpecError(path, `its shards hold ${bytes.length} bytes, but its weights need ${need}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
   for (const w of weights) {

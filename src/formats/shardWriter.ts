@@ -1,6 +1,6 @@
 import { toFloat16Bits } from './float16';
 import type { ModelSpec, WeightSpec } from './modelSpec';
-import { weightSpecFor, type StorageDtype, type WeightSink } from './weightSink';
+import { type StorageDtype, type WeightSink, weightSpecFor } from './weightSink';
 
 export const SHARD_BYTES = 4 * 1024 * 1024;
 

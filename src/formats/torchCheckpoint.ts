@@ -2,10 +2,10 @@
  * Reads PyTorch `torch.save` checkpoints, zip (>= 1.6) or legacy, without executing any pickle
  * code and without loading tensor data: tensors come back as lazy TensorRecords.
  */
-import { TruncatedFileError, type ByteSource } from './byteSource';
+import { type ByteSource, TruncatedFileError } from './byteSource';
 import { CheckpointError } from './checkpointError';
-import type { PyKey, PyValue } from './pickle';
 import { ElementBudget } from './limits';
+import type { PyKey, PyValue } from './pickle';
 import { readLegacyCheckpoint } from './torchLegacy';
 import { readZipCheckpoint } from './torchZip';
 
@@ -69,10 +69,7 @@ function trackedSource(src: ByteSource, onProgress?: (bytesRead: number, total: 
  * `onProgress` is called after every read, during opening and during later tensor reads,
  * with the bytes read so far and the file size.
  */
-export async function readTorchCheckpoint(
-  src: ByteSource,
-  onProgress?: (bytesRead: number, total: number) => void,
-): Promise<PyValue> {
+export async function readTorchCheckpoint(src: ByteSource, onProgress?: (bytesRead: number, total: number) => void): Promise<PyValue> {
   if (!LITTLE_ENDIAN_HOST) throw new CheckpointError('unsupported', 'this reader needs a little-endian machine');
   const source = trackedSource(src, onProgress);
   if (source.size === 0) throw new CheckpointError('not-a-checkpoint', `${src.name} is not a PyTorch checkpoint: the file is empty`);

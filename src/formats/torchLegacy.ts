@@ -5,9 +5,9 @@
  */
 import type { ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
-import { DEFAULT_LIMITS, MAX_PICKLE_BYTES, PickleNeedsMoreBytes, unpickle, type PyValue, type UnpickleHooks } from './pickle';
 import { describeValue } from './describeValue';
 import { ElementBudget } from './limits';
+import { DEFAULT_LIMITS, MAX_PICKLE_BYTES, PickleNeedsMoreBytes, type PyValue, type UnpickleHooks, unpickle } from './pickle';
 import { parseStoragePid, torchUnpickleHooks } from './torchPickle';
 import { ITEM_SIZE, type StorageRef, type TorchDtype } from './torchTensor';
 
@@ -120,8 +120,14 @@ function storageView(src: ByteSource, root: LegacyStorage, viewMetadata: PyValue
   if (viewMetadata === null) return { kind: 'storage', key: root.key, dtype: root.dtype, numel: root.numel, locate: () => locate(0) };
   const [viewKey, offset, size] = Array.isArray(viewMetadata) ? viewMetadata : [];
   if (
-    typeof viewKey !== 'string' || typeof offset !== 'number' || typeof size !== 'number' ||
-    !Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0 || offset + size > root.numel
+    typeof viewKey !== 'string' ||
+    typeof offset !== 'number' ||
+    typeof size !== 'number' ||
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(size) ||
+    offset < 0 ||
+    size < 0 ||
+    offset + size > root.numel
   ) {
     throw new CheckpointError('bad-storage', `${src.name}: storage ${root.key} has a bad view`);
   }
@@ -136,13 +142,7 @@ const HEADER_READS_IN_FLIGHT = 64;
  * offsets (and any truncation) follow from the key order alone; the 8-byte element counts in
  * the file are then read, many at a time, to confirm them.
  */
-async function scanStorages(
-  src: ByteSource,
-  head: Uint8Array,
-  start: number,
-  keys: string[],
-  storages: Map<string, LegacyStorage>,
-): Promise<void> {
+async function scanStorages(src: ByteSource, head: Uint8Array, start: number, keys: string[], storages: Map<string, LegacyStorage>): Promise<void> {
   const headers: Array<{ storage: LegacyStorage; at: number; describe: () => string }> = [];
   let pos = start;
   for (let i = 0; i < keys.length; i++) {

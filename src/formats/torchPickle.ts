@@ -34,10 +34,7 @@ export function findTorchGlobal(module: string, name: string): PyValue {
     return allowed;
   }
   const shown = qualifiedName.length > 200 ? `${qualifiedName.slice(0, 200)}…` : qualifiedName;
-  throw new CheckpointError(
-    'forbidden-global',
-    `checkpoint refers to the forbidden global ${shown}; only tensors, parameters and ordered dicts are allowed`,
-  );
+  throw new CheckpointError('forbidden-global', `checkpoint refers to the forbidden global ${shown}; only tensors, parameters and ordered dicts are allowed`);
 }
 
 function qualifiedNameOf(callable: PyValue): string | undefined {

@@ -5,14 +5,12 @@
 import type { ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
 import { describeValue } from './describeValue';
-import { MAX_STRETCH, STRETCH_FLOOR, type ElementBudget } from './limits';
+import { type ElementBudget, MAX_STRETCH, STRETCH_FLOOR } from './limits';
 import type { PyObjectRef, PyValue } from './pickle';
 
-export type TorchDtype =
-  | 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type TorchDtype = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
-export type TensorData =
-  | Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
+export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
 
 export interface TensorRecord {
   readonly kind: 'tensor';
@@ -29,13 +27,29 @@ export interface TensorRecord {
 }
 
 export const ITEM_SIZE: Record<TorchDtype, number> = {
-  float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 };
 
 /** torch.<Name>Storage classes that checkpoints name in their persistent ids. */
 export const STORAGE_DTYPES: Record<string, TorchDtype> = {
-  FloatStorage: 'float32', DoubleStorage: 'float64', HalfStorage: 'float16', BFloat16Storage: 'bfloat16',
-  LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8',
+  FloatStorage: 'float32',
+  DoubleStorage: 'float64',
+  HalfStorage: 'float16',
+  BFloat16Storage: 'bfloat16',
+  LongStorage: 'int64',
+  IntStorage: 'int32',
+  ShortStorage: 'int16',
+  CharStorage: 'int8',
+  ByteStorage: 'uint8',
   BoolStorage: 'bool',
 };
 
@@ -91,16 +105,24 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
 
 function typedView(dtype: TorchDtype, buffer: ArrayBuffer, numel: number): TensorData {
   switch (dtype) {
-    case 'float32': return new Float32Array(buffer, 0, numel);
-    case 'float64': return new Float64Array(buffer, 0, numel);
+    case 'float32':
+      return new Float32Array(buffer, 0, numel);
+    case 'float64':
+      return new Float64Array(buffer, 0, numel);
     case 'float16':
-    case 'bfloat16': return new Uint16Array(buffer, 0, numel);
-    case 'int64': return new BigInt64Array(buffer, 0, numel);
-    case 'int32': return new Int32Array(buffer, 0, numel);
-    case 'int16': return new Int16Array(buffer, 0, numel);
-    case 'int8': return new Int8Array(buffer, 0, numel);
+    case 'bfloat16':
+      return new Uint16Array(buffer, 0, numel);
+    case 'int64':
+      return new BigInt64Array(buffer, 0, numel);
+    case 'int32':
+      return new Int32Array(buffer, 0, numel);
+    case 'int16':
+      return new Int16Array(buffer, 0, numel);
+    case 'int8':
+      return new Int8Array(buffer, 0, numel);
     case 'uint8':
-    case 'bool': return new Uint8Array(buffer, 0, numel);
+    case 'bool':
+      return new Uint8Array(buffer, 0, numel);
   }
 }
 
@@ -111,8 +133,7 @@ function typedView(dtype: TorchDtype, buffer: ArrayBuffer, numel: number): Tenso
 function gather(span: ArrayBuffer, itemSize: number, shape: number[], stride: number[], numel: number): ArrayBuffer {
   const words = itemSize === 8 ? 2 : 1;
   const wordSize = itemSize === 8 ? 4 : itemSize;
-  const make = (buffer: ArrayBuffer) =>
-    wordSize === 4 ? new Uint32Array(buffer) : wordSize === 2 ? new Uint16Array(buffer) : new Uint8Array(buffer);
+  const make = (buffer: ArrayBuffer) => (wordSize === 4 ? new Uint32Array(buffer) : wordSize === 2 ? new Uint16Array(buffer) : new Uint8Array(buffer));
   const input = make(span);
   const out = new ArrayBuffer(numel * itemSize);
   const output = make(out);

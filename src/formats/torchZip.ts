@@ -4,12 +4,12 @@
  */
 import type { ByteSource } from './byteSource';
 import { CheckpointError } from './checkpointError';
-import { DEFAULT_LIMITS, MAX_PICKLE_BYTES, PickleNeedsMoreBytes, unpickle, type PyValue } from './pickle';
 import { clipName, listSome } from './describeValue';
 import { ElementBudget } from './limits';
-import { openZip, COMPRESSION_NAMES, type ZipArchive, type ZipEntry } from './zip';
+import { DEFAULT_LIMITS, MAX_PICKLE_BYTES, PickleNeedsMoreBytes, type PyValue, unpickle } from './pickle';
 import { parseStoragePid, torchUnpickleHooks } from './torchPickle';
 import { ITEM_SIZE, type StorageRef } from './torchTensor';
+import { COMPRESSION_NAMES, openZip, type ZipArchive, type ZipEntry } from './zip';
 
 function requireStored(src: ByteSource, entry: ZipEntry): void {
   if (entry.encrypted) throw new CheckpointError('unsupported', `${src.name}: zip entry ${clipName(entry.name)} is encrypted`);
@@ -65,7 +65,8 @@ export async function readZipCheckpoint(src: ByteSource, budget = new ElementBud
     if (entry.uncompressedSize < bytesNeeded) {
       throw new CheckpointError(
         'bad-storage',
-        `${src.name}: storage ${key} should hold ${numel} ${storageType.dtype} elements (${bytesNeeded} bytes) but its entry has ${entry.uncompressedSize} bytes`,
+        `${src.name}: storage ${key} should hold ${numel} ${storageType.dtype} elements (${bytesNeeded} bytes) ` +
+          `but its entry has ${entry.uncompressedSize} bytes`,
       );
     }
     const storage: StorageRef = {

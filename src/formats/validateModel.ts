@@ -1,7 +1,7 @@
-import { LayerShapeError, type FeatureShape, type WeightCheck } from '../flow/layers/definition';
-import { layerDefinition, type LayerSpec } from '../flow/layers';
+import { type LayerSpec, layerDefinition } from '../flow/layers';
+import { type FeatureShape, LayerShapeError, type WeightCheck } from '../flow/layers/definition';
+import { arr, field, int, isObject, type Json, type JsonObject, ModelSpecError, num, obj, str, weightName } from './jsonFields';
 import { atMost, MODEL_LIMITS } from './modelLimits';
-import { arr, field, int, isObject, ModelSpecError, num, obj, str, weightName, type Json, type JsonObject } from './jsonFields';
 import {
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
@@ -28,8 +28,7 @@ export function validateModelSpec(raw: Json): ModelSpec {
   const input = parseInput(inputRaw);
   const preprocessing = parsePreprocessing(obj(raw, 'preprocessing', ''), input);
   const classes = arr(raw, 'classes', '');
-  if (classes.length < 2 || !classes.every((c) => typeof c === 'string'))
-    throw new ModelSpecError('classes', 'must list at least two class names (strings)');
+  if (classes.length < 2 || !classes.every((c) => typeof c === 'string')) throw new ModelSpecError('classes', 'must list at least two class names (strings)');
   atMost('classes', classes.length, MODEL_LIMITS.classes, 'classes');
 
   const weightsManifest = parseManifest(raw);
@@ -105,7 +104,12 @@ function weightCheck(weights: Map<string, WeightSpec>): WeightCheck {
 
 function parseHead(raw: JsonObject, k: number, { fcDims, convDims }: ModelSpec['latent'], need: WeightCheck): ModelSpec['head'] {
   if (raw.type !== 'gaussian_mixture') throw new ModelSpecError('head.type', `unknown head ${JSON.stringify(raw.type)}`);
-  const head = { type: 'gaussian_mixture' as const, muFc: weightName(raw, 'muFc', 'head'), muT: weightName(raw, 'muT', 'head'), muM: weightName(raw, 'muM', 'head') };
+  const head = {
+    type: 'gaussian_mixture' as const,
+    muFc: weightName(raw, 'muFc', 'head'),
+    muT: weightName(raw, 'muT', 'head'),
+    muM: weightName(raw, 'muM', 'head'),
+  };
   need('head.muFc', head.muFc, [k, fcDims]);
   const rank = need('head.muT', head.muT, [k, null]).shape[1];
   need('head.muM', head.muM, [rank, convDims]);
@@ -175,8 +179,7 @@ function parseWeightSpec(w: Json, path: string): WeightSpec {
   const shape = arr(w, 'shape', path);
   if (!shape.every((d): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0))
     throw new ModelSpecError(`${path}.shape`, 'must be non-negative integers');
-  if (w.dtype !== 'float32' && w.dtype !== 'int32')
-    throw new ModelSpecError(`${path}.dtype`, `must be float32 or int32, got ${JSON.stringify(w.dtype)}`);
+  if (w.dtype !== 'float32' && w.dtype !== 'int32') throw new ModelSpecError(`${path}.dtype`, `must be float32 or int32, got ${JSON.stringify(w.dtype)}`);
   const q = w.quantization;
   if (q === undefined) return { name, shape, dtype: w.dtype };
   if (!(isObject(q) && q.dtype === 'float16' && w.dtype === 'float32'))

@@ -20,7 +20,12 @@ const MAX_COMMENT = 0xffff;
 const ZIP64_EXTRA_ID = 0x0001;
 
 export const COMPRESSION_NAMES: Record<number, string> = {
-  8: 'deflate', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstandard', 95: 'xz',
+  8: 'deflate',
+  9: 'deflate64',
+  12: 'bzip2',
+  14: 'lzma',
+  93: 'zstandard',
+  95: 'xz',
 };
 
 export interface ZipEntry {
@@ -125,12 +130,7 @@ async function findDirectory(src: ByteSource): Promise<Directory> {
 }
 
 /** Fields that overflowed 32 bits live, in this order, in the zip64 extra field. */
-function applyZip64Extra(
-  extra: DataView,
-  sizes: { uncompressed: number; compressed: number; offset: number },
-  src: ByteSource,
-  name: string,
-): void {
+function applyZip64Extra(extra: DataView, sizes: { uncompressed: number; compressed: number; offset: number }, src: ByteSource, name: string): void {
   let pos = 0;
   while (pos + 4 <= extra.byteLength) {
     const id = extra.getUint16(pos, true);

@@ -1,7 +1,9 @@
 /** The shape of the app's state; the actions live in appStore.ts and its helpers. */
+
+import type { SliderId } from '../explain/sliderId';
 import type { BackendChoice } from '../flow/backendChoice';
-import type { ModelIndexEntry, ModelSpec } from '../formats/modelSpec';
 import type { ConversionProgress } from '../formats/convertToPackage';
+import type { ModelIndexEntry, ModelSpec } from '../formats/modelSpec';
 import type { StoredModel } from '../storage/packageStore';
 import type {
   Classification,
@@ -14,7 +16,6 @@ import type {
   SideBySide,
   SliderValue,
 } from '../worker/protocol';
-import type { SliderId } from '../explain/sliderId';
 import type { PermalinkState } from './permalink';
 
 export interface ModelChoice extends ModelIndexEntry {
@@ -53,7 +54,11 @@ export interface ChosenInput {
 /** The view settings that travel in links (the model and the images travel separately), with typed slider ids. */
 export type ViewSettings = Omit<PermalinkState, 'model' | 'image' | 'interpolateTo' | 'sliders'> & { sliders: SliderValue[] };
 
-export type Task<T> = { status: 'idle' } | { status: 'running'; previous: T | null } | { status: 'done'; value: T } | { status: 'failed'; message: string; previous: T | null };
+export type Task<T> =
+  | { status: 'idle' }
+  | { status: 'running'; previous: T | null }
+  | { status: 'done'; value: T }
+  | { status: 'failed'; message: string; previous: T | null };
 
 export interface ConversionState {
   fileName: string;

@@ -1,10 +1,10 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ModelIndexEntry } from '../formats/modelSpec';
 import { sameSlider } from '../explain/sliderId';
-import { SupersededError, type InferenceCalls } from '../worker/client';
+import type { BackendName } from '../flow/backendChoice';
+import type { ModelIndexEntry } from '../formats/modelSpec';
+import { type InferenceCalls, SupersededError } from '../worker/client';
 import { TFJS_WASM_DIR } from '../worker/wasmAssets';
 import type { AppEnvironment, AppState, ChosenInput, GalleryImage, ModelChoice } from './appState';
-import type { BackendName } from '../flow/backendChoice';
 import { createConversionActions } from './conversionActions';
 import { createExplainer } from './explainer';
 import { createLinkActions } from './linkActions';
@@ -104,7 +104,11 @@ export function createAppStore(client: InferenceCalls, baseUrl: string, environm
     async function interpolateFromLink(image: PermalinkImage | null): Promise<void> {
       if (image?.kind === 'embedded') {
         const { width, height, channels, pixels } = image;
-        await explainer.requestInterpolation({ name: 'second image from the link', source: { kind: 'pixels', width, height, channels, pixels }, galleryId: null });
+        await explainer.requestInterpolation({
+          name: 'second image from the link',
+          source: { kind: 'pixels', width, height, channels, pixels },
+          galleryId: null,
+        });
       } else if (image && get().gallery.some((g) => g.id === image.id)) {
         await explainer.requestInterpolation(await galleryInput(image.id));
       } else if (image) {
@@ -228,7 +232,10 @@ export function createAppStore(client: InferenceCalls, baseUrl: string, environm
 
       async interpolateWith(source) {
         try {
-          const other = 'galleryId' in source ? await galleryInput(source.galleryId) : { name: source.name, source: { kind: 'file' as const, file: source.file, name: source.name }, galleryId: null };
+          const other =
+            'galleryId' in source
+              ? await galleryInput(source.galleryId)
+              : { name: source.name, source: { kind: 'file' as const, file: source.file, name: source.name }, galleryId: null };
           await explainer.requestInterpolation(other);
         } catch (e) {
           set({ error: messageOf(e) });

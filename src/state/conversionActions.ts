@@ -22,7 +22,8 @@ export function createConversionActions(get: Get, set: Set, env: AppEnvironment,
         set({ error: 'A checkpoint is already being converted: wait for it or cancel it first.' });
         return;
       }
-      const current = (controller = new AbortController());
+      const current = new AbortController();
+      controller = current;
       set({ conversion: { fileName: file.name, progress: null }, error: null });
       try {
         // ImageNet checkpoints name no classes; the labels are used only when there are 1000.

@@ -1,8 +1,8 @@
 /** Requests for the explanations of the current image; only the newest answer of each kind is shown. */
-import { SupersededError, type InferenceCalls } from '../worker/client';
+import { type InferenceCalls, SupersededError } from '../worker/client';
 import type { AppState, ChosenInput } from './appState';
 import { messageOf, modelSource } from './models';
-import { resolveClasses, type ResolvedClasses } from './resultView';
+import { type ResolvedClasses, resolveClasses } from './resultView';
 
 type Get = () => AppState;
 type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => void;
@@ -25,7 +25,8 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
 
   /** Runs one request kind; its answer is applied only if it is still the newest for the same image. */
   async function run<T>(kind: string, call: () => Promise<T>, apply: (value: T) => void, fail: (message: string) => void): Promise<void> {
-    const ticket = (latest[kind] = (latest[kind] ?? 0) + 1);
+    const ticket = (latest[kind] ?? 0) + 1;
+    latest[kind] = ticket;
     const at = epoch;
     try {
       const value = await call();

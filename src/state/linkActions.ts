@@ -1,9 +1,10 @@
 /** The view ↔ the URL fragment: read once at start, rewritten as the view changes, copied on demand. */
-import type { AppEnvironment, AppState } from './appState';
+
 import type { Pixels } from '../worker/protocol';
+import type { AppEnvironment, AppState } from './appState';
 import { messageOf } from './models';
+import { type PermalinkImage, type PermalinkState, parsePermalink, type SerializedPermalink, serializePermalink } from './permalink';
 import { readSliders, writeSliders } from './sliders';
-import { parsePermalink, serializePermalink, type PermalinkImage, type PermalinkState, type SerializedPermalink } from './permalink';
 
 type Get = () => AppState;
 type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => void;
@@ -37,7 +38,11 @@ async function fittingLink(s: AppState): Promise<{ serialized: SerializedPermali
   const all = await serializePermalink(permalinkState(s));
   if (all.ok) return { serialized: all, left: null };
   const withoutSecond = await serializePermalink(permalinkState(s, { image: true, second: false }));
-  if (withoutSecond.ok) return { serialized: withoutSecond, left: "The interpolation's second image is too large to embed in a link; the copied link leaves the interpolation out." };
+  if (withoutSecond.ok)
+    return {
+      serialized: withoutSecond,
+      left: "The interpolation's second image is too large to embed in a link; the copied link leaves the interpolation out.",
+    };
   const bare = await serializePermalink(permalinkState(s, { image: false, second: false }));
   return { serialized: bare, left: `${all.message} The copied link holds the view without the image.` };
 }

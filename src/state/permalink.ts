@@ -122,9 +122,7 @@ export function defaultPermalinkState(): PermalinkState {
   return state;
 }
 
-export type SerializedPermalink =
-  | { ok: true; fragment: string }
-  | { ok: false; reason: 'too-large'; length: number; message: string };
+export type SerializedPermalink = { ok: true; fragment: string } | { ok: false; reason: 'too-large'; length: number; message: string };
 
 /** The fragment (without '#') for a state, or 'too-large' when an embedded image makes it longer than MAX_FRAGMENT_LENGTH. */
 export async function serializePermalink(state: PermalinkState): Promise<SerializedPermalink> {
@@ -136,7 +134,9 @@ export async function serializePermalink(state: PermalinkState): Promise<Seriali
       ok: false,
       reason: 'too-large',
       length: fragment.length,
-      message: `This image is too large to embed in a link (${fragment.length} characters, at most ${MAX_FRAGMENT_LENGTH}). Links can carry gallery images and simple drawings.`,
+      message:
+        `This image is too large to embed in a link (${fragment.length} characters, at most ${MAX_FRAGMENT_LENGTH}). ` +
+        'Links can carry gallery images and simple drawings.',
     };
   return { ok: true, fragment };
 }
@@ -149,7 +149,8 @@ function choiceText(c: number | string): string {
 async function encodeImage(image: PermalinkImage): Promise<string> {
   if (image.kind === 'gallery') return `g:${image.id}`;
   const { width, height, channels, pixels } = image;
-  if (pixels.length !== width * height * channels) throw new RangeError(`an embedded image of ${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${pixels.length}`);
+  if (pixels.length !== width * height * channels)
+    throw new RangeError(`an embedded image of ${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${pixels.length}`);
   return `e:${width}x${height}x${channels}:${toBase64Url(await deflateRaw(pixels))}`;
 }
 
@@ -204,7 +205,9 @@ async function readFragment(fragment: string, notices: NoticeList): Promise<Perm
     const eq = part.indexOf('=');
     const key = eq < 0 ? part : part.slice(0, eq);
     if (!PERMALINK_KEYS.includes(key)) {
-      problems.push(ID_PATTERN.test(key) && key.length <= 32 ? `The link's unknown setting "${key}" was ignored.` : 'An unreadable part of the link was ignored.');
+      problems.push(
+        ID_PATTERN.test(key) && key.length <= 32 ? `The link's unknown setting "${key}" was ignored.` : 'An unreadable part of the link was ignored.',
+      );
       continue;
     }
     if (values.has(key)) {
@@ -216,7 +219,7 @@ async function readFragment(fragment: string, notices: NoticeList): Promise<Perm
     else values.set(key, value);
   }
   readVersion(values.get(VERSION_KEY), notices);
-  problems.forEach((p) => notices.add(p));
+  for (const p of problems) notices.add(p);
   for (const f of FIELDS) {
     const raw = values.get(f.key);
     // A missing setting keeps its default silently.
@@ -237,7 +240,9 @@ function readVersion(raw: string | undefined, notices: NoticeList): void {
   if (raw === undefined) notices.add(`The link has no version; it was read as version ${PERMALINK_VERSION}.`);
   else if (!/^[1-9][0-9]{0,8}$/.test(raw)) notices.add(`The link's version is unreadable; it was read as version ${PERMALINK_VERSION}.`);
   else if (Number(raw) > PERMALINK_VERSION)
-    notices.add(`The link was made by a newer version of GC Lens (link version ${Number(raw)}, this is ${PERMALINK_VERSION}); settings this version knows were kept.`);
+    notices.add(
+      `The link was made by a newer version of GC Lens (link version ${Number(raw)}, this is ${PERMALINK_VERSION}); settings this version knows were kept.`,
+    );
 }
 
 const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -336,7 +341,13 @@ function panelsCodec(): Codec<PanelId[]> {
 }
 
 /** A number within limits: clamped when out of range (±Infinity included), the fallback when unreadable. */
-function parseNumber<T>(raw: string, what: string, [min, max, integer]: readonly [number, number, boolean], fallback: number | T, notices: NoticeList): number | T {
+function parseNumber<T>(
+  raw: string,
+  what: string,
+  [min, max, integer]: readonly [number, number, boolean],
+  fallback: number | T,
+  notices: NoticeList,
+): number | T {
   const value = NUMBER_PATTERN.test(raw) ? Number(raw) : NaN;
   if (Number.isNaN(value)) return invalid(what, fallback, notices);
   if (value < min || value > max) {

@@ -34,7 +34,13 @@ export function rankedClasses(result: ClassifierResult, classes: string[]): Clas
 
 /** At most maxBars bars, most probable first; past that, the rest share one bar so that the bars still sum to 1. */
 export function posteriorBars(ranked: ClassScore[], maxBars: number): PosteriorBar[] {
-  const bar = (c: ClassScore): PosteriorBar => ({ key: String(c.classIndex), label: c.label, classIndex: c.classIndex, probability: c.probability, logLikelihood: c.logLikelihood });
+  const bar = (c: ClassScore): PosteriorBar => ({
+    key: String(c.classIndex),
+    label: c.label,
+    classIndex: c.classIndex,
+    probability: c.probability,
+    logLikelihood: c.logLikelihood,
+  });
   if (ranked.length <= maxBars) return ranked.map(bar);
   const shown = ranked.slice(0, maxBars - 1);
   const rest = ranked.slice(maxBars - 1);
@@ -105,9 +111,7 @@ export interface ReliabilityBin {
 export function calibration(card: Record<string, unknown>): { bins: ReliabilityBin[]; ece: number | null; source: string | null } | null {
   const c = card.calibration as { bins?: unknown; ece?: unknown; source?: unknown } | undefined;
   if (!c || !Array.isArray(c.bins)) return null;
-  const bins = c.bins.filter(
-    (b): b is ReliabilityBin => typeof b?.confidence === 'number' && typeof b?.accuracy === 'number' && typeof b?.count === 'number',
-  );
+  const bins = c.bins.filter((b): b is ReliabilityBin => typeof b?.confidence === 'number' && typeof b?.accuracy === 'number' && typeof b?.count === 'number');
   if (!bins.length) return null;
   return { bins, ece: typeof c.ece === 'number' ? c.ece : null, source: typeof c.source === 'string' ? c.source : null };
 }

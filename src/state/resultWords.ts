@@ -12,7 +12,10 @@ export function inputNoteText(note: InputNote): string {
       return `“${note.name}” is animated (${note.frames} frames): its first frame is used.`;
     case 'downscaled': {
       const megapixels = ((note.width * note.height) / 1e6).toFixed(1);
-      return `“${note.name}” is ${note.width}×${note.height} pixels (${megapixels} MP); it was first downscaled to ${note.toWidth}×${note.toHeight} while decoding.`;
+      return (
+        `“${note.name}” is ${note.width}×${note.height} pixels (${megapixels} MP); ` +
+        `it was first downscaled to ${note.toWidth}×${note.toHeight} while decoding.`
+      );
     }
     case 'transparent':
       return 'The image has transparent pixels: they are shown to the model on white.';

@@ -2,10 +2,10 @@
 import { blobByteSource } from '../formats/byteSource';
 import { CheckpointError, type CheckpointErrorCode } from '../formats/checkpointError';
 import { ArchitectureError } from '../formats/convertCheckpoint';
-import { convertToPackage, type ConversionProgress } from '../formats/convertToPackage';
+import { type ConversionProgress, convertToPackage } from '../formats/convertToPackage';
 import { ModelSpecError } from '../formats/validateModel';
 import type { StorageDtype } from '../formats/weightSink';
-import { StorageQuotaError, type PackageStore, type StoredModel } from './packageStore';
+import { type PackageStore, StorageQuotaError, type StoredModel } from './packageStore';
 import { releasedModel } from './releasedCards';
 
 export interface ConvertFileOptions {
@@ -65,8 +65,7 @@ export async function convertFileIntoStore(store: PackageStore, file: File, opti
 export function conversionFailure(error: unknown, fileName: string, signal?: AbortSignal): ConversionFailure {
   const name = (error as { name?: unknown } | null)?.name;
   const message = error instanceof Error ? error.message : String(error);
-  if (signal?.aborted || name === 'AbortError')
-    return { code: 'canceled', message: `the conversion of ${fileName} was canceled; nothing was stored` };
+  if (signal?.aborted || name === 'AbortError') return { code: 'canceled', message: `the conversion of ${fileName} was canceled; nothing was stored` };
   if (error instanceof CheckpointError) return { code: error.code, message };
   if (error instanceof ArchitectureError)
     return { code: 'wrong-architecture', message: `${fileName} is a PyTorch checkpoint, but not of the authors' generative classifier: ${message}` };

@@ -6,7 +6,7 @@
  */
 import type { PackageFiles } from '../formats/modelPackage';
 import type { StorageDtype } from '../formats/weightSink';
-import { isMissing, writeWholeFile, type StorageEstimateSource, type StoreDirectory, type StoreLocks } from './storeDirectory';
+import { isMissing, type StorageEstimateSource, type StoreDirectory, type StoreLocks, writeWholeFile } from './storeDirectory';
 
 /** A stored model as the model picker lists it. */
 export interface StoredModel {
@@ -52,7 +52,11 @@ function isQuotaError(error: unknown): boolean {
 
 /** A fresh folder name: readable from the file name, unique so it never meets an existing model. */
 function newModelId(sourceFile: string): string {
-  const stem = sourceFile.replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const stem = sourceFile
+    .replace(/\.[^.]*$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   const random = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
   return `${stem.slice(0, 40) || 'model'}-${random}`;
 }

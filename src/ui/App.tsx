@@ -36,8 +36,8 @@ export function App() {
         })}
       </main>
       <footer className="footer">
-        Mackowiak, Ardizzone, Köthe, Rother: Generative Classifiers as a Basis for Trustworthy Image Classification, CVPR 2021. MNIST gallery digits: Yann LeCun and
-        Corinna Cortes, CC BY-SA 3.0; the other gallery images are generated.
+        Mackowiak, Ardizzone, Köthe, Rother: Generative Classifiers as a Basis for Trustworthy Image Classification, CVPR 2021. MNIST gallery digits: Yann LeCun
+        and Corinna Cortes, CC BY-SA 3.0; the other gallery images are generated.
       </footer>
     </div>
   );

@@ -1,6 +1,6 @@
 import { axisBottom, axisLeft, scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
-import { calibration, posteriorBars, rankedClasses, type ReliabilityBin } from '../state/resultView';
+import { calibration, posteriorBars, type ReliabilityBin, rankedClasses } from '../state/resultView';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { PosteriorChart } from './PosteriorChart';
@@ -29,7 +29,9 @@ export function CalibrationPanel() {
               </p>
             </>
           ) : (
-            <p className="hint" data-testid="ece">No calibration data in this model's card: a reliability diagram needs the accuracy per confidence bin on held-out data.</p>
+            <p className="hint" data-testid="ece">
+              No calibration data in this model's card: a reliability diagram needs the accuracy per confidence bin on held-out data.
+            </p>
           )}
         </div>
         <div>
@@ -93,10 +95,27 @@ function ReliabilityDiagram({ bins }: { bins: ReliabilityBin[] }) {
       .attr('y', (d) => y(d.accuracy))
       .attr('height', (d) => y(0) - y(d.accuracy))
       .attr('fill', '#60a5fa');
-    svg.append('g').attr('transform', `translate(0, ${y(0)})`).call(axisBottom(x).ticks(5));
-    svg.append('g').attr('transform', `translate(${x(0)}, 0)`).call(axisLeft(y).ticks(5));
-    svg.append('text').attr('x', size / 2).attr('y', size - 2).attr('text-anchor', 'middle').attr('font-size', 10).text('confidence');
-    svg.append('text').attr('transform', `translate(10, ${size / 2}) rotate(-90)`).attr('text-anchor', 'middle').attr('font-size', 10).text('accuracy');
+    svg
+      .append('g')
+      .attr('transform', `translate(0, ${y(0)})`)
+      .call(axisBottom(x).ticks(5));
+    svg
+      .append('g')
+      .attr('transform', `translate(${x(0)}, 0)`)
+      .call(axisLeft(y).ticks(5));
+    svg
+      .append('text')
+      .attr('x', size / 2)
+      .attr('y', size - 2)
+      .attr('text-anchor', 'middle')
+      .attr('font-size', 10)
+      .text('confidence');
+    svg
+      .append('text')
+      .attr('transform', `translate(10, ${size / 2}) rotate(-90)`)
+      .attr('text-anchor', 'middle')
+      .attr('font-size', 10)
+      .text('accuracy');
   }, [bins]);
   return <svg ref={ref} width={240} height={240} role="img" aria-label="reliability diagram" data-testid="reliability-diagram" />;
 }

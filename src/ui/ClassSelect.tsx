@@ -36,6 +36,7 @@ export function ClassSelect<W extends string>({
             </option>
           ))}
           {classes.map((name, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a model's class list is fixed; names may repeat, indices do not
             <option key={i} value={i}>
               {name}
             </option>
@@ -46,7 +47,11 @@ export function ClassSelect<W extends string>({
   return (
     <label className="field">
       {label}
-      <select data-testid={testId} value={typeof value === 'number' ? 'class' : value} onChange={(e) => e.target.value !== 'class' && onChange(e.target.value as W)}>
+      <select
+        data-testid={testId}
+        value={typeof value === 'number' ? 'class' : value}
+        onChange={(e) => e.target.value !== 'class' && onChange(e.target.value as W)}
+      >
         {wordKeys.map((w) => (
           <option key={w} value={w}>
             {words[w]}
@@ -66,6 +71,7 @@ export function ClassSelect<W extends string>({
       />
       <datalist id={listId}>
         {labels.map((label, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a model's class list is fixed; names may repeat, indices do not
           <option key={i} value={label} />
         ))}
       </datalist>

@@ -1,4 +1,4 @@
-import { useRef, type PointerEvent } from 'react';
+import { type PointerEvent, useRef } from 'react';
 
 const SIDE = 196;
 

@@ -120,7 +120,13 @@ function BackendBadge() {
   if (backend?.emulatedBy) lines.unshift(`${backend.name} is emulated on the CPU by ${backend.emulatedBy}: expect it to be slow`);
   const label = backend ? `backend: ${backend.name}${backend.emulatedBy ? ' (CPU-emulated)' : ''}` : 'choosing a backend…';
   return (
-    <span className="badge" data-testid="backend-badge" data-backend={backend?.name ?? ''} data-emulated={backend?.emulatedBy ? 'true' : undefined} title={lines.join('\n') || undefined}>
+    <span
+      className="badge"
+      data-testid="backend-badge"
+      data-backend={backend?.name ?? ''}
+      data-emulated={backend?.emulatedBy ? 'true' : undefined}
+      title={lines.join('\n') || undefined}
+    >
       {label}
       {lines.length > 0 && <span className="badge-note"> · {backend?.skipped.length ? `${backend.skipped.length} skipped` : 'emulated'}</span>}
     </span>

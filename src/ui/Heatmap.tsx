@@ -1,7 +1,7 @@
 import { axisBottom, scaleLinear, select } from 'd3';
 import { useEffect, useRef } from 'react';
 import type { ModelInputImage } from '../worker/protocol';
-import { colorize, imageDataUrl, type ColorScale } from './raster';
+import { type ColorScale, colorize, imageDataUrl } from './raster';
 
 export interface HeatmapProps {
   values: ArrayLike<number>;
@@ -25,10 +25,19 @@ export function Heatmap({ values, width, height, scale, extent, under, size = 22
   const ref = useRef<SVGSVGElement>(null);
   useEffect(() => {
     const h = (size * height) / width;
-    const svg = select(ref.current!).attr('viewBox', `0 0 ${size} ${h + LEGEND_HEIGHT}`).attr('width', size).attr('height', h + LEGEND_HEIGHT);
+    const svg = select(ref.current!)
+      .attr('viewBox', `0 0 ${size} ${h + LEGEND_HEIGHT}`)
+      .attr('width', size)
+      .attr('height', h + LEGEND_HEIGHT);
     svg.selectAll('*').remove();
     if (under)
-      svg.append('image').attr('href', imageDataUrl(under)).attr('width', size).attr('height', h).attr('preserveAspectRatio', 'none').attr('style', 'image-rendering: pixelated');
+      svg
+        .append('image')
+        .attr('href', imageDataUrl(under))
+        .attr('width', size)
+        .attr('height', h)
+        .attr('preserveAspectRatio', 'none')
+        .attr('style', 'image-rendering: pixelated');
     svg
       .append('image')
       .attr('href', imageDataUrl(colorize(values, width, height, scale)))
@@ -53,7 +62,14 @@ export function Heatmap({ values, width, height, scale, extent, under, size = 22
       .attr('transform', 'translate(0, 8)')
       .call(axisBottom(x).ticks(4, '.2~g').tickSizeOuter(0))
       .call((g) => g.selectAll('text').attr('font-size', 10).attr('fill', '#374151'));
-    legendGroup.append('text').attr('x', size / 2).attr('y', 36).attr('text-anchor', 'middle').attr('font-size', 10).attr('fill', '#6b7280').text(legend);
+    legendGroup
+      .append('text')
+      .attr('x', size / 2)
+      .attr('y', 36)
+      .attr('text-anchor', 'middle')
+      .attr('font-size', 10)
+      .attr('fill', '#6b7280')
+      .text(legend);
   }, [values, width, height, scale, extent, under, size, legend]);
   return <svg ref={ref} className="heatmap" role="img" aria-label={label} data-testid={testId} />;
 }

@@ -37,21 +37,21 @@ export function InputPanel() {
         </label>
       </div>
       {gallery.length > 0 && (
-        <div className="gallery" data-testid="gallery" role="list" aria-label="gallery">
+        <ul className="gallery" data-testid="gallery" aria-label="gallery">
           {gallery.map((g) => (
-            <button
-              key={g.id}
-              type="button"
-              role="listitem"
-              className={input?.galleryId === g.id ? 'thumb selected' : 'thumb'}
-              title={`${g.title}\n${g.credit}`}
-              data-gallery-id={g.id}
-              onClick={() => void chooseGallery(g.id)}
-            >
-              <img src={`gallery/${g.file}`} alt={g.title} />
-            </button>
+            <li key={g.id}>
+              <button
+                type="button"
+                className={input?.galleryId === g.id ? 'thumb selected' : 'thumb'}
+                title={`${g.title}\n${g.credit}`}
+                data-gallery-id={g.id}
+                onClick={() => void chooseGallery(g.id)}
+              >
+                <img src={`gallery/${g.file}`} alt={g.title} />
+              </button>
+            </li>
           ))}
-        </div>
+        </ul>
       )}
       {gray && <DrawingPad onDrawn={(blob) => void chooseInput(blob, 'drawing.png')} />}
       {classification && (

@@ -1,10 +1,10 @@
 import { scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
+import { formatSliderId, type SliderId, sameSlider } from '../explain/sliderId';
+import type { ClassifierResult } from '../flow/classifier';
 import { posteriorBars, rankedClasses } from '../state/resultView';
 import { className } from '../state/resultWords';
 import { unlistedSliders } from '../state/sliders';
-import { formatSliderId, sameSlider, type SliderId } from '../explain/sliderId';
-import type { ClassifierResult } from '../flow/classifier';
 import type { SeparatingDimensionInfo } from '../worker/protocol';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
@@ -33,21 +33,40 @@ export function LatentPanel() {
       </p>
       <div className="latent-layout">
         <div className="sliders">
-          <Slider id={toward} label={`toward “${name(resolved.toward)}” (1 = all the way)`} min={0} max={1.5} step={0.05} value={amount(toward)} onChange={setSlider} />
+          <Slider
+            id={toward}
+            label={`toward “${name(resolved.toward)}” (1 = all the way)`}
+            min={0}
+            max={1.5}
+            step={0.05}
+            value={amount(toward)}
+            onChange={setSlider}
+          />
           {guide && (
             <>
               <h4>
                 Dimensions that separate “{name(guide.a)}” from “{name(guide.b)}”
               </h4>
               {guide.separating.map((d) => (
-                <DimensionSlider key={d.index} dim={d} amount={amount({ kind: 'dimension', index: d.index })} onChange={setSlider} nameA={name(guide.a)} nameB={name(guide.b)} />
+                <DimensionSlider
+                  key={d.index}
+                  dim={d}
+                  amount={amount({ kind: 'dimension', index: d.index })}
+                  onChange={setSlider}
+                  nameA={name(guide.a)}
+                  nameB={name(guide.b)}
+                />
               ))}
               <h4>Principal directions of the class means</h4>
               {guide.principalStd.map((std, j) => (
                 <Slider
+                  // biome-ignore lint/suspicious/noArrayIndexKey: principal direction j is the slider's identity
                   key={j}
                   id={{ kind: 'principal', index: j }}
-                  label={`PC ${j + 1} (${(100 * guide.principalShare[j]).toFixed(0)} % of the means' variance; z at ${guide.principalCoordinates[j].toFixed(1)})`}
+                  label={
+                    `PC ${j + 1} (${(100 * guide.principalShare[j]).toFixed(0)} % of the means' variance; ` +
+                    `z at ${guide.principalCoordinates[j].toFixed(1)})`
+                  }
                   min={-3 * std}
                   max={3 * std}
                   step={std / 20}
@@ -58,7 +77,10 @@ export function LatentPanel() {
               <h4>What the class means do not explain</h4>
               <Slider
                 id={{ kind: 'residual' }}
-                label={`residual strength: ‖r‖ = ${guide.residual.norm.toFixed(1)} (rms ${guide.residual.rms.toFixed(2)} per dimension, outside ${guide.residual.subspaceDims} principal directions); −1 removes it`}
+                label={
+                  `residual strength: ‖r‖ = ${guide.residual.norm.toFixed(1)} (rms ${guide.residual.rms.toFixed(2)} per dimension, ` +
+                  `outside ${guide.residual.subspaceDims} principal directions); −1 removes it`
+                }
                 min={-1}
                 max={1}
                 step={0.05}
@@ -67,7 +89,16 @@ export function LatentPanel() {
               />
               {unlisted.length > 0 && <h4 data-testid="unlisted-sliders">Moved sliders not listed above (from a link, or set for other classes)</h4>}
               {unlisted.map((s) => (
-                <Slider key={formatSliderId(s.direction)} id={s.direction} label={formatSliderId(s.direction)} min={s.min} max={s.max} step={0.05} value={s.amount} onChange={setSlider} />
+                <Slider
+                  key={formatSliderId(s.direction)}
+                  id={s.direction}
+                  label={formatSliderId(s.direction)}
+                  min={s.min}
+                  max={s.max}
+                  step={0.05}
+                  value={s.amount}
+                  onChange={setSlider}
+                />
               ))}
             </>
           )}
@@ -112,17 +143,41 @@ function Slider({ id, label, min, max, step, value, onChange }: SliderProps) {
   );
 }
 
-function DimensionSlider({ dim, amount, onChange, nameA, nameB }: { dim: SeparatingDimensionInfo; amount: number; onChange: SliderProps['onChange']; nameA: string; nameB: string }) {
+function DimensionSlider({
+  dim,
+  amount,
+  onChange,
+  nameA,
+  nameB,
+}: {
+  dim: SeparatingDimensionInfo;
+  amount: number;
+  onChange: SliderProps['onChange'];
+  nameA: string;
+  nameB: string;
+}) {
   const low = Math.min(dim.z, dim.meanA, dim.meanB) - 2;
   const high = Math.max(dim.z, dim.meanA, dim.meanB) + 2;
   return (
     <div className="dimension">
-      <Slider id={{ kind: 'dimension', index: dim.index }} label={`z[${dim.index}] (share of the logit difference ${dim.contribution.toFixed(2)})`} min={low - dim.z} max={high - dim.z} step={0.05} value={amount} onChange={onChange} />
-      <DimensionStrip low={low} high={high} marks={[
-        { at: dim.meanA, label: `μ ${nameA}`, color: '#1d4ed8' },
-        { at: dim.meanB, label: `μ ${nameB}`, color: '#b45309' },
-        { at: dim.z + amount, label: 'z′', color: '#111827' },
-      ]} />
+      <Slider
+        id={{ kind: 'dimension', index: dim.index }}
+        label={`z[${dim.index}] (share of the logit difference ${dim.contribution.toFixed(2)})`}
+        min={low - dim.z}
+        max={high - dim.z}
+        step={0.05}
+        value={amount}
+        onChange={onChange}
+      />
+      <DimensionStrip
+        low={low}
+        high={high}
+        marks={[
+          { at: dim.meanA, label: `μ ${nameA}`, color: '#1d4ed8' },
+          { at: dim.meanB, label: `μ ${nameB}`, color: '#b45309' },
+          { at: dim.z + amount, label: 'z′', color: '#111827' },
+        ]}
+      />
     </div>
   );
 }
@@ -134,16 +189,30 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
     const width = 260;
     const x = scaleLinear([low, high], [6, width - 6]);
     const svg = select(ref.current!).attr('viewBox', `0 0 ${width} 26`);
-    svg.selectAll('line.axis').data([0]).join('line').attr('class', 'axis').attr('x1', 6).attr('x2', width - 6).attr('y1', 9).attr('y2', 9).attr('stroke', '#d1d5db');
-    const g = svg.selectAll<SVGGElement, (typeof marks)[number]>('g.mark').data(marks).join((enter) => {
-      const m = enter.append('g').attr('class', 'mark');
-      m.append('circle').attr('r', 4).attr('cy', 9);
-      m.append('text').attr('y', 24).attr('font-size', 9).attr('text-anchor', 'middle');
-      return m;
-    });
+    svg
+      .selectAll('line.axis')
+      .data([0])
+      .join('line')
+      .attr('class', 'axis')
+      .attr('x1', 6)
+      .attr('x2', width - 6)
+      .attr('y1', 9)
+      .attr('y2', 9)
+      .attr('stroke', '#d1d5db');
+    const g = svg
+      .selectAll<SVGGElement, (typeof marks)[number]>('g.mark')
+      .data(marks)
+      .join((enter) => {
+        const m = enter.append('g').attr('class', 'mark');
+        m.append('circle').attr('r', 4).attr('cy', 9);
+        m.append('text').attr('y', 24).attr('font-size', 9).attr('text-anchor', 'middle');
+        return m;
+      });
     g.attr('transform', (d) => `translate(${x(d.at)}, 0)`);
     g.select('circle').attr('fill', (d) => d.color);
-    g.select('text').attr('fill', (d) => d.color).text((d) => d.label);
+    g.select('text')
+      .attr('fill', (d) => d.color)
+      .text((d) => d.label);
   }, [low, high, marks]);
   return <svg ref={ref} className="strip" width={260} height={26} aria-hidden="true" />;
 }

@@ -1,12 +1,12 @@
 import { useMemo } from 'react';
 import { MAP_METHODS, type MapMethod } from '../explain/mapMethods';
+import { CHECK_RULES, mapExplanation } from '../state/resultWords';
 import { ClassSelect } from './ClassSelect';
 import { Heatmap } from './Heatmap';
 import { METHOD_DEFINITIONS, METHOD_NAMES } from './mapDefinitions';
 import { Panel } from './Panel';
 import { divergingScale } from './raster';
 import { useApp } from './storeContext';
-import { CHECK_RULES, mapExplanation } from '../state/resultWords';
 
 export function MapPanel() {
   const classes = useApp((s) => s.model?.spec.classes);
@@ -21,7 +21,14 @@ export function MapPanel() {
   return (
     <Panel id="map" title="Likelihood maps" exportName="likelihood-map" busy={map.status === 'running'}>
       <div className="controls">
-        <ClassSelect label="explain class" classes={classes} value={view.target} words={{ predicted: 'the predicted class' }} onChange={(target) => setView({ target })} testId="map-target" />
+        <ClassSelect
+          label="explain class"
+          classes={classes}
+          value={view.target}
+          words={{ predicted: 'the predicted class' }}
+          onChange={(target) => setView({ target })}
+          testId="map-target"
+        />
         <ClassSelect
           label="against"
           classes={classes}
@@ -100,7 +107,9 @@ function MapView() {
             {shown.check ? (
               <p data-testid="map-check" data-relative-error={shown.check.relativeError}>
                 {CHECK_RULES[shown.check.rule]}: {shown.check.total.toFixed(4)} vs {shown.check.expected.toFixed(4)}{' '}
-                <span className={shown.check.relativeError < 1e-3 ? 'badge ok' : 'badge warn'}>relative error {shown.check.relativeError.toExponential(1)}</span>
+                <span className={shown.check.relativeError < 1e-3 ? 'badge ok' : 'badge warn'}>
+                  relative error {shown.check.relativeError.toExponential(1)}
+                </span>
               </p>
             ) : (
               <p className="hint">Occlusion has no sum rule to check.</p>

@@ -44,7 +44,12 @@ function Metrics({ title, metrics, empty }: { title: string; metrics: ModelCardM
         <ul>
           {metrics.map((m) => (
             <li key={`${m.name}-${m.source}`} title={m.definition}>
-              {m.name}: <strong>{m.value}{m.unit ? ` ${m.unit}` : ''}</strong> <span className="hint">({m.source})</span>
+              {m.name}:{' '}
+              <strong>
+                {m.value}
+                {m.unit ? ` ${m.unit}` : ''}
+              </strong>{' '}
+              <span className="hint">({m.source})</span>
             </li>
           ))}
         </ul>

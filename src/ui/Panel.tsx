@@ -1,4 +1,4 @@
-import { useRef, type ReactNode } from 'react';
+import { type ReactNode, useRef } from 'react';
 import { exportPanel } from './exportPanel';
 
 /** A titled panel with PNG and SVG export of what it shows. */

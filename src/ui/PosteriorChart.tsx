@@ -38,15 +38,51 @@ export function PosteriorChart({ bars, highlight, testId = 'posterior-chart' }: 
       .data(bars, (d) => d.key)
       .join((enter) => {
         const row = enter.append('g').attr('class', 'row');
-        row.append('text').attr('class', 'label').attr('x', LABEL_WIDTH - 8).attr('y', ROW / 2).attr('dy', '0.35em').attr('text-anchor', 'end').attr('font-size', 12);
-        row.append('rect').attr('class', 'track').attr('x', LABEL_WIDTH).attr('y', 4).attr('height', ROW - 8).attr('width', x(1)).attr('fill', '#f3f4f6');
-        row.append('rect').attr('class', 'bar').attr('x', LABEL_WIDTH).attr('y', 4).attr('height', ROW - 8);
-        row.append('text').attr('class', 'value').attr('x', LABEL_WIDTH + barWidth + 6).attr('y', ROW / 2).attr('dy', '0.35em').attr('font-size', 12);
-        row.append('text').attr('class', 'likelihood').attr('x', WIDTH - 4).attr('y', ROW / 2).attr('dy', '0.35em').attr('text-anchor', 'end').attr('font-size', 12).attr('fill', '#374151');
+        row
+          .append('text')
+          .attr('class', 'label')
+          .attr('x', LABEL_WIDTH - 8)
+          .attr('y', ROW / 2)
+          .attr('dy', '0.35em')
+          .attr('text-anchor', 'end')
+          .attr('font-size', 12);
+        row
+          .append('rect')
+          .attr('class', 'track')
+          .attr('x', LABEL_WIDTH)
+          .attr('y', 4)
+          .attr('height', ROW - 8)
+          .attr('width', x(1))
+          .attr('fill', '#f3f4f6');
+        row
+          .append('rect')
+          .attr('class', 'bar')
+          .attr('x', LABEL_WIDTH)
+          .attr('y', 4)
+          .attr('height', ROW - 8);
+        row
+          .append('text')
+          .attr('class', 'value')
+          .attr('x', LABEL_WIDTH + barWidth + 6)
+          .attr('y', ROW / 2)
+          .attr('dy', '0.35em')
+          .attr('font-size', 12);
+        row
+          .append('text')
+          .attr('class', 'likelihood')
+          .attr('x', WIDTH - 4)
+          .attr('y', ROW / 2)
+          .attr('dy', '0.35em')
+          .attr('text-anchor', 'end')
+          .attr('font-size', 12)
+          .attr('fill', '#374151');
         return row;
       })
       .attr('transform', (_, i) => `translate(0, ${HEADER + i * ROW})`);
-    rows.select('text.label').text((d) => d.label).attr('fill', (d) => (d.classIndex === null ? '#6b7280' : '#111827'));
+    rows
+      .select('text.label')
+      .text((d) => d.label)
+      .attr('fill', (d) => (d.classIndex === null ? '#6b7280' : '#111827'));
     rows
       .select('rect.bar')
       .attr('width', (d) => x(d.probability))

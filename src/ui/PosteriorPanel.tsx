@@ -56,13 +56,17 @@ export function PosteriorPanel() {
           </>
         ) : (
           <>
-            −log p(x) = {(-result.logEvidence[0]).toFixed(1)} nats. <strong>No statistics for this model</strong>: its card gives no in-distribution
-            mean and spread of −log p(x), so typicality cannot be judged.
+            −log p(x) = {(-result.logEvidence[0]).toFixed(1)} nats. <strong>No statistics for this model</strong>: its card gives no in-distribution mean and
+            spread of −log p(x), so typicality cannot be judged.
           </>
         )}
       </div>
       <PosteriorChart bars={bars} highlight={top.classIndex} />
-      {k > MAX_BARS && <p className="hint">Top {MAX_BARS - 1} of {k} classes; the last bar gathers the rest.</p>}
+      {k > MAX_BARS && (
+        <p className="hint">
+          Top {MAX_BARS - 1} of {k} classes; the last bar gathers the rest.
+        </p>
+      )}
     </Panel>
   );
 }

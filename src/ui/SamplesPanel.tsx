@@ -21,11 +21,24 @@ export function SamplesPanel() {
       <div className="controls">
         <label className="field">
           seed
-          <input type="number" min={0} max={4294967295} value={sampling.seed} onChange={(e) => Number.isInteger(Number(e.target.value)) && setSampling({ seed: Math.max(0, Number(e.target.value)) })} data-testid="sample-seed" />
+          <input
+            type="number"
+            min={0}
+            max={4294967295}
+            value={sampling.seed}
+            onChange={(e) => Number.isInteger(Number(e.target.value)) && setSampling({ seed: Math.max(0, Number(e.target.value)) })}
+            data-testid="sample-seed"
+          />
         </label>
         <label className="field">
           count
-          <input type="number" min={1} max={16} value={sampling.count} onChange={(e) => setSampling({ count: Math.min(16, Math.max(1, Math.round(Number(e.target.value)) || 1)) })} />
+          <input
+            type="number"
+            min={1}
+            max={16}
+            value={sampling.count}
+            onChange={(e) => setSampling({ count: Math.min(16, Math.max(1, Math.round(Number(e.target.value)) || 1)) })}
+          />
         </label>
         <label className="field slider-field">
           temperature T = {sampling.temperature.toFixed(2)}
@@ -62,15 +75,23 @@ export function InterpolationPanel() {
         </label>
         <label className="button secondary">
           or a file
-          <input type="file" accept="image/*" onChange={(e) => {
-            const file = e.currentTarget.files?.[0];
-            if (file) void interpolateWith({ file, name: file.name });
-            e.currentTarget.value = '';
-          }} />
+          <input
+            type="file"
+            accept="image/*"
+            onChange={(e) => {
+              const file = e.currentTarget.files?.[0];
+              if (file) void interpolateWith({ file, name: file.name });
+              e.currentTarget.value = '';
+            }}
+          />
         </label>
       </div>
       {interpolation.status === 'failed' && <p className="inline-error">{interpolation.message}</p>}
-      {interpolation.other && <p className="hint" data-testid="interpolation-to">to “{interpolation.other.name}”</p>}
+      {interpolation.other && (
+        <p className="hint" data-testid="interpolation-to">
+          to “{interpolation.other.name}”
+        </p>
+      )}
       <Strip strip={interpolation.status === 'done' ? interpolation.value : null} classes={model.spec.classes} testId="interpolation" />
     </Panel>
   );
@@ -81,6 +102,7 @@ function Strip({ strip, classes, testId }: { strip: ImageStrip | null; classes: 
   return (
     <div className="strip-images" data-testid={testId}>
       {strip.images.map((image, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: sample i of a seeded strip is its identity
         <figure key={i}>
           <ImageCanvas image={image} size={96} label={`image ${i + 1}`} />
           <figcaption>{className(classes, strip.predicted[i])}</figcaption>

@@ -25,7 +25,8 @@ export function StatusBar() {
       {conversion && (
         <div className="load-progress" data-testid="conversion-progress">
           <span>
-            Converting {conversion.fileName}: {progress ? `${progress.stage}, ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.bytesTotal)}` : 'starting'}
+            Converting {conversion.fileName}:{' '}
+            {progress ? `${progress.stage}, ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.bytesTotal)}` : 'starting'}
             {progress?.nodesTotal ? `, ${progress.nodesDone ?? 0} of ${progress.nodesTotal} layers` : ''}
           </span>
           <span className="progress-row">
@@ -50,6 +51,7 @@ export function StatusBar() {
             <strong>The link was adjusted:</strong>
             <ul>
               {notices.map((n, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: notices are replaced as a whole, never reordered
                 <li key={i}>{n}</li>
               ))}
             </ul>

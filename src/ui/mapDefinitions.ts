@@ -15,7 +15,8 @@ export const METHOD_DEFINITIONS: Record<MapMethod, string> = {
     'Σ over grid cells of (LᵀΔ)·(F − F₀): exact, with no approximation. The cells must sum to the logit difference; the check shows that they do.',
   'input-gradient':
     'x ⊙ ∇f(x) in normalized input space, whose zero is the mean color: a first-order estimate of how much each pixel adds to f ' +
-    'compared with a mean-color image. f is log p(x|y) or the logit difference. Its sum equals f(x) − f(0) only where f is linear; the completeness error says how far off it is.',
+    'compared with a mean-color image. f is log p(x|y) or the logit difference. ' +
+    'Its sum equals f(x) − f(0) only where f is linear; the completeness error says how far off it is.',
   'integrated-gradients':
     '(x − x′) ⊙ the average gradient along the straight path from the baseline x′ (the mean color) to x, by the midpoint rule with m steps. ' +
     'Its sum equals f(x) − f(x′) up to the integration error, shown as the completeness error; more steps make it smaller.',

@@ -1,7 +1,7 @@
-import { createContext, useContext, useMemo, type ReactNode } from 'react';
+import { createContext, type ReactNode, useContext, useMemo } from 'react';
 import { useStore } from 'zustand';
 import type { AppState, AppStore } from '../state/appStore';
-import { resolveClasses, type ResolvedClasses } from '../state/resultView';
+import { type ResolvedClasses, resolveClasses } from '../state/resultView';
 
 const StoreContext = createContext<AppStore | null>(null);
 

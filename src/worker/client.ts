@@ -1,5 +1,5 @@
-import type { CallType, Calls, WorkerRequest, WorkerResponse } from './protocol';
-import { RpcClient, type Outcome } from './rpcClient';
+import type { Calls, CallType, WorkerRequest, WorkerResponse } from './protocol';
+import { type Outcome, RpcClient } from './rpcClient';
 
 /** The request was dropped because a newer one of the same type arrived while it waited. */
 export class SupersededError extends Error {

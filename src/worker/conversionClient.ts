@@ -2,7 +2,7 @@ import type { ConversionProgress } from '../formats/convertToPackage';
 import type { ConversionErrorCode } from '../storage/convertIntoStore';
 import type { StoredModel } from '../storage/packageStore';
 import type { ConversionOptions, ConversionRequest, ConversionResponse } from './conversionProtocol';
-import { RpcClient, type Outcome } from './rpcClient';
+import { type Outcome, RpcClient } from './rpcClient';
 
 /** Where the app serves the 1000 ImageNet class names (public/labels). */
 export const IMAGENET_LABELS_PATH = 'labels/imagenet-simple-labels.json';
@@ -35,12 +35,7 @@ export class ConversionClient {
    * Converts a checkpoint into browser storage and resolves with its listing entry. Rejects with a
    * ConversionError; aborting `signal` cancels it (code 'canceled', nothing stored).
    */
-  convert(
-    file: File,
-    options: ConversionOptions = {},
-    onProgress?: (progress: ConversionProgress) => void,
-    signal?: AbortSignal,
-  ): Promise<StoredModel> {
+  convert(file: File, options: ConversionOptions = {}, onProgress?: (progress: ConversionProgress) => void, signal?: AbortSignal): Promise<StoredModel> {
     const { id, result } = this.rpc.call<StoredModel>((id) => ({ type: 'convert', id, file, options }), onProgress);
     const cancel = () => this.rpc.post({ type: 'cancel', id });
     if (signal?.aborted) cancel();

@@ -1,4 +1,4 @@
-import { checkImageSize, MAX_PIXELS_BROWSER, readImageHeader, type ReadBytes } from '../formats/imageHeader';
+import { checkImageSize, MAX_PIXELS_BROWSER, type ReadBytes, readImageHeader } from '../formats/imageHeader';
 import type { RgbaImage } from '../formats/preprocess';
 import type { InputNote } from './protocol';
 
@@ -19,8 +19,7 @@ export async function decodeImage(file: Blob, name: string, neededShorterSide: n
   const type = file.type.toLowerCase();
   if (type === 'image/svg+xml' || /\.svgz?$/i.test(name))
     throw new Error(`“${name}” is an SVG drawing: it has no fixed pixels to classify. Export it as PNG first.`);
-  if (type && !type.startsWith('image/'))
-    throw new Error(`“${name}” is not an image (${type}): choose a PNG, JPEG, GIF or WebP file.`);
+  if (type && !type.startsWith('image/')) throw new Error(`“${name}” is not an image (${type}): choose a PNG, JPEG, GIF or WebP file.`);
   if (file.size === 0) throw new Error(`“${name}” is empty.`);
   const header = await readImageHeader(blobReader(file));
   const label = `“${name}”`;

@@ -1,12 +1,12 @@
 /** The explanation requests, all about the worker's current image. */
 import * as tf from '@tensorflow/tfjs';
-import type { GenerativeClassifier } from '../flow/classifier';
 import { decomposeLogitDifference } from '../explain/decomposition';
-import { inputTimesGradient, integratedGradients, type Attribution, type Objective } from '../explain/gradients';
-import { principalDirections, residualStrength, separatingDimensions, type PrincipalDirections } from '../explain/latentEdit';
+import { type Attribution, inputTimesGradient, integratedGradients, type Objective } from '../explain/gradients';
 import { splitLatents } from '../explain/latentDecode';
+import { type PrincipalDirections, principalDirections, residualStrength, separatingDimensions } from '../explain/latentEdit';
 import { occlusionMap } from '../explain/occlusion';
-import { interpolateImages, sampleClass, type DecodedImages } from '../explain/sampling';
+import { type DecodedImages, interpolateImages, sampleClass } from '../explain/sampling';
+import type { GenerativeClassifier } from '../flow/classifier';
 import { editLatent } from './latentEdits';
 import { modelInputImage } from './modelInputImage';
 import type { Counterfactual, ImageInput, ImageStrip, Interpolation, LatentGuide, LikelihoodMap, MapRequest, SliderValue } from './protocol';
@@ -62,7 +62,8 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
         elapsedMs: performance.now() - started,
       };
     }
-    if (request.objective === 'contrast' && contrast === target) throw new Error('a contrast objective compares two different classes: choose another contrast');
+    if (request.objective === 'contrast' && contrast === target)
+      throw new Error('a contrast objective compares two different classes: choose another contrast');
     const objective: Objective =
       request.objective === 'likelihood' ? { kind: 'likelihood', classIndex: target } : { kind: 'logitDifference', classIndex: target, contrast };
     const a: Attribution =
@@ -107,7 +108,13 @@ export async function edit(from: number, sliders: SliderValue[]): Promise<Counte
   const image = requireImage();
   const moved = sliders.filter((s) => s.amount !== 0);
   if (moved.length === 0)
-    return { image: modelInputImage(image.x, model.spec), posterior: image.posterior, logits: image.logits, original: true, timing: { totalMs: 0, inverseMs: 0 } };
+    return {
+      image: modelInputImage(image.x, model.spec),
+      posterior: image.posterior,
+      logits: image.logits,
+      original: true,
+      timing: { totalMs: 0, inverseMs: 0 },
+    };
   const needsPrincipal = moved.some((s) => s.direction.kind === 'principal' || s.direction.kind === 'residual');
   const principal = needsPrincipal ? await principalOf(model) : undefined;
   const z = await editLatent(model, image.z, from, moved, principal);
@@ -154,4 +161,3 @@ async function strip(model: GenerativeClassifier, decoded: DecodedImages): Promi
   const images = Array.from({ length: decoded.count }, (_, i) => modelInputImage(decoded.images.subarray(i * size, (i + 1) * size), model.spec));
   return { images, predicted };
 }
-

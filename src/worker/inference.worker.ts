@@ -5,14 +5,14 @@
  * yielding between batches, so a slider edit never waits for a map to finish.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activeBackend, BACKEND_ORDER, chooseBackend, type BackendChoice } from '../flow/backend';
 import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
+import { activeBackend, BACKEND_ORDER, type BackendChoice, chooseBackend } from '../flow/backend';
+import type { GenerativeClassifier } from '../flow/classifier';
 import { edit, interpolate, latentGuide, likelihoodMap, sample } from './explainCalls';
 import { modelInputImage } from './modelInputImage';
 import { pixelsToImage } from './modelPixels';
-import type { CallType, Calls, ModelSource, Reconstruction, WorkerRequest, WorkerResponse } from './protocol';
+import type { Calls, CallType, ModelSource, Reconstruction, WorkerRequest, WorkerResponse } from './protocol';
 import { loadFromSource, prepareInput, requireModel, session } from './session';
-import type { GenerativeClassifier } from '../flow/classifier';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -176,7 +176,7 @@ function startLong(request: WorkerRequest): void {
 
 async function cancelLongRequests(): Promise<void> {
   const all = [...running.values()];
-  all.forEach((r) => r.controller.abort());
+  for (const r of all) r.controller.abort();
   await Promise.all(all.map((r) => r.settled));
 }
 

@@ -1,5 +1,5 @@
-import type { GenerativeClassifier } from '../flow/classifier';
 import { applyEdits, type LatentEdit, type PrincipalDirections } from '../explain/latentEdit';
+import type { GenerativeClassifier } from '../flow/classifier';
 import type { SliderValue } from './protocol';
 
 /**

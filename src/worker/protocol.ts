@@ -1,9 +1,10 @@
 /** The typed message protocol between the page and the inference worker. */
+
+import type { MapMethod, MapObjective } from '../explain/mapMethods';
+import type { SliderId } from '../explain/sliderId';
 import type { BackendChoice, BackendName } from '../flow/backendChoice';
 import type { ClassifierResult } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
-import type { MapMethod, MapObjective } from '../explain/mapMethods';
-import type { SliderId } from '../explain/sliderId';
 
 /** Where a model package is read from: over HTTP (absolute URL of its folder) or from browser storage. */
 export type ModelSource = { modelUrl: string } | { storedId: string };
@@ -17,10 +18,7 @@ export interface Pixels {
 }
 
 /** What to classify: an image file, 8-bit pixels, or an already normalized NHWC batch (tests). */
-export type ImageInput =
-  | { kind: 'file'; file: Blob; name: string }
-  | ({ kind: 'pixels' } & Pixels)
-  | { kind: 'tensor'; data: Float32Array; batch: number };
+export type ImageInput = { kind: 'file'; file: Blob; name: string } | ({ kind: 'pixels' } & Pixels) | { kind: 'tensor'; data: Float32Array; batch: number };
 
 /** One image as RGBA for display. */
 export interface ModelInputImage {

@@ -1,10 +1,10 @@
 /** What the inference worker holds between requests: the active model and the current image. */
 import * as tf from '@tensorflow/tfjs';
+import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
 import type { GenerativeClassifier } from '../flow/classifier';
 import { loadClassifier } from '../flow/loadClassifier';
 import { httpPackageFiles, type LoadProgress } from '../formats/modelPackage';
 import { storedPackageFiles } from '../storage/packageStore';
-import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
 import { decodeImage } from './decodeImage';
 import { colorNotes, normalizePixels, pixelsToRgba, quantizedModelInput } from './modelPixels';
 import type { ImageInput, InputNote, ModelSource, Pixels } from './protocol';
@@ -67,7 +67,10 @@ export async function prepareInput(input: ImageInput, model: GenerativeClassifie
   const { channels, height, width } = spec.input;
   if (input.kind === 'tensor') {
     if (input.data.length !== input.batch * channels * height * width)
-      throw new Error(`the input holds ${input.data.length} values; ${input.batch} image(s) of ${width}x${height}x${channels} need ${input.batch * channels * height * width}`);
+      throw new Error(
+        `the input holds ${input.data.length} values; ` +
+          `${input.batch} image(s) of ${width}x${height}x${channels} need ${input.batch * channels * height * width}`,
+      );
     return { data: input.data, batch: input.batch, pixels: null, notes: [] };
   }
   if (input.kind === 'pixels' && input.width === width && input.height === height && input.channels === channels)

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/fixtures';
-import { BARS, classifyInNode, dropFile, probePng, readBars, RESULTS, tensorCount, waitForInput } from './app-helpers';
+import { BARS, classifyInNode, dropFile, probePng, RESULTS, readBars, tensorCount, waitForInput } from './app-helpers';
 import { FIXTURE_ROUTE } from './fixtureRoute';
 import { useBrowserSession } from './session';
 
@@ -14,9 +14,32 @@ const POLL = { timeout: 60_000 };
 function animatedGif(): Buffer {
   const frame = [0x21, 0xf9, 0x04, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00];
   return Buffer.from([
-    ...Buffer.from('GIF89a'), 1, 0, 1, 0, 0x80, 0, 0, 255, 0, 0, 0, 0, 255,
-    0x21, 0xff, 0x0b, ...Buffer.from('NETSCAPE2.0'), 0x03, 0x01, 0x00, 0x00, 0x00,
-    ...frame, ...frame, 0x3b,
+    ...Buffer.from('GIF89a'),
+    1,
+    0,
+    1,
+    0,
+    0x80,
+    0,
+    0,
+    255,
+    0,
+    0,
+    0,
+    0,
+    255,
+    0x21,
+    0xff,
+    0x0b,
+    ...Buffer.from('NETSCAPE2.0'),
+    0x03,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...frame,
+    ...frame,
+    0x3b,
   ]);
 }
 
@@ -241,11 +264,16 @@ describe('GC Lens end to end (wasm)', () => {
     const logits = Array.from((await fixture('mini_logits.f32')).subarray(0, 10));
     const max = Math.max(...logits);
     const total = logits.reduce((s, l) => s + Math.exp(l - max), 0);
-    logits.forEach((l, y) => expect(Math.abs(posterior[y] - Math.exp(l - max) / total), `class ${y}`).toBeLessThan(2e-3));
+    for (const [y, l] of logits.entries()) expect(Math.abs(posterior[y] - Math.exp(l - max) / total), `class ${y}`).toBeLessThan(2e-3);
 
     await page.reload();
     await page.locator(BARS).first().waitFor();
-    expect(await page.getByTestId('model-picker').locator('option').evaluateAll((o) => o.map((e) => (e as HTMLOptionElement).value))).toContain(storedId);
+    expect(
+      await page
+        .getByTestId('model-picker')
+        .locator('option')
+        .evaluateAll((o) => o.map((e) => (e as HTMLOptionElement).value)),
+    ).toContain(storedId);
 
     await page.getByTestId('model-picker').selectOption('reference-mini');
     await page.getByTestId('load-progress').waitFor({ state: 'detached' });

@@ -8,7 +8,7 @@ import { nodeFileWriter } from '../../tools/lib/nodePackageFiles';
 import { tempDir } from '../helpers/fixtures';
 import { trainSmokeModel } from '../helpers/officialData';
 import { requirePythonTorch } from '../helpers/requirements';
-import { BARS, classifyInNode, readBars, ROOT, tensorCount, waitForInput } from './app-helpers';
+import { BARS, classifyInNode, ROOT, readBars, tensorCount, waitForInput } from './app-helpers';
 import { useBrowserSession } from './session';
 
 const POLL = { timeout: 90_000 };

@@ -1,14 +1,15 @@
 /** Shared by the app's end-to-end tests: test images, the Node reference, reading the page. */
-import * as tf from '@tensorflow/tfjs';
+
 import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { chooseBackend } from '../../src/flow/backend';
 import type { ClassifierResult } from '../../src/flow/classifier';
 import { loadClassifier } from '../../src/flow/loadClassifier';
-import { nodePackageFiles } from '../../tools/lib/nodePackageFiles';
 import type { RgbaImage } from '../../src/formats/preprocess';
 import { quantizedModelInput } from '../../src/worker/modelPixels';
+import { nodePackageFiles } from '../../tools/lib/nodePackageFiles';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const RESULTS = join(ROOT, 'test-results');
@@ -41,9 +42,9 @@ export async function classifyInNode(
 
 /** The bars of a posterior chart: class index → p(y|x). */
 export async function readBars(page: Page, testId = 'posterior-chart'): Promise<Map<number, number>> {
-  const bars = await page.locator(`[data-testid="${testId}"] rect.bar`).evaluateAll((els) =>
-    els.map((e) => [e.getAttribute('data-class-index'), Number(e.getAttribute('data-probability'))] as const),
-  );
+  const bars = await page
+    .locator(`[data-testid="${testId}"] rect.bar`)
+    .evaluateAll((els) => els.map((e) => [e.getAttribute('data-class-index'), Number(e.getAttribute('data-probability'))] as const));
   return new Map(bars.filter(([i]) => i !== 'rest').map(([i, p]) => [Number(i), p]));
 }
 

@@ -34,9 +34,9 @@ describe('the app, end to end in headless Chromium', () => {
     const probe = probePng();
     await page.getByTestId('file-input').setInputFiles({ name: 'probe.png', mimeType: 'image/png', buffer: probe.buffer });
     await waitForInput(page, 'probe.png');
-    const bars = await page.locator(BARS).evaluateAll((els) =>
-      els.map((e) => ({ index: e.getAttribute('data-class-index'), p: Number(e.getAttribute('data-probability')) })),
-    );
+    const bars = await page
+      .locator(BARS)
+      .evaluateAll((els) => els.map((e) => ({ index: e.getAttribute('data-class-index'), p: Number(e.getAttribute('data-probability')) })));
     expect(bars.map((b) => Number(b.index)).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(Math.abs(bars.reduce((s, b) => s + b.p, 0) - 1)).toBeLessThan(1e-5);
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BARS, classifyInNode, dropFile, probePng, readBars, RESULTS, waitForInput } from './app-helpers';
+import { BARS, classifyInNode, dropFile, probePng, RESULTS, readBars, waitForInput } from './app-helpers';
 import { useBrowserSession } from './session';
 
 /** One focused pass on WebGPU (SwiftShader here: its first shader compile is slow). */

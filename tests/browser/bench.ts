@@ -1,13 +1,13 @@
 /** Bench page: times the mini model and the full-size architecture (synthetic weights) on one forced backend. */
 import * as tf from '@tensorflow/tfjs';
-import { chooseBackend, type BackendName } from '../../src/flow/backend';
-import { benchmarkClassifier, firstRunTimes, type PassTimes } from '../../tools/lib/benchmark';
+import { type BackendName, chooseBackend } from '../../src/flow/backend';
 import type { GenerativeClassifier } from '../../src/flow/classifier';
 import { loadClassifier } from '../../src/flow/loadClassifier';
 import { httpPackageFiles } from '../../src/formats/modelPackage';
 import { TFJS_WASM_DIR } from '../../src/worker/wasmAssets';
+import { benchmarkClassifier, firstRunTimes, type PassTimes } from '../../tools/lib/benchmark';
 import { classifierFromCheckpoint } from '../../tools/lib/memoryModel';
-import { syntheticCheckpoint, type CheckpointLayout } from '../../tools/lib/syntheticCheckpoint';
+import { type CheckpointLayout, syntheticCheckpoint } from '../../tools/lib/syntheticCheckpoint';
 import { FIXTURE_ROUTE } from './fixtureRoute';
 
 export type BenchModel = 'mini' | 'full';

@@ -7,14 +7,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertToPackage } from '../../src/formats/convertToPackage';
 import type { ModelSpec } from '../../src/formats/modelSpec';
-import { fileByteSource } from '../../tools/lib/nodeByteSource';
-import { nodeFileWriter } from '../../tools/lib/nodePackageFiles';
 import type { StoredModel } from '../../src/storage/packageStore';
 import { releasedModel } from '../../src/storage/releasedCards';
+import { fileByteSource } from '../../tools/lib/nodeByteSource';
+import { nodeFileWriter } from '../../tools/lib/nodePackageFiles';
 import { FIXTURES, IMAGENET_SIMPLE_LABELS } from '../helpers/fixtures';
 import { requirePythonTorch } from '../helpers/requirements';
 import type { ConvertRequest } from './conversion';
-import { sampleMemory, serveFile, type MemoryPeaks } from './conversionHarness';
+import { type MemoryPeaks, sampleMemory, serveFile } from './conversionHarness';
 import { useBrowserSession } from './session';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -66,7 +66,9 @@ describe('full-size browser conversion of the released layout', () => {
         `${outcome.progressMessages} progress messages, package ${mb(model.bytes)}\n` +
         `peak memory over ${peaks.samples} samples: worker JS ${mb(peaks.workerBytes)}, page JS ${mb(peaks.pageBytes)} ` +
         `(heap + ArrayBuffers); RSS at start → peak (largest process of each type, and all summed): ` +
-        Object.entries(peaks.rssBytes).map(([type, b]) => `${type} ${mb(peaks.startRssBytes[type] ?? 0)} → ${mb(b)}`).join(', '),
+        Object.entries(peaks.rssBytes)
+          .map(([type, b]) => `${type} ${mb(peaks.startRssBytes[type] ?? 0)} → ${mb(b)}`)
+          .join(', '),
     );
     // The converter holds about one tensor at a time; the largest, mu_m, is 75 MB as float32. With its
     // float16 copy and garbage not yet collected the worker peaked at 130–220 MB in our runs; reading the
@@ -104,7 +106,11 @@ describe('full-size browser conversion of the released layout', () => {
 
     expect(Object.keys(shards)).toEqual(cli.weightsManifest[0].paths);
     for (const path of cli.weightsManifest[0].paths)
-      expect(shards[path], path).toBe(createHash('sha256').update(await readFile(join(cliDir, path))).digest('hex'));
+      expect(shards[path], path).toBe(
+        createHash('sha256')
+          .update(await readFile(join(cliDir, path)))
+          .digest('hex'),
+      );
   });
 
   it('cancels after some shards are written and leaves nothing behind', async () => {

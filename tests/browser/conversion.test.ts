@@ -14,8 +14,7 @@ describe('converting a checkpoint in the browser into OPFS', () => {
   let model: StoredModel;
 
   const convert = (request: ConvertRequest) => session.page.evaluate((r) => window.conversionPage!.convert(r), request);
-  const stored = () =>
-    session.page.evaluate(async () => ({ models: await window.conversionPage!.list(), folders: await window.conversionPage!.folders() }));
+  const stored = () => session.page.evaluate(async () => ({ models: await window.conversionPage!.list(), folders: await window.conversionPage!.folders() }));
 
   beforeAll(async () => {
     await session.page.goto(`${session.url}tests/browser/conversion.html`);

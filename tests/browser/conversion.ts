@@ -2,11 +2,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/flow/backend';
 import { GenerativeClassifier } from '../../src/flow/classifier';
-import { WeightStore } from '../../src/flow/weightStore';
 import { nchwToNhwc } from '../../src/flow/layout';
+import { WeightStore } from '../../src/flow/weightStore';
 import { loadModelPackage } from '../../src/formats/modelPackage';
 import type { ConversionFailure } from '../../src/storage/convertIntoStore';
-import { listStoredModels, STORE_FOLDER, storedPackageFiles, type StoredModel } from '../../src/storage/packageStore';
+import { listStoredModels, STORE_FOLDER, type StoredModel, storedPackageFiles } from '../../src/storage/packageStore';
 import type { StoreDirectory } from '../../src/storage/storeDirectory';
 import { ConversionClient, ConversionError, fetchClassNames, IMAGENET_LABELS_PATH } from '../../src/worker/conversionClient';
 import type { ConversionOptions } from '../../src/worker/conversionProtocol';

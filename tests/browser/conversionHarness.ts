@@ -81,15 +81,17 @@ export async function sampleMemory(context: BrowserContext, page: Page, interval
   const workerHeap = (sessionId: string) =>
     new Promise<HeapUsage | null>((resolve) => {
       const id = nextId++;
-      replies.set(id, (usage) => (replies.delete(id), resolve(usage)));
+      replies.set(id, (usage) => {
+        replies.delete(id);
+        resolve(usage);
+      });
       cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) }).catch(() => resolve(null));
     });
 
   const peaks: MemoryPeaks = { pageBytes: 0, workerBytes: 0, rssBytes: {}, startRssBytes: {}, samples: 0 };
   const sample = async () => {
     peaks.pageBytes = Math.max(peaks.pageBytes, heapBytes(await cdp.send('Runtime.getHeapUsage')));
-    for (const usage of await Promise.all([...workers].map(workerHeap)))
-      if (usage) peaks.workerBytes = Math.max(peaks.workerBytes, heapBytes(usage));
+    for (const usage of await Promise.all([...workers].map(workerHeap))) if (usage) peaks.workerBytes = Math.max(peaks.workerBytes, heapBytes(usage));
     const rss: Record<string, number> = { 'all processes': 0 };
     for (const p of chromiumProcesses()) {
       rss[p.type] = Math.max(rss[p.type] ?? 0, p.rss);

@@ -1,7 +1,7 @@
 /** The browser setup every browser suite shares: the run's build served, Chromium on it, page errors failing the test. */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
-import { launchContext, reportPageErrors, serveApp, type ContextOptions } from './harness';
+import { type ContextOptions, launchContext, reportPageErrors, serveApp } from './harness';
 
 export interface SessionOptions extends ContextOptions {
   /** Default time limit of page actions and waits, in ms. */

@@ -1,15 +1,14 @@
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { chooseBackend, type BackendName } from '../../src/flow/backend';
+import { type BackendName, chooseBackend } from '../../src/flow/backend';
 import type { GenerativeClassifier } from '../../src/flow/classifier';
 import { nchwToNhwc } from '../../src/flow/layout';
 import { loadClassifier } from '../../src/flow/loadClassifier';
-import { nodePackageFiles } from '../../tools/lib/nodePackageFiles';
-import { join } from 'node:path';
 import { convertToPackage } from '../../src/formats/convertToPackage';
 import type { ModelSpec } from '../../src/formats/modelSpec';
-import { fileByteSource } from '../../tools/lib/nodeByteSource';
-import { nodeFileWriter } from '../../tools/lib/nodePackageFiles';
 import type { StorageDtype } from '../../src/formats/weightSink';
+import { fileByteSource } from '../../tools/lib/nodeByteSource';
+import { nodeFileWriter, nodePackageFiles } from '../../tools/lib/nodePackageFiles';
 import { FIXTURES, fixture, tempDir } from './fixtures';
 
 /** Converts a fixture checkpoint through the command-line path into a fresh temp folder. */

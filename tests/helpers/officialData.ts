@@ -22,7 +22,7 @@ export function patternBytes(length: number, seed: number): Uint8Array {
 export function idxGz(dims: number[], data: Uint8Array, magic = 0x0800 + dims.length): Buffer {
   const header = Buffer.alloc(4 + 4 * dims.length);
   header.writeUInt32BE(magic, 0);
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  for (const [i, d] of dims.entries()) header.writeUInt32BE(d, 4 + 4 * i);
   return gzipSync(Buffer.concat([header, data]));
 }
 
@@ -34,7 +34,10 @@ export interface TinySplit {
 /** The four official MNIST / Fashion-MNIST files for the given 28x28 images, written into dir. */
 export async function writeMnistFiles(dir: string, train: TinySplit, test: TinySplit): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const files: [string, TinySplit][] = [['train', train], ['t10k', test]];
+  const files: [string, TinySplit][] = [
+    ['train', train],
+    ['t10k', test],
+  ];
   for (const [prefix, split] of files) {
     await writeFile(join(dir, `${prefix}-images-idx3-ubyte.gz`), idxGz([split.labels.length, 28, 28], split.images));
     await writeFile(join(dir, `${prefix}-labels-idx1-ubyte.gz`), idxGz([split.labels.length], split.labels));

@@ -21,9 +21,7 @@ export function requirePythonTorch(): string {
     execFileSync(python, ['-c', 'import torch, numpy'], { stdio: 'pipe', timeout: 120_000 });
   } catch (error) {
     const detail = (error as { stderr?: Buffer }).stderr?.toString().trim().split('\n').pop() ?? String(error);
-    throw new MissingRequirement(
-      `${python} cannot import torch and numpy (${detail}): run \`apt-get install python3-torch python3-numpy\``,
-    );
+    throw new MissingRequirement(`${python} cannot import torch and numpy (${detail}): run \`apt-get install python3-torch python3-numpy\``);
   }
   checkedPython = python;
   return python;

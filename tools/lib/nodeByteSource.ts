@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { checkRange, type ByteSource } from '../../src/formats/byteSource';
+import { type ByteSource, checkRange } from '../../src/formats/byteSource';
 
 /** A file on disk as a ByteSource (Node only). Call close() when done. */
 export async function fileByteSource(path: string): Promise<ByteSource & { close(): Promise<void> }> {

@@ -34,16 +34,18 @@ function syntheticValues(key: string, shape: number[], seed: number): Float32Arr
   const normal = normalSampler(hashKey(key, seed));
   const out = new Float32Array(n);
   const leaf = key.split('.').pop()!;
-  const fill = (f: (i: number) => number) => out.forEach((_, i) => (out[i] = f(i)));
+  const fill = (f: (i: number) => number) => {
+    for (let i = 0; i < out.length; i++) out[i] = f(i);
+  };
   if (leaf === 'w' || leaf === 'w_inv') {
     const c = shape[0];
     const perm = Array.from({ length: c }, (_, i) => i);
     const shuffle = normalSampler(hashKey(key.replace(/w_inv$/, 'w'), seed));
     for (let i = c - 1; i > 0; i--) {
-      const j = Math.floor(((shuffle() * 1e6) % 1 + 1) % 1 * (i + 1));
+      const j = Math.floor(((((shuffle() * 1e6) % 1) + 1) % 1) * (i + 1));
       [perm[i], perm[j]] = [perm[j], perm[i]];
     }
-    perm.forEach((j, i) => (out[leaf === 'w' ? i * c + j : j * c + i] = 1));
+    for (const [i, j] of perm.entries()) out[leaf === 'w' ? i * c + j : j * c + i] = 1;
   } else if (leaf === 'weight' && shape.length === 2 && /module_list\.\d+\.weight$/.test(key)) {
     const m = shape[0];
     fill((i) => 2 * Math.cos((Math.PI * Math.floor(i / m) * (2 * (i % m) + 1)) / (2 * m)));
@@ -74,8 +76,7 @@ function record(key: string, shape: number[], dtype: string, seed: number): Tens
  */
 export function syntheticCheckpoint(layout: CheckpointLayout, seed = 1): PyValue {
   const inn = new Map<PyValue, PyValue>();
-  for (const { key, shape, dtype } of layout.inn_state_dict)
-    if (!key.startsWith('tmp_var_')) inn.set(key, record(key, shape, dtype, seed));
+  for (const { key, shape, dtype } of layout.inn_state_dict) if (!key.startsWith('tmp_var_')) inn.set(key, record(key, shape, dtype, seed));
   const k = layout.n_classes;
   const r = layout.mu_low_rank_k;
   const total = layout.input.reduce((a, b) => a * b, 1);

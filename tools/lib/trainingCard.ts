@@ -30,8 +30,7 @@ export function cardFromTraining(raw: unknown): ModelSpec['card'] {
   ];
   for (const [set, result] of Object.entries(m.typicality)) {
     const auroc = (result as { auroc?: number })?.auroc;
-    if (typeof auroc === 'number')
-      measured.push({ name: `typicality AUROC vs ${set}`, value: auroc, definition: `score ${m.typicality.score}`, source });
+    if (typeof auroc === 'number') measured.push({ name: `typicality AUROC vs ${set}`, value: auroc, definition: `score ${m.typicality.score}`, source });
   }
   return {
     reported: [],

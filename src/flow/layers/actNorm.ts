@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArchitectureError } from '../../formats/architectureError';
-import { obj, weightName, type JsonObject } from '../../formats/jsonFields';
+import { type JsonObject, obj, weightName } from '../../formats/jsonFields';
 import type { WeightSink } from '../../formats/weightSink';
 import { permuteAxis } from '../permute';
 import type { WeightStore } from '../weightStore';
-import { nodeTensor, type CheckpointNode, type WeightCheck } from './definition';
+import { type CheckpointNode, nodeTensor, type WeightCheck } from './definition';
 
 /** Act-norm then a fixed channel permutation, ending every coupling block. */
 export interface ActNormSpec {
@@ -59,7 +59,6 @@ export function permutationIndices(w: Float32Array, c: number, what: string): In
   }
   return perm;
 }
-
 
 /** y = P(x · scale + offset): the act-norm and fixed channel permutation that end each coupling block. */
 export class ActNormPermute {

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArchitectureError } from '../../formats/architectureError';
-import { int, num, str, type JsonObject } from '../../formats/jsonFields';
+import { int, type JsonObject, num, str } from '../../formats/jsonFields';
 import { atMost, MODEL_LIMITS } from '../../formats/modelLimits';
 import type { InvertibleLayer } from '../layer';
-import { imageInput, LayerShapeError, nodeTensor, type CheckpointNode, type LayerDefinition } from './definition';
+import { type CheckpointNode, imageInput, type LayerDefinition, LayerShapeError, nodeTensor } from './definition';
 
 export interface DctPoolSpec {
   type: 'dct_pool';
@@ -51,8 +51,7 @@ async function checkDctWeight(node: CheckpointNode, n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       // weight[k][i] = 2 cos(π k (2i+1) / 2N), applied as out[k] = Σ_i weight[k][i] x[i].
       const expected = 2 * Math.cos((Math.PI * k * (2 * i + 1)) / (2 * n));
-      if (Math.abs(stored[k * n + i] - expected) > 1e-4)
-        throw new ArchitectureError(`${node.name}.weight is not the DCT-II matrix this runtime implements`);
+      if (Math.abs(stored[k * n + i] - expected) > 1e-4) throw new ArchitectureError(`${node.name}.weight is not the DCT-II matrix this runtime implements`);
     }
 }
 
@@ -66,8 +65,7 @@ export function dctMatrix(n: number): Float64Array {
 /** Exact inverse of dctMatrix: x[n] = (X[0]/2 + Σ_{k≥1} X[k] cos(π k (2n+1) / 2N)) / N. */
 export function inverseDctMatrix(n: number): Float64Array {
   const m = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < n; k++) m[i * n + k] = (k === 0 ? 0.5 : Math.cos((Math.PI * k * (2 * i + 1)) / (2 * n))) / n;
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) m[i * n + k] = (k === 0 ? 0.5 : Math.cos((Math.PI * k * (2 * i + 1)) / (2 * n))) / n;
   return m;
 }
 
@@ -76,8 +74,7 @@ function kronSquare(a: Float64Array, n: number, factor: number): Float32Array {
   const out = new Float32Array(n ** 4);
   for (let p = 0; p < n; p++)
     for (let q = 0; q < n; q++)
-      for (let r = 0; r < n; r++)
-        for (let s = 0; s < n; s++) out[(p * n + q) * n * n + r * n + s] = a[p * n + r] * a[q * n + s] * factor;
+      for (let r = 0; r < n; r++) for (let s = 0; s < n; s++) out[(p * n + q) * n * n + r * n + s] = a[p * n + r] * a[q * n + s] * factor;
   return out;
 }
 

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { arr, int, ModelSpecError, num, str, type JsonObject } from '../../formats/jsonFields';
+import { arr, int, type JsonObject, ModelSpecError, num, str } from '../../formats/jsonFields';
 import type { InvertibleLayer } from '../layer';
 import { depthToSpace, spaceToDepth, sumPerSample } from '../spaceToDepth';
 import type { WeightStore } from '../weightStore';
-import { ActNormPermute, actNormFromCheckpoint, checkActNorm, parseActNorm, type ActNormSpec } from './actNorm';
-import { halvedInput, hasPrefix, splitChannels, type LayerDefinition } from './definition';
-import { checkSubnet, parseSubnet, Subnet, subnetFromCheckpoint, type SubnetOpSpec } from './subnet';
+import { ActNormPermute, type ActNormSpec, actNormFromCheckpoint, checkActNorm, parseActNorm } from './actNorm';
+import { halvedInput, hasPrefix, type LayerDefinition, splitChannels } from './definition';
+import { checkSubnet, parseSubnet, Subnet, type SubnetOpSpec, subnetFromCheckpoint } from './subnet';
 
 export interface DownsampleCouplingSpec {
   type: 'downsample_coupling';

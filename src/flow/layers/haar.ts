@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { int, num, str, type JsonObject } from '../../formats/jsonFields';
+import { int, type JsonObject, num, str } from '../../formats/jsonFields';
 import type { InvertibleLayer } from '../layer';
 import { depthToSpace, spaceToDepth } from '../spaceToDepth';
-import { halvedInput, nodeTensor, type LayerDefinition } from './definition';
+import { halvedInput, type LayerDefinition, nodeTensor } from './definition';
 
 export interface HaarSpec {
   type: 'haar';

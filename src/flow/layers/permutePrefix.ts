@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { str, weightName, type JsonObject } from '../../formats/jsonFields';
+import { type JsonObject, str, weightName } from '../../formats/jsonFields';
 import type { InvertibleLayer } from '../layer';
 import { permuteAxis } from '../permute';
 import type { WeightStore } from '../weightStore';
 import { invertPermutation } from './actNorm';
-import { LayerShapeError, type LayerDefinition } from './definition';
+import { type LayerDefinition, LayerShapeError } from './definition';
 
 /** Permutes the first indices.length features of a flat vector; the rest pass through. */
 export interface PermutePrefixSpec {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArchitectureError } from '../../formats/architectureError';
-import { int, isObject, ModelSpecError, weightName, type Json } from '../../formats/jsonFields';
 import { clipName } from '../../formats/describeValue';
+import { int, isObject, type Json, ModelSpecError, weightName } from '../../formats/jsonFields';
 import { atMost, MODEL_LIMITS } from '../../formats/modelLimits';
 import type { TensorRecord } from '../../formats/torchTensor';
 import type { WeightSink } from '../../formats/weightSink';
@@ -58,10 +58,7 @@ export function checkSubnet(ops: SubnetOpSpec[], path: string, input: FeatureSha
     throw new ModelSpecError(path, `turns the ${input[0]}x${input[1]} input into ${h}x${w}, the coupling needs ${output[0]}x${output[1]}`);
 }
 
-type Module =
-  | { kind: 'conv'; weight: TensorRecord; bias?: TensorRecord }
-  | { kind: 'bn'; params: Map<string, TensorRecord> }
-  | { kind: 'relu' };
+type Module = { kind: 'conv'; weight: TensorRecord; bias?: TensorRecord } | { kind: 'bn'; params: Map<string, TensorRecord> } | { kind: 'relu' };
 
 /** The released subnets have 5 to 7 modules; a huge index in a key would otherwise make a huge list. */
 const MAX_SUBNET_MODULES = 64;
@@ -144,7 +141,7 @@ export async function subnetFromCheckpoint(
 async function batchNormAffine(params: Map<string, TensorRecord>, c: number, base: string): Promise<{ scale: Float64Array; shift: Float64Array }> {
   const read = async (key: string) => {
     const t = params.get(key);
-    if (!t || t.shape.length !== 1 || t.shape[0] !== c) throw new ArchitectureError(`${base}.${key} must be a vector of ${c}`);
+    if (t?.shape.length !== 1 || t.shape[0] !== c) throw new ArchitectureError(`${base}.${key} must be a vector of ${c}`);
     return t.readFloat32();
   };
   const [gamma, beta, mean, variance] = await Promise.all(['weight', 'bias', 'running_mean', 'running_var'].map(read));
@@ -170,8 +167,7 @@ async function foldedConv(
   for (let oc = 0; oc < o; oc++) {
     const s = bn ? bn.scale[oc] : 1;
     for (let ic = 0; ic < inC; ic++)
-      for (let y = 0; y < kh; y++)
-        for (let x = 0; x < kw; x++) filter[((y * kw + x) * inC + ic) * o + oc] = w[((oc * inC + ic) * kh + y) * kw + x] * s;
+      for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) filter[((y * kw + x) * inC + ic) * o + oc] = w[((oc * inC + ic) * kh + y) * kw + x] * s;
   }
   if (!bn) return { filter, bias: b };
   const bias = new Float32Array(o);
