@@ -139,10 +139,12 @@ const str = (s: string): number[] => {
 const int = (n: number): number[] => [0x4a, ...u32(n)];
 const global = (module: string, name: string): number[] => [0x63, ...new TextEncoder().encode(`${module}\n${name}\n`)];
 const intTuple = (values: number[]): number[] => [MARK, ...values.flatMap(int), TUPLE];
+/** The start of a storage's persistent id: ('storage', FloatStorage, key, 'cpu', … */
+const storageHead = (key: string): number[] => [MARK, ...str('storage'), ...global('torch', 'FloatStorage'), ...str(key), ...str('cpu')];
 
 /** OrderedDict([('w', tensor(shape, stride) over storage '0' of `numel` floats)]) */
 function tensorDictPickle(opts: { numel: number; shape: number[]; stride: number[]; legacy?: boolean }): Uint8Array {
-  const pid = [MARK, ...str('storage'), ...global('torch', 'FloatStorage'), ...str('0'), ...str('cpu'), ...int(opts.numel)];
+  const pid = [...storageHead('0'), ...int(opts.numel)];
   if (opts.legacy) pid.push(0x4e); // view_metadata = None
   pid.push(TUPLE);
   return pickle(
@@ -171,7 +173,7 @@ function tensorDictPickle(opts: { numel: number; shape: number[]; stride: number
 
 /** _rebuild_tensor_v2 of a float32 view of storage `key` (holding `numel` elements), for building whole checkpoints. */
 function tensorOps(shape: number[], stride: number[], key = '0', numel = 0): number[] {
-  const pid = [MARK, ...str('storage'), ...global('torch', 'FloatStorage'), ...str(key), ...str('cpu'), ...int(numel), TUPLE];
+  const pid = [...storageHead(key), ...int(numel), TUPLE];
   return [
     ...global('torch._utils', '_rebuild_tensor_v2'),
     MARK,
@@ -349,11 +351,7 @@ async function main(): Promise<void> {
         PROTO2,
         global('torch._utils', '_rebuild_tensor_v2'),
         MARK,
-        MARK,
-        str('storage'),
-        global('torch', 'FloatStorage'),
-        str('0'),
-        str('cpu'),
+        storageHead('0'),
         int(1),
         TUPLE,
         BINPERSID,
@@ -374,11 +372,7 @@ async function main(): Promise<void> {
         PROTO2,
         global('torch._utils', '_rebuild_tensor_v2'),
         MARK,
-        MARK,
-        str('storage'),
-        global('torch', 'FloatStorage'),
-        str('0'),
-        str('cpu'),
+        storageHead('0'),
         new Array<number>(100_000).fill(EMPTY_LIST),
         new Array<number>(99_999).fill(0x61),
         TUPLE,
