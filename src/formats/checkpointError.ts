@@ -25,8 +25,18 @@ export class CheckpointError extends Error {
   readonly code: CheckpointErrorCode;
 
   constructor(code: CheckpointErrorCode, message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = 'CheckpointError';
     this.code = code;
   }
+}
+
+/**
+ * Messages quote names from the file (zip entry names, pickle strings): control characters become '?'
+ * and the message stays under 600 characters, so that a hostile file cannot break the line or flood it.
+ */
+function oneLine(message: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
+  const printable = message.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return printable.length > 599 ? `${printable.slice(0, 598)}…` : printable;
 }

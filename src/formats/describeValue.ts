@@ -16,6 +16,8 @@ function clip(text: string, max: number): string {
 
 function describe(value: PyValue, depth: number): string {
   if (value === null) return 'None';
+  // A missing argument (a REDUCE with too few items): described, not dereferenced.
+  if (value === undefined) return 'nothing';
   switch (typeof value) {
     case 'boolean':
       return value ? 'True' : 'False';

@@ -8,9 +8,15 @@ export class ModelSpecError extends Error {
     readonly path: string,
     message: string,
   ) {
-    super(`model.json ${path}: ${message}`);
+    super(`model.json ${path}: ${shortenQuotes(message)}`);
     this.name = 'ModelSpecError';
   }
+}
+
+/** Strings quoted from model.json are cut to 64 characters: a hostile file must not make a megabyte error message. */
+function shortenQuotes(message: string): string {
+  const short = message.replace(/"([^"]{64})[^"]+"/g, '"$1…"');
+  return short.length > 500 ? `${short.slice(0, 499)}…` : short;
 }
 
 export const isObject = (v: Json): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -23,7 +23,8 @@ export async function loadModelPackage(files: PackageFiles, onProgress?: LoadPro
   try {
     raw = JSON.parse(await files.readText('model.json'));
   } catch (e) {
-    throw new ModelSpecError('(file)', `cannot be parsed as JSON: ${(e as Error).message}`);
+    // V8 quotes the text around the error, newlines and all: one line for the message.
+    throw new ModelSpecError('(file)', `cannot be parsed as JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`);
   }
   const spec = validateModelSpec(raw);
   const total = spec.weightsManifest.flatMap((g) => g.weights).reduce((s, w) => s + storedBytes(w), 0);
