@@ -79,13 +79,13 @@ describe('Node image decoding refuses bombs from the header', () => {
     const bomb = pngBomb(30000, 30000);
     expect(bomb.length).toBeLessThan(200);
     await expect(decodeImageBytes(bomb, 'bomb.png')).rejects.toThrow(
-      new ImageSizeError('bomb.png is 30000×30000 pixels (900 MP); GC Lens accepts at most 64 MP'),
+      new ImageSizeError('bomb.png is 30000×30000 pixels (900 MP); GC Lens accepts at most 40 MP'),
     );
   });
 
   it('refuses a 12000×12000 PNG (144 MP)', async () => {
     await expect(decodeImageBytes(pngBomb(12000, 12000), 'big.png')).rejects.toThrow(
-      new ImageSizeError('big.png is 12000×12000 pixels (144 MP); GC Lens accepts at most 64 MP'),
+      new ImageSizeError('big.png is 12000×12000 pixels (144 MP); GC Lens accepts at most 40 MP'),
     );
   });
 
@@ -100,7 +100,7 @@ describe('Node image decoding refuses bombs from the header', () => {
       new ImageSizeError('strip.jpg is 65535×8 pixels (aspect ratio 8192:1); GC Lens accepts at most 20:1'),
     );
     await expect(decodeImageBytes(jpegBomb(9000, 9000), 'big.jpg')).rejects.toThrow(
-      new ImageSizeError('big.jpg is 9000×9000 pixels (81 MP); GC Lens accepts at most 64 MP'),
+      new ImageSizeError('big.jpg is 9000×9000 pixels (81 MP); GC Lens accepts at most 40 MP'),
     );
     await expect(decodeImageBytes(Buffer.from([0xff, 0xd8, 0xff, 0xd9]), 'empty.jpg')).rejects.toThrow(
       new Error('empty.jpg is a JPEG without a frame header: it is damaged or cut short'),
@@ -165,6 +165,24 @@ describe('npm run infer on an image bomb', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(failed?.code).toBe(1);
-    expect(failed?.stderr.trim().split('\n').at(-1)).toMatch(/bomb\.png is 30000×30000 pixels \(900 MP\); GC Lens accepts at most 64 MP$/);
+    expect(failed?.stderr.trim().split('\n').at(-1)).toMatch(/bomb\.png is 30000×30000 pixels \(900 MP\); GC Lens accepts at most 40 MP$/);
   });
 });
+
+describe('Node decoding at the pixel limit', () => {
+  it('keeps a JPEG that declares just under 40 MP below 1.5 GB at peak', async () => {
+    const dir = await tempDir('gc-bomb-');
+    const path = join(dir, 'limit.jpg');
+    await writeFile(path, jpegBomb(6300, 6300));
+    const script = [
+      `import { decodeImageFile } from ${JSON.stringify(join(import.meta.dirname, '..', 'tools', 'lib', 'decodeImage.ts'))};`,
+      `const outcome = await decodeImageFile(${JSON.stringify(path)}).then(() => 'decoded', (e) => e.message);`,
+      'console.log(JSON.stringify({ outcome, peakMiB: process.resourceUsage().maxRSS / 1024 }));',
+    ].join('\n');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 });
+    const { outcome, peakMiB } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(outcome).toMatch(/limit\.jpg could not be decoded as a JPEG/);
+    expect(peakMiB).toBeLessThan(1536);
+  });
+});
+

@@ -2,14 +2,18 @@ import { cp, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromFloat16Bits, toFloat16Bits } from '../src/formats/float16';
-import { loadModelPackage } from '../src/formats/modelPackage';
+import { loadModelPackage, storedBytes } from '../src/formats/modelPackage';
+import type { WeightSpec } from '../src/formats/modelSpec';
 import { nodePackageFiles } from '../tools/lib/nodePackageFiles';
 import { convertFixture } from './helpers/convertFixture';
 import { relativeError, tempDir } from './helpers/fixtures';
 
 interface Edit {
-  op: 'set' | 'delete' | 'replace-file' | 'poke-float' | 'truncate-shard';
+  op: 'set' | 'delete' | 'replace-file' | 'poke-float' | 'poke-int32' | 'truncate-shard';
   path?: string;
+  /** With poke-int32: the weight whose element `index` is overwritten. */
+  weight?: string;
+  index?: number;
   value?: unknown;
   offset?: number;
   bytes?: number;
@@ -32,6 +36,16 @@ async function applyEdit(dir: string, edit: Edit): Promise<void> {
     return writeFile(shard, bytes);
   }
   const spec = JSON.parse(await readFile(jsonPath, 'utf8'));
+  if (edit.op === 'poke-int32') {
+    const weights: WeightSpec[] = spec.weightsManifest[0].weights;
+    const before = weights.slice(
+      0,
+      weights.findIndex((w) => w.name === edit.weight),
+    );
+    const bytes = await readFile(shard);
+    bytes.writeInt32LE(Number(edit.value), before.reduce((sum, w) => sum + storedBytes(w), 0) + 4 * edit.index!);
+    return writeFile(shard, bytes);
+  }
   const keys = edit.path!.split('.');
   const parent = keys.slice(0, -1).reduce((o, k) => o[k], spec);
   const last = keys[keys.length - 1];

@@ -76,7 +76,7 @@ export function decodeGroup(weights: WeightSpec[], bytes: Uint8Array, path: stri
     if (data instanceof Float32Array) {
       const bad = data.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new ModelSpecError(`weight "${w.name}"`, `holds a non-finite value (${data[bad]}) at element ${bad}`);
-    }
+    } else checkPermutation(data, w.name);
     out.set(w.name, { data, shape: w.shape });
     at += storedBytes(w);
   }
@@ -110,4 +110,19 @@ export function httpPackageFiles(baseUrl: string, fetchFn: typeof fetch = fetch)
       return concat(chunks);
     },
   };
+}
+
+/** Every int32 weight of a package is an index permutation; anything else would silently break the inverse. */
+function checkPermutation(indices: Int32Array, name: string): void {
+  const seenAt = new Int32Array(indices.length).fill(-1);
+  for (let i = 0; i < indices.length; i++) {
+    const j = indices[i];
+    const problem = !(j >= 0 && j < indices.length)
+      ? `${j} at position ${i} is out of range`
+      : seenAt[j] >= 0
+        ? `${j} appears at positions ${seenAt[j]} and ${i}`
+        : '';
+    if (problem) throw new ModelSpecError(`weight "${name}"`, `is not a permutation of 0…${indices.length - 1}: ${problem}`);
+    seenAt[j] = i;
+  }
 }
