@@ -4,7 +4,9 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CheckpointError } from '../src/formats/checkpointError';
 import { ModelSpecError } from '../src/formats/jsonFields';
-import { classifyError, mutateBytes, rngFor } from '../tools/fuzz';
+import { mutateBytes } from '../tools/fuzz/mutations';
+import { classifyError } from '../tools/fuzz/outcomes';
+import { rngFor } from '../tools/fuzz/random';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');

@@ -185,4 +185,3 @@ describe('Node decoding at the pixel limit', () => {
     expect(peakMiB).toBeLessThan(1536);
   });
 });
-
