@@ -53,6 +53,7 @@ export async function activateDawnWebGPU(): Promise<string> {
 
 interface ProgramLike {
   constructor: { name: string };
+  shaderKey: string;
   dispatch: [number, number, number];
 }
 
@@ -68,7 +69,8 @@ export class DispatchCounter {
     const original = backend.recordAndSubmit;
     backend.recordAndSubmit = (program: ProgramLike, ...rest: unknown[]) => {
       this.total++;
-      const name = program.constructor.name;
+      // The fused programs are plain objects: name them by their shader key's prefix.
+      const name = program.constructor.name === 'Object' ? program.shaderKey.split('_')[0] : program.constructor.name;
       this.byProgram.set(name, (this.byProgram.get(name) ?? 0) + 1);
       return original.call(backend, program, ...rest);
     };

@@ -103,7 +103,7 @@ export class AffineCoupling implements InvertibleLayer {
   /** The same forward on WebGPU: the whole tail (coupling, act-norm, permutation) in one dispatch, the log-determinant in another. */
   private fusedForward(x: tf.Tensor): { y: tf.Tensor; logDet: tf.Tensor } {
     const [b, h, w] = x.shape;
-    const a = this.subnet.apply(tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, this.len1]));
+    const a = this.subnet.apply(x, this.len1);
     const { scale, offset, forwardIndex } = this.actNorm.parts;
     const y = runFused(couplingForward(x.shape, this.len1, this.len2, this.clamp), [x, a, scale, offset, forwardIndex]);
     const term = { perSample: h * w * 2 * this.len2, k: this.len2, factor: 0.1 };

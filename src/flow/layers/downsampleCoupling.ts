@@ -118,7 +118,7 @@ export class DownsampleCoupling implements InvertibleLayer {
   private fusedForward(x: tf.Tensor): { y: tf.Tensor; logDet: tf.Tensor } {
     const [b, h, w] = x.shape;
     const { len1, len2, clamp } = this;
-    const a2 = this.strided.apply(tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, len1]));
+    const a2 = this.strided.apply(x, len1);
     const y2 = runFused(downsampleForwardHalf(x.shape, len1, len2, clamp), [x, a2]);
     const a1 = this.lowRes.apply(y2);
     const { scale, offset, forwardIndex } = this.actNorm.parts;

@@ -422,3 +422,22 @@ export function mixtureLogits(batch: number, rank: number, classes: number): Fus
     setOutputAtIndex(index, REL[index] - ${f32(0.5)} * PR[b * ${rank + 1} + ${rank}]);`,
   );
 }
+
+/**
+ * A subnet's per-channel affine (a BatchNorm not after a conv), optionally with ReLU, on the first
+ * `channels` channels of X [B,H,W,C]: relu(x·scale + shift). Inputs X, S [channels], T [channels].
+ */
+export function affinePrefix(shape: number[], channels: number, relu: boolean): FusedProgram {
+  const c = shape[3];
+  return elementwise(
+    'gcAffine',
+    `${c}_${channels}_${relu}`,
+    ['X', 'S', 'T'],
+    [...shape.slice(0, 3), channels],
+    `
+    let pix = index / ${channels};
+    let j = index - pix * ${channels};
+    let v = X[pix * ${c} + j] * S[j] + T[j];
+    setOutputAtIndex(index, ${relu ? 'max(v, 0.0)' : 'v'});`,
+  );
+}
