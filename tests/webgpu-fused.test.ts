@@ -45,11 +45,15 @@ describe.skipIf(!dawnInstalled())('fused WebGPU kernels', () => {
     expect(r.fused.inverse).toBeLessThanOrEqual(115);
   });
 
-  it.skipIf(process.env.GC_LENS_FULL_WEBGPU !== '1')('equal the plain path on the full-size layout (GC_LENS_FULL_WEBGPU=1: minutes on SwiftShader)', { timeout: 1_800_000 }, () => {
-    const r = parity('full');
-    console.log('full-size on', r.adapter, JSON.stringify(r));
-    for (const [name, e] of Object.entries(r.errors)) expect(e.relative, name).toBeLessThan(TOLERANCE);
-    expect(r.fused.forward + r.fused.posterior).toBeLessThanOrEqual(200);
-    expect(r.fused.inverse).toBeLessThanOrEqual(200);
-  });
+  it.skipIf(process.env.GC_LENS_FULL_WEBGPU !== '1')(
+    'equal the plain path on the full-size layout (GC_LENS_FULL_WEBGPU=1: minutes on SwiftShader)',
+    { timeout: 1_800_000 },
+    () => {
+      const r = parity('full');
+      console.log('full-size on', r.adapter, JSON.stringify(r));
+      for (const [name, e] of Object.entries(r.errors)) expect(e.relative, name).toBeLessThan(TOLERANCE);
+      expect(r.fused.forward + r.fused.posterior).toBeLessThanOrEqual(200);
+      expect(r.fused.inverse).toBeLessThanOrEqual(200);
+    },
+  );
 });

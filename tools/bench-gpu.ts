@@ -82,7 +82,19 @@ async function main(): Promise<void> {
     let torch: TorchResult | null = null;
     if (!flags.has('no-torch')) {
       process.stderr.write(`timing PyTorch on ${device}…\n`);
-      const args = ['tools/bench_torch.py', checkpoint, FIXTURES, '--only', which, '--device', device, '--reps', String(reps), '--threads', String(cpus().length)];
+      const args = [
+        'tools/bench_torch.py',
+        checkpoint,
+        FIXTURES,
+        '--only',
+        which,
+        '--device',
+        device,
+        '--reps',
+        String(reps),
+        '--threads',
+        String(cpus().length),
+      ];
       if (which === 'mini') args.push('--mini-checkpoint', checkpoint);
       torch = JSON.parse(execFileSync(python, args, { encoding: 'utf8' }).trim().split('\n').pop()!) as TorchResult;
     }
@@ -90,17 +102,30 @@ async function main(): Promise<void> {
     const ms = (v: number) => v.toFixed(2).padStart(11);
     const ratio = (t: PassTimes) => (reference ? `${(t.forward / reference.forward).toFixed(2)}x / ${(t.inverse / reference.inverse).toFixed(2)}x` : '');
     console.log(`model: ${MODEL_NAMES[which]}, batch 1, median of ${reps}; WebGPU adapter: ${adapter}`);
-    console.log(`WebGPU dispatches (forward + posterior / inverse): plain ${dispatches.plain.forward} + ${dispatches.plain.posterior} / ${dispatches.plain.inverse}, fused ${dispatches.fused.forward} + ${dispatches.fused.posterior} / ${dispatches.fused.inverse}`);
+    console.log(
+      `WebGPU dispatches (forward + posterior / inverse): plain ${dispatches.plain.forward} + ${dispatches.plain.posterior} / ${dispatches.plain.inverse}, fused ${dispatches.fused.forward} + ${dispatches.fused.posterior} / ${dispatches.fused.inverse}`,
+    );
     console.log(`${'path'.padEnd(44)}${'forward ms'.padStart(12)}${'inverse ms'.padStart(12)}${'posterior ms'.padStart(14)}  vs torch (fwd / inv)`);
     const row = (name: string, t: PassTimes) => console.log(`${name.padEnd(44)} ${ms(t.forward)} ${ms(t.inverse)}   ${ms(t.posterior)}  ${ratio(t)}`);
     row('tfjs-webgpu (Dawn), fused kernels', fused);
     row('tfjs-webgpu (Dawn), plain tfjs ops', plain);
     if (torch && reference) {
       row(`torch ${torch.torch} ${torch.device}${torch.gpu ? ` (${torch.gpu})` : ''}`, reference);
-      console.log(`PyTorch TF32: torch.backends.cuda.matmul.allow_tf32 = ${torch.allow_tf32['cuda.matmul']}, torch.backends.cudnn.allow_tf32 = ${torch.allow_tf32.cudnn}`);
+      console.log(
+        `PyTorch TF32: torch.backends.cuda.matmul.allow_tf32 = ${torch.allow_tf32['cuda.matmul']}, torch.backends.cudnn.allow_tf32 = ${torch.allow_tf32.cudnn}`,
+      );
     }
     await mkdir(dirname(out), { recursive: true });
-    const result = { date: new Date().toISOString(), model: MODEL_NAMES[which], adapter, node: process.version, reps, dispatches, webgpu: { fused, plain }, torch };
+    const result = {
+      date: new Date().toISOString(),
+      model: MODEL_NAMES[which],
+      adapter,
+      node: process.version,
+      reps,
+      dispatches,
+      webgpu: { fused, plain },
+      torch,
+    };
     await writeFile(out, `${JSON.stringify(result, null, 1)}\n`);
     process.stderr.write(`wrote ${out}\n`);
   } finally {

@@ -11,7 +11,12 @@ import { chooseBackend } from '../../src/flow/backend';
 
 const CHROMIUM_LIB = '/usr/lib/chromium';
 const SWIFTSHADER_ICD = `${CHROMIUM_LIB}/vk_swiftshader_icd.json`;
-const SYSTEM_LOADERS = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1'];
+const SYSTEM_LOADERS = [
+  '/usr/lib/x86_64-linux-gnu/libvulkan.so.1',
+  '/usr/lib/aarch64-linux-gnu/libvulkan.so.1',
+  '/usr/lib64/libvulkan.so.1',
+  '/usr/lib/libvulkan.so.1',
+];
 
 /** The environment a Node process needs for Dawn here: the system's Vulkan loader, else Chromium's with SwiftShader. */
 export function dawnEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
