@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedKernelsActive, runFused } from './webgpu/fused';
+import { mixtureLogits, mixtureProjection, mixtureRelativeLogits } from './webgpu/programs';
 import type { WeightStore } from './weightStore';
 
 export interface MixtureOutputs {
@@ -42,10 +44,21 @@ export class GaussianMixture {
 
   evaluate(zFc: tf.Tensor, zConv: tf.Tensor): MixtureOutputs {
     return tf.tidy(() => {
+      if (fusedKernelsActive()) return { ...this.fusedEvaluate(zFc, zConv) };
       const relative = this.relativeLogits(zFc, zConv);
       const zSq = tf.add(tf.sum(tf.square(zFc), 1, true), tf.sum(tf.square(zConv), 1, true));
       return { logits: tf.sub(relative, tf.mul(0.5, zSq)), posterior: tf.softmax(relative) };
     });
+  }
+
+  /** The same on WebGPU: the projections and ‖z‖² in one dispatch, the relative logits in one, the logits in one, then softmax. */
+  private fusedEvaluate(zFc: tf.Tensor, zConv: tf.Tensor): MixtureOutputs {
+    const [batch, fcDims] = zFc.shape as [number, number];
+    const convDims = zConv.shape[1] as number;
+    const rank = this.muM.shape[0];
+    const projection = runFused(mixtureProjection(batch, fcDims, convDims, rank), [zConv, this.muM, zFc]);
+    const relative = runFused(mixtureRelativeLogits(batch, fcDims, rank, this.classes), [zFc, this.muFc, projection, this.muT, this.meanSqNorm]);
+    return { logits: runFused(mixtureLogits(batch, rank, this.classes), [relative, projection]), posterior: tf.softmax(relative) };
   }
 
   /** The class means as one flat latent vector each, for the given classes only: [n, F + R]. */

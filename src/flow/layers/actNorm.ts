@@ -79,6 +79,11 @@ export class ActNormPermute {
     this.inverseIndex = tf.tensor1d(invertPermutation(perm, spec.permutation), 'int32');
   }
 
+  /** The weights as tensors, for the fused WebGPU kernels (src/flow/webgpu) that apply them in their own shaders. */
+  get parts(): { scale: tf.Tensor; offset: tf.Tensor; forwardIndex: tf.Tensor; inverseIndex: tf.Tensor } {
+    return { scale: this.scale, offset: this.offset, forwardIndex: this.forwardIndex, inverseIndex: this.inverseIndex };
+  }
+
   forward(x: tf.Tensor): tf.Tensor {
     return permuteAxis(tf.add(tf.mul(x, this.scale), this.offset), this.forwardIndex, this.inverseIndex, 3);
   }

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { arr, int, type JsonObject, num, str } from '../../formats/jsonFields';
 import type { InvertibleLayer } from '../layer';
 import { sumPerSample } from '../spaceToDepth';
+import { fusedKernelsActive, runFused } from '../webgpu/fused';
+import { actNormInverseSlice, couplingForward, couplingInverse, logScaleSum } from '../webgpu/programs';
 import type { WeightStore } from '../weightStore';
 import { ActNormPermute, type ActNormSpec, actNormFromCheckpoint, checkActNorm, parseActNorm } from './actNorm';
 import { hasPrefix, imageInput, type LayerDefinition, splitChannels } from './definition';
@@ -79,6 +81,7 @@ export class AffineCoupling implements InvertibleLayer {
 
   forward(x: tf.Tensor): { y: tf.Tensor; logDet: tf.Tensor } {
     return tf.tidy(() => {
+      if (this.len2 > 0 && fusedKernelsActive()) return this.fusedForward(x);
       const [x1, x2] = tf.split(x, [this.len1, this.len2], 3);
       const [logS, shift] = this.logScaleAndShift(x1);
       const y2 = tf.add(tf.mul(x2, tf.exp(logS)), shift);
@@ -90,10 +93,30 @@ export class AffineCoupling implements InvertibleLayer {
 
   inverse(y: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
+      if (this.len2 > 0 && fusedKernelsActive()) return this.fusedInverse(y);
       const [x1, y2] = tf.split(this.actNorm.inverse(y), [this.len1, this.len2], 3);
       const [logS, shift] = this.logScaleAndShift(x1);
       return tf.concat([x1, tf.mul(tf.sub(y2, shift), tf.exp(tf.neg(logS)))], 3);
     });
+  }
+
+  /** The same forward on WebGPU: the whole tail (coupling, act-norm, permutation) in one dispatch, the log-determinant in another. */
+  private fusedForward(x: tf.Tensor): { y: tf.Tensor; logDet: tf.Tensor } {
+    const [b, h, w] = x.shape;
+    const a = this.subnet.apply(x, this.len1);
+    const { scale, offset, forwardIndex } = this.actNorm.parts;
+    const y = runFused(couplingForward(x.shape, this.len1, this.len2, this.clamp), [x, a, scale, offset, forwardIndex]);
+    const term = { perSample: h * w * 2 * this.len2, k: this.len2, factor: 0.1 };
+    const logDet = runFused(logScaleSum(b, [term], this.clamp, this.actNorm.logDet(h, w)), [a]);
+    return { y, logDet };
+  }
+
+  /** The same inverse on WebGPU: x1 = act-norm⁻¹ of the permuted input in one dispatch, then the whole tail in another. */
+  private fusedInverse(y: tf.Tensor): tf.Tensor {
+    const { scale, offset, inverseIndex } = this.actNorm.parts;
+    const x1 = runFused(actNormInverseSlice(y.shape, 0, this.len1), [y, scale, offset, inverseIndex]);
+    const a = this.subnet.apply(x1);
+    return runFused(couplingInverse(y.shape, this.len1, this.len2, this.clamp), [y, a, scale, offset, inverseIndex]);
   }
 
   dispose(): void {

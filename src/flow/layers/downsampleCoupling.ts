@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { arr, int, type JsonObject, ModelSpecError, num, str } from '../../formats/jsonFields';
 import type { InvertibleLayer } from '../layer';
 import { depthToSpace, spaceToDepth, sumPerSample } from '../spaceToDepth';
+import { fusedKernelsActive, runFused } from '../webgpu/fused';
+import { actNormInverseSlice, downsampleForwardHalf, downsampleForwardOut, downsampleInverseHalf, downsampleInverseOut, logScaleSum } from '../webgpu/programs';
 import type { WeightStore } from '../weightStore';
 import { ActNormPermute, type ActNormSpec, actNormFromCheckpoint, checkActNorm, parseActNorm } from './actNorm';
 import { halvedInput, hasPrefix, type LayerDefinition, splitChannels } from './definition';
@@ -87,6 +89,7 @@ export class DownsampleCoupling implements InvertibleLayer {
 
   forward(x: tf.Tensor): { y: tf.Tensor; logDet: tf.Tensor } {
     return tf.tidy(() => {
+      if (fusedKernelsActive()) return this.fusedForward(x);
       const [x1, x2] = tf.split(x, [this.len1, this.len2], 3);
       const [logS2, shift2] = this.logScaleAndShift(this.strided.apply(x1), 4 * this.len2);
       const y2 = tf.add(tf.mul(spaceToDepth(x2), tf.exp(logS2)), shift2);
@@ -101,6 +104,7 @@ export class DownsampleCoupling implements InvertibleLayer {
 
   inverse(y: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
+      if (fusedKernelsActive()) return this.fusedInverse(y);
       const [y1, y2] = tf.split(this.actNorm.inverse(y), [4 * this.len1, 4 * this.len2], 3);
       const [logS1, shift1] = this.logScaleAndShift(this.lowRes.apply(y2), 4 * this.len1);
       const x1 = depthToSpace(tf.mul(tf.sub(y1, shift1), tf.exp(tf.neg(logS1))));
@@ -108,6 +112,37 @@ export class DownsampleCoupling implements InvertibleLayer {
       const x2 = depthToSpace(tf.mul(tf.sub(y2, shift2), tf.exp(tf.neg(logS2))));
       return tf.concat([x1, x2], 3);
     });
+  }
+
+  /** The same forward on WebGPU: each half's coupling in one dispatch (the second with act-norm and permutation), the log-determinant in one. */
+  private fusedForward(x: tf.Tensor): { y: tf.Tensor; logDet: tf.Tensor } {
+    const [b, h, w] = x.shape;
+    const { len1, len2, clamp } = this;
+    const a2 = this.strided.apply(x, len1);
+    const y2 = runFused(downsampleForwardHalf(x.shape, len1, len2, clamp), [x, a2]);
+    const a1 = this.lowRes.apply(y2);
+    const { scale, offset, forwardIndex } = this.actNorm.parts;
+    const y = runFused(downsampleForwardOut(x.shape, len1, len2, clamp), [x, a1, y2, scale, offset, forwardIndex]);
+    const pixels = (h / 2) * (w / 2);
+    const terms = [
+      { perSample: pixels * 8 * len1, k: 4 * len1, factor: 0.2 },
+      { perSample: pixels * 8 * len2, k: 4 * len2, factor: 0.2 },
+    ];
+    const logDet = runFused(logScaleSum(b, terms, clamp, this.actNorm.logDet(h / 2, w / 2)), [a1, a2]);
+    return { y, logDet };
+  }
+
+  /** The same inverse on WebGPU: act-norm⁻¹ of the second half, then each half's inverse coupling (with depth-to-space), one dispatch each. */
+  private fusedInverse(y: tf.Tensor): tf.Tensor {
+    const [b, h, w, c4] = y.shape;
+    const full = [b, 2 * h, 2 * w, c4 / 4];
+    const { len1, len2, clamp } = this;
+    const { scale, offset, inverseIndex } = this.actNorm.parts;
+    const u2 = runFused(actNormInverseSlice(y.shape, 4 * len1, 4 * len2), [y, scale, offset, inverseIndex]);
+    const a1 = this.lowRes.apply(u2);
+    const x1 = runFused(downsampleInverseHalf(full, len1, clamp), [y, a1, scale, offset, inverseIndex]);
+    const a2 = this.strided.apply(x1);
+    return runFused(downsampleInverseOut(full, len1, len2, clamp), [x1, u2, a2]);
   }
 
   dispose(): void {

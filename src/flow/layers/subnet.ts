@@ -5,6 +5,8 @@ import { int, isObject, type Json, ModelSpecError, weightName } from '../../form
 import { atMost, MODEL_LIMITS } from '../../formats/modelLimits';
 import type { TensorRecord } from '../../formats/torchTensor';
 import type { WeightSink } from '../../formats/weightSink';
+import { fusedKernelsActive, runFused } from '../webgpu/fused';
+import { affinePrefix } from '../webgpu/programs';
 import type { WeightStore } from '../weightStore';
 import type { CheckpointNode, FeatureShape, WeightCheck } from './definition';
 
@@ -191,9 +193,22 @@ export class Subnet {
     this.steps = compile(ops, weights);
   }
 
-  apply(x: tf.Tensor): tf.Tensor {
+  /**
+   * The subnet of x, or of its first `inputChannels` channels. On WebGPU a leading affine (with its
+   * ReLU) runs as one fused dispatch that also takes the channel prefix, so no slice is made.
+   */
+  apply(x: tf.Tensor, inputChannels?: number): tf.Tensor {
     let h = x;
-    for (const step of this.steps) h = runStep(step, h);
+    let rest = this.steps;
+    const first = this.steps[0];
+    if (first?.kind === 'affine' && fusedKernelsActive()) {
+      const channels = inputChannels ?? x.shape[3]!;
+      h = runFused(affinePrefix(x.shape, channels, first.relu), [x, first.scale, first.shift]);
+      rest = this.steps.slice(1);
+    } else if (inputChannels !== undefined && inputChannels !== x.shape[3]) {
+      h = tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, inputChannels]);
+    }
+    for (const step of rest) h = runStep(step, h);
     return h;
   }
 
