@@ -20,9 +20,11 @@ pack() {
   grep -qx "/$PACK/" .git/info/exclude 2>/dev/null || echo "/$PACK/" >>"$(git rev-parse --git-common-dir)/info/exclude"
   rm -rf "$PACK" && mkdir -p "$PACK/debs" "$PACK/node_modules/webgpu/dist/linux-x64"
   xz -T0 -c "$(command -v node)" >"$PACK/node.xz"
-  npx esbuild tools/bench-gpu.ts --bundle --platform=node --format=esm --target=node20 --external:webgpu \
-    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
-    --log-level=warning --outfile="$PACK/bench-gpu.mjs"
+  for tool in bench-gpu webgpu-parity; do
+    npx esbuild "tools/$tool.ts" --bundle --platform=node --format=esm --target=node20 --external:webgpu \
+      --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
+      --log-level=warning --outfile="$PACK/$tool.mjs"
+  done
   cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$PACK/node_modules/webgpu/"
   cp node_modules/webgpu/dist/linux-x64/dawn.node "$PACK/node_modules/webgpu/dist/linux-x64/"
   local o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
@@ -45,6 +47,8 @@ run() {
   xz -dc "$PACK/node.xz" >/tmp/gc-node && chmod +x /tmp/gc-node
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
+  # Full-size parity of the fused kernels first (one JSON line; non-zero exit on a miss), then the benchmark.
+  GC_LENS_DAWN_ENV=1 /tmp/gc-node "$PACK/webgpu-parity.mjs" full || echo "webgpu-parity full: FAILED" >&2
   GC_LENS_DAWN_ENV=1 /tmp/gc-node "$PACK/bench-gpu.mjs" --model full --device cuda --python python3 "$@"
 }
 

@@ -1,18 +1,20 @@
 /**
- * Run by tests/webgpu-fused.test.ts in its own process (Dawn needs LD_LIBRARY_PATH at start):
- * the fused WebGPU kernels against the plain tfjs ops on the same backend, for a model given as
- * `mini` (the reference fixture's package, batch 2) or `full` (the released layout, synthetic
- * weights, batch 1). Prints one JSON line: dispatch counts and the relative errors.
+ * npm run parity:webgpu -- mini|full
+ * The fused WebGPU kernels (src/flow/webgpu) against the plain tfjs ops on the same backend, through
+ * Dawn in Node (SwiftShader here, a GPU where there is one): `mini` is the reference fixture's package
+ * at batch 2, `full` the released layout with synthetic weights at batch 1 (minutes on SwiftShader).
+ * Prints one JSON line (dispatch counts, relative errors) and exits 1 when an error reaches 1e-5 or
+ * the fused dispatches exceed the targets (mini 115, full 200 per pass).
  */
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import type { GenerativeClassifier } from '../../src/flow/classifier';
-import { loadClassifier } from '../../src/flow/loadClassifier';
-import { withFusedKernels } from '../../src/flow/webgpu/fused';
-import { activateDawnWebGPU, DispatchCounter } from '../../tools/lib/dawnNode';
-import { classifierFromCheckpoint } from '../../tools/lib/memoryModel';
-import { nodePackageFiles } from '../../tools/lib/nodePackageFiles';
-import { normalSampler, syntheticCheckpoint } from '../../tools/lib/syntheticCheckpoint';
+import type { GenerativeClassifier } from '../src/flow/classifier';
+import { loadClassifier } from '../src/flow/loadClassifier';
+import { withFusedKernels } from '../src/flow/webgpu/fused';
+import { activateDawnWebGPU, DispatchCounter, withDawnEnvironment } from './lib/dawnNode';
+import { classifierFromCheckpoint } from './lib/memoryModel';
+import { nodePackageFiles } from './lib/nodePackageFiles';
+import { normalSampler, syntheticCheckpoint } from './lib/syntheticCheckpoint';
 
 /** ‖a − b‖ / ‖b‖. */
 function relative(a: Float32Array, b: Float32Array): number {
@@ -37,7 +39,7 @@ async function load(which: string): Promise<GenerativeClassifier> {
   return classifierFromCheckpoint(syntheticCheckpoint(layout), 'imagenet-synthetic');
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const which = process.argv[2] ?? 'mini';
   const adapter = await activateDawnWebGPU();
   const model = await load(which);
@@ -72,11 +74,27 @@ async function main(): Promise<void> {
   }
   const roundTrip = relative(await data(fused.inverse.result), await data(x));
   const counts = (r: typeof plain) => ({ forward: r.forward.total, posterior: r.head.total, inverse: r.inverse.total });
-  console.log(JSON.stringify({ adapter, model: which, batch, plain: counts(plain), fused: counts(fused), errors, roundTrip }));
+  const result = { adapter, model: which, batch, plain: counts(plain), fused: counts(fused), errors, roundTrip };
+  console.log(JSON.stringify(result));
+  const limit = which === 'mini' ? 115 : 200;
+  const fusedCounts = counts(fused);
+  const failures = [
+    ...Object.entries(errors)
+      .filter(([, e]) => !(e.relative < TOLERANCE))
+      .map(([name, e]) => `${name} differs by ${e.relative.toExponential(2)} (limit ${TOLERANCE})`),
+    ...(fusedCounts.forward + fusedCounts.posterior > limit ? [`forward + posterior makes ${fusedCounts.forward + fusedCounts.posterior} dispatches`] : []),
+    ...(fusedCounts.inverse > limit ? [`inverse makes ${fusedCounts.inverse} dispatches`] : []),
+  ];
+  for (const f of failures) console.error(`parity:webgpu ${which}: ${f}`);
+  return failures.length ? 1 : 0;
 }
 
+/** Relative error the fused kernels may show against the plain ops. */
+const TOLERANCE = 1e-5;
+
+withDawnEnvironment();
 main().then(
-  () => process.exit(0),
+  (status) => process.exit(status),
   (e) => {
     console.error(e);
     process.exit(1);
