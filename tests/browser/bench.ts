@@ -21,6 +21,8 @@ export interface BenchDevice {
   hardwareConcurrency: number;
   /** Without it the wasm backend cannot use threads. */
   crossOriginIsolated: boolean;
+  /** wasm: the threads it computes with. */
+  threads?: number;
 }
 
 /** The cold start of a model: one pass each, read back, so shader compilation and weight upload are included. */
@@ -38,7 +40,8 @@ export interface WarmTimes extends PassTimes {
 declare global {
   interface Window {
     gcBench?: {
-      init(backend: BackendName): Promise<BenchDevice>;
+      /** wasmThreads: as the app's ?wasmThreads (1 = the single-threaded binary); unset, tfjs's default. */
+      init(backend: BackendName, wasmThreads?: number): Promise<BenchDevice>;
       /** Loads the model and times its first passes; it stays loaded for time(). */
       load(model: BenchModel): Promise<ColdStart>;
       /** Medians via benchmarkClassifier; then disposes the model. */
@@ -83,8 +86,8 @@ async function loadModel(model: BenchModel): Promise<GenerativeClassifier> {
 let loaded: GenerativeClassifier | undefined;
 
 window.gcBench = {
-  async init(backend) {
-    await chooseBackend([backend], { wasmPaths: new URL(`/${TFJS_WASM_DIR}/`, location.origin).href });
+  async init(backend, wasmThreads) {
+    const choice = await chooseBackend([backend], { wasmPaths: new URL(`/${TFJS_WASM_DIR}/`, location.origin).href, wasmThreads });
     // As the app's inference worker runs.
     tf.enableProdMode();
     return {
@@ -93,6 +96,7 @@ window.gcBench = {
       userAgent: navigator.userAgent,
       hardwareConcurrency: navigator.hardwareConcurrency,
       crossOriginIsolated,
+      threads: choice.threads,
     };
   },
 
