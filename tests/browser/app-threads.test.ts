@@ -1,11 +1,15 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { classifyInNode, probePng, readBars, waitForInput } from './app-helpers';
+import { BARS, classifyInNode, probePng, readBars, waitForInput } from './app-helpers';
 import { launchContext, reportPageErrors, type ServedApp, serveApp } from './harness';
 import { useBrowserSession } from './session';
 
 /** Classifies the probe PNG on the mini model and checks the posteriors against Node's (the app-smoke tolerance). */
 async function expectPosteriorsLikeNode(page: Page): Promise<void> {
+  await expect.poll(() => page.getByTestId('model-picker').inputValue(), { timeout: 60_000 }).toBe('reference-mini');
+  await page.getByTestId('load-progress').waitFor({ state: 'detached' });
+  await page.locator(BARS).first().waitFor();
+  expect(await page.getByTestId('error').count(), 'an error is shown').toBe(0);
   const probe = probePng(3);
   await page.getByTestId('file-input').setInputFiles({ name: 'probe.png', mimeType: 'image/png', buffer: probe.buffer });
   await waitForInput(page, 'probe.png');
