@@ -1,5 +1,6 @@
 /**
- * npm run bench:explorer [-- --reps N --warmup N --backends wasm,webgl,webgpu --loads N --load-only --out bench-results/explorer.json]
+ * npm run bench:explorer [-- --reps N --warmup N --backends wasm,webgl,webgpu --loads N --load-query ?wasmThreads=1 --load-only
+ *   --out bench-results/explorer.json]
  * First, the page load: the JavaScript the page and its inference worker load (raw and gzip bytes per file) and the
  * time from navigation to the first posterior of the bundled model on screen (median of --loads fresh loads, each in
  * a new browser context with an empty cache). Then, unless --load-only, interaction latency of the built explorer in
@@ -197,6 +198,7 @@ interface LoadedScript {
 }
 
 interface PageLoad {
+  url: string;
   scripts: LoadedScript[];
   /** Navigation start → the first posterior bars on screen, per load (ms). */
   firstPosteriorMs: number[];
@@ -209,9 +211,26 @@ const BARS = '[data-testid="posterior-chart"] rect.bar';
 /** The JavaScript URLs a global fetched, from its own resource timing (module imports included). */
 const SCRIPT_ENTRIES = `performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /\\.m?js(\\?|$)/.test(n))`;
 
+/** The scripts these import statically (import … from "./x.js"), themselves included, and their bytes. */
+async function staticClosure(roots: string[], bytes: Map<string, Buffer>): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const pending = [...roots];
+  for (let url = pending.pop(); url; url = pending.pop()) {
+    if (seen.has(url)) continue;
+    seen.add(url);
+    if (!bytes.has(url)) bytes.set(url, Buffer.from(await (await fetch(url)).arrayBuffer()));
+    for (const m of bytes
+      .get(url)!
+      .toString('utf8')
+      .matchAll(/\b(?:from|import)\s*"(\.{1,2}\/[^"]+\.js)"/g))
+      pending.push(new URL(m[1], url).href);
+  }
+  return seen;
+}
+
 async function measurePageLoad(url: string, loads: number): Promise<PageLoad> {
   const browser = await launchChromium();
-  const result: PageLoad = { scripts: [], firstPosteriorMs: [], crossOriginIsolated: false, backend: '' };
+  const result: PageLoad = { url, scripts: [], firstPosteriorMs: [], crossOriginIsolated: false, backend: '' };
   try {
     for (let i = 0; i < loads; i++) {
       // A fresh context per load: an empty HTTP cache, as for a first visit.
@@ -226,16 +245,24 @@ async function measurePageLoad(url: string, loads: number): Promise<PageLoad> {
         if (i > 0) continue;
         result.crossOriginIsolated = (await page.evaluate('crossOriginIsolated')) as boolean;
         result.backend = (await page.getByTestId('backend-badge').textContent()) ?? '';
-        const pageUrls = (await page.evaluate(SCRIPT_ENTRIES)) as string[];
+        // The page's resource timing also lists its worker's script and that script's static imports: the
+        // page's own are the closure of its <script> tags and what it imported dynamically, less the worker's.
+        const bytes = new Map<string, Buffer>();
         const worker = page.workers().find((w) => w.url().includes('inference.worker'));
-        const workerUrls = worker ? [worker.url(), ...((await worker.evaluate(SCRIPT_ENTRIES)) as string[])] : [];
+        const workerUrls = worker ? await staticClosure([worker.url(), ...((await worker.evaluate(SCRIPT_ENTRIES)) as string[])], bytes) : new Set<string>();
+        const tags = (await page.evaluate(`[...document.querySelectorAll('script[src]')].map((s) => s.src)`)) as string[];
+        const pageOwn = await staticClosure(tags, bytes);
+        const pageUrls = await staticClosure(
+          ((await page.evaluate(SCRIPT_ENTRIES)) as string[]).filter((u) => pageOwn.has(u) || !workerUrls.has(u)),
+          bytes,
+        );
         for (const [by, urls] of [
           ['page', pageUrls],
           ['worker', workerUrls],
         ] as const)
-          for (const u of new Set(urls)) {
-            const bytes = Buffer.from(await (await fetch(u)).arrayBuffer());
-            result.scripts.push({ url: new URL(u).pathname, by, raw: bytes.length, gzip: gzipSync(bytes).length });
+          for (const u of urls) {
+            const b = bytes.get(u)!;
+            result.scripts.push({ url: new URL(u).pathname, by, raw: b.length, gzip: gzipSync(b).length });
           }
       } finally {
         await context.close();
@@ -249,7 +276,7 @@ async function measurePageLoad(url: string, loads: number): Promise<PageLoad> {
 
 function printPageLoad(load: PageLoad): void {
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`.padStart(12);
-  console.log(`Page load: ${load.backend}; page ${load.crossOriginIsolated ? '' : 'NOT '}cross-origin isolated`);
+  console.log(`Page load of ${load.url}: ${load.backend}; page ${load.crossOriginIsolated ? '' : 'NOT '}cross-origin isolated`);
   console.log(`${'loaded by'.padEnd(10)}${'script'.padEnd(48)}${'raw'.padStart(12)}${'gzip'.padStart(12)}`);
   for (const s of load.scripts) console.log(`${s.by.padEnd(10)}${s.url.padEnd(48)}${kib(s.raw)}${kib(s.gzip)}`);
   for (const by of ['page', 'worker'] as const) {
@@ -311,7 +338,7 @@ async function main(): Promise<void> {
   let pageLoad: PageLoad;
   try {
     process.stderr.write(`page load ×${loads}…\n`);
-    pageLoad = await measurePageLoad(app.url, loads);
+    pageLoad = await measurePageLoad(`${app.url}${flags.get('load-query') ?? ''}`, loads);
     printPageLoad(pageLoad);
     if (flags.has('load-only')) models.length = 0;
     for (const { id } of models)
