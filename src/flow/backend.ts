@@ -10,7 +10,8 @@ export interface BackendOptions {
   /**
    * Threads of the wasm backend. It runs threaded only where SharedArrayBuffer works (the page is cross-origin
    * isolated); tfjs then uses half of navigator.hardwareConcurrency (at most 8), and caps any count it is given
-   * there too: a count asked for here is granted up to 8. 1 loads the single-threaded binary.
+   * there too: a count asked for here is granted up to 8. 1 loads the single-threaded binary, as does leaving it
+   * unset where half the logical cores is 1.
    */
   wasmThreads?: number;
 }
@@ -50,8 +51,11 @@ async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice
     } else if (name === 'wasm') {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths);
-      const threads = options.wasmThreads;
-      if (threads !== undefined && Number.isInteger(threads) && threads >= 1) {
+      const asked = options.wasmThreads;
+      // Where tfjs would use one thread anyway (fewer than 4 logical cores), the single-threaded binary starts
+      // faster: no pool of 8 idle thread workers to start.
+      const threads = asked !== undefined && Number.isInteger(asked) && asked >= 1 ? asked : logicalCores() < 4 ? 1 : undefined;
+      if (threads !== undefined) {
         // One thread: the plain SIMD binary, without the threaded build's worker pool.
         if (threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
         else {
@@ -83,6 +87,8 @@ async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice
  * (it assumes two hardware threads per core). To grant an explicit thread count on a machine without SMT, the
  * module is shown at least `cores` logical cores while it starts; returns the function that undoes it.
  */
+const logicalCores = () => (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+
 function reportLogicalCores(cores: number): () => void {
   const nav = (globalThis as { navigator?: { hardwareConcurrency: number } }).navigator;
   if (!nav || nav.hardwareConcurrency >= cores) return () => {};
