@@ -1,12 +1,14 @@
 /**
  * npm run bench:browser [-- --reps N --full-reps N --backends webgpu,webgl,wasm --timeout-s S --out bench-results/browser.json]
- *   [--wasm-threads N] [--hardware-concurrency N]
+ *   [--wasm-threads N] [--wasm-in-page [--hardware-concurrency N]]
  * Median forward, inverse and posterior times at batch 1, and the cold first pass of each, for the reference
  * mini model and the full-size released architecture (synthetic weights), per backend in headless Chromium.
  * Each backend gets its own browser and a time limit; what finishes in time is reported. Prints a table, writes JSON.
- * wasm runs twice, threaded and single-threaded, and the two are compared side by side. Threaded, tfjs uses half of
- * navigator.hardwareConcurrency (or --wasm-threads); the page's value is raised to 4 (DevTools protocol override,
- * --hardware-concurrency sets it) so that a 2-core machine gets 2 threads.
+ * wasm runs twice, threaded and single-threaded, and the two are compared side by side; in a dedicated worker, as
+ * the app runs it (threads wait with Atomics.wait there; on the page's main thread they must spin). Threaded, it
+ * uses --wasm-threads, default half the logical cores, at least 2 and at most 8. --wasm-in-page runs it on the page
+ * instead, where tfjs's own default (half of navigator.hardwareConcurrency) applies: the DevTools protocol override
+ * raises that to --hardware-concurrency (default 4, so 2 threads on a 2-core machine); it does not reach workers.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release } from 'node:os';
@@ -38,10 +40,14 @@ interface Variant {
   label: string;
   backend: BackendName;
   wasmThreads?: number;
+  /** Runs the bench in a dedicated worker (bench.html?worker). */
+  worker?: boolean;
 }
 
 interface BackendRun {
   label: string;
+  /** In a dedicated worker rather than on the page. */
+  worker?: boolean;
   backend: BackendName;
   /** The navigator.hardwareConcurrency the page was shown (DevTools override), if overridden. */
   hardwareConcurrency?: number;
@@ -67,7 +73,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).spl
 /** A fresh browser per backend: closing it also stops GPU-process work a timed-out backend left queued. */
 async function benchBackend(
   pageUrl: string,
-  { label, backend, wasmThreads }: Variant,
+  { label, backend, wasmThreads, worker }: Variant,
   reps: Record<BenchModel, number>,
   timeoutMs: number,
   hardwareConcurrency: number | undefined,
@@ -75,7 +81,7 @@ async function benchBackend(
   const started = Date.now();
   const deadline = started + timeoutMs;
   const browser = await launchChromium();
-  const run: BackendRun = { label, backend, hardwareConcurrency, chromium: browser.version(), seconds: 0, rows: [] };
+  const run: BackendRun = { label, backend, worker, hardwareConcurrency, chromium: browser.version(), seconds: 0, rows: [] };
   let stop: string | undefined;
   try {
     const page = await browser.newPage();
@@ -85,7 +91,7 @@ async function benchBackend(
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Emulation.setHardwareConcurrencyOverride', { hardwareConcurrency });
     }
-    await page.goto(pageUrl);
+    await page.goto(worker ? `${pageUrl}?worker` : pageUrl);
     await page.waitForFunction(() => typeof window.gcBench === 'object', undefined, { timeout: 30_000 });
     run.device = await beforeDeadline(
       page.evaluate(([b, t]) => window.gcBench!.init(b, t), [backend, wasmThreads] as const),
@@ -149,7 +155,8 @@ function printTable(runs: BackendRun[]): void {
     const emulated = run.cpuEmulated ? ' -- emulated on the CPU: not GPU numbers' : '';
     const isolated = run.device ? `; page ${run.device.crossOriginIsolated ? '' : 'not '}cross-origin isolated` : '';
     const cores = run.hardwareConcurrency ? `; hardwareConcurrency ${run.hardwareConcurrency} (override)` : '';
-    console.log(`${run.label}: ${run.device?.device ?? 'no device (did not start)'}${emulated}${isolated}${cores}; ${run.seconds.toFixed(0)} s`);
+    const where = run.worker ? ' (in a dedicated worker)' : '';
+    console.log(`${run.label}${where}: ${run.device?.device ?? 'no device (did not start)'}${emulated}${isolated}${cores}; ${run.seconds.toFixed(0)} s`);
   }
 }
 
@@ -162,7 +169,7 @@ function printThreadComparison(runs: BackendRun[]): void {
   const isolated = threaded.device?.crossOriginIsolated;
   console.log('');
   console.log(
-    `wasm, ${threads ?? '?'} threads vs 1 (median ms at batch 1; page ${isolated ? '' : 'NOT '}cross-origin isolated` +
+    `wasm, ${threads ?? '?'} threads vs 1 (median ms at batch 1, ${threaded.worker ? 'in a dedicated worker' : 'on the page'}; ${isolated ? '' : 'NOT '}cross-origin isolated` +
       `${threaded.hardwareConcurrency ? `, hardwareConcurrency ${threaded.hardwareConcurrency} by override` : ''})`,
   );
   console.log(
@@ -186,14 +193,19 @@ async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2));
   const reps = { mini: Number(flags.get('reps') ?? 10), full: Number(flags.get('full-reps') ?? 2) };
   const backends = (flags.get('backends') ?? 'webgpu,webgl,wasm').split(',') as BackendName[];
-  const wasmThreads = flags.has('wasm-threads') ? Number(flags.get('wasm-threads')) : undefined;
-  // Raise (never lower) the page's logical core count to 4, so tfjs's half of it is 2 threads on a 2-core machine.
+  const inPage = flags.has('wasm-in-page');
+  const wasmThreads = flags.has('wasm-threads')
+    ? Number(flags.get('wasm-threads'))
+    : inPage
+      ? undefined
+      : Math.min(8, Math.max(2, Math.floor(cpus().length / 2)));
+  // In the page: raise (never lower) its logical core count to 4, so tfjs's half of it is 2 threads on a 2-core machine.
   const hardwareConcurrency = Number(flags.get('hardware-concurrency') ?? Math.max(4, cpus().length));
   const variants: Variant[] = backends.flatMap((backend): Variant[] =>
     backend === 'wasm'
       ? [
-          { label: 'wasm', backend, wasmThreads },
-          { label: 'wasm-1t', backend, wasmThreads: 1 },
+          { label: 'wasm', backend, wasmThreads, worker: !inPage },
+          { label: 'wasm-1t', backend, wasmThreads: 1, worker: !inPage },
         ]
       : [{ label: backend, backend }],
   );
@@ -207,7 +219,7 @@ async function main(): Promise<void> {
   const runs: BackendRun[] = [];
   try {
     for (const variant of variants) {
-      const concurrency = variant.backend === 'wasm' && hardwareConcurrency !== cpus().length ? hardwareConcurrency : undefined;
+      const concurrency = variant.backend === 'wasm' && inPage && hardwareConcurrency !== cpus().length ? hardwareConcurrency : undefined;
       runs.push(await benchBackend(`${app.url}tests/browser/bench.html`, variant, reps, timeoutS * 1000, concurrency));
     }
   } finally {
@@ -229,7 +241,7 @@ async function main(): Promise<void> {
     chromium: runs[0]?.chromium,
     loadAverage: { start: loadAtStart, end: loadavg() },
   };
-  const settings = { reps: reps.mini, fullReps: reps.full, timeoutS, backends, wasmThreads, hardwareConcurrency };
+  const settings = { reps: reps.mini, fullReps: reps.full, timeoutS, backends, wasmThreads, wasmInPage: inPage, hardwareConcurrency };
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify({ machine, date: new Date().toISOString(), settings, seconds, buildSeconds, runs }, null, 1)}\n`);
   process.stderr.write(`wrote ${out}\n`);
