@@ -5,6 +5,16 @@ import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { TFJS_WASM_DIR } from './src/worker/wasmAssets.js';
 
+/**
+ * Cross-origin isolation: with these headers on the page and its workers, SharedArrayBuffer exists and the wasm
+ * backend runs threaded. Everything the app loads is same-origin, so require-corp blocks nothing. Static hosts
+ * that cannot set headers: public/_headers (Netlify, Cloudflare Pages) or public/coi-sw.js (any host).
+ */
+export const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 const WASM_DIST = fileURLToPath(new URL('./node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url));
 
 /** The app serves tfjs-backend-wasm's binaries itself: from node_modules in dev, copied into the build. */
@@ -17,6 +27,7 @@ function tfjsWasmBinaries(): Plugin {
         const name = (req.url ?? '').slice(1).split('?')[0];
         if (!files.includes(name)) return next();
         res.setHeader('Content-Type', 'application/wasm');
+        for (const [header, value] of Object.entries(CROSS_ORIGIN_ISOLATION)) res.setHeader(header, value);
         createReadStream(join(WASM_DIST, name)).pipe(res);
       });
     },
@@ -26,10 +37,32 @@ function tfjsWasmBinaries(): Plugin {
   };
 }
 
+/**
+ * tfjs starts each wasm thread (a pthread worker) from the source text of the threaded module's factory
+ * (`factory.toString()`), so that function must not use variables of the scope around it. Minified, it does: the
+ * module's `_scriptDir` becomes a one-letter variable the function reads unguarded, and every thread fails with
+ * "e is not defined". Declaring `_scriptDir` inside the function fixes it (it is undefined in a module worker anyway:
+ * tfjs locates the .wasm through setWasmPaths, and the threads get the script as a Blob).
+ */
+function tfjsWasmThreadsSelfContained(): Plugin {
+  const factory = 'function(WasmBackendModuleThreadedSimd) {';
+  return {
+    name: 'gc-lens:tfjs-wasm-threads-self-contained',
+    transform(code, id) {
+      if (!/tfjs-backend-wasm-threaded-simd\.js$/.test(id.split('?')[0])) return;
+      if (!code.includes(factory)) this.error(`${id}: the threaded factory "${factory}" is gone: check tfjsWasmThreadsSelfContained`);
+      return { code: code.replace(factory, `${factory}\n  var _scriptDir;`), map: null };
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), tfjsWasmBinaries()],
+  // The page's own tfjs (the test and bench pages) and the workers' both need the threads fix.
+  plugins: [react(), tfjsWasmBinaries(), tfjsWasmThreadsSelfContained()],
+  server: { headers: CROSS_ORIGIN_ISOLATION },
+  preview: { headers: CROSS_ORIGIN_ISOLATION },
   // The worker imports backends lazily, which needs code splitting.
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [tfjsWasmThreadsSelfContained()] },
   // The dependency scan does not follow the worker: pre-bundle its imports up front rather than reload the page.
   optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
 });

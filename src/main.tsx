@@ -13,11 +13,14 @@ const params = new URLSearchParams(location.search);
 // ?backend=wasm forces one backend (tests, and users whose GPU misbehaves).
 const forced = params.get('backend');
 const backends = BACKEND_ORDER.includes(forced as BackendName) ? [forced as BackendName] : undefined;
+// ?wasmThreads=N sets the wasm backend's thread count (default: half of navigator.hardwareConcurrency; 1 = single-threaded).
+const wasmThreads = Number(params.get('wasmThreads')) || undefined;
 
 let conversion: ConversionClient | null = null;
 const client = new InferenceClient();
 const store = createAppStore(client, new URL(import.meta.env.BASE_URL, location.href).href, {
   backends,
+  wasmThreads,
   listStoredModels,
   deleteStoredModel,
   convert: (file, defaultClassNames, onProgress, signal) => {

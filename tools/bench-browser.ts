@@ -1,8 +1,14 @@
 /**
  * npm run bench:browser [-- --reps N --full-reps N --backends webgpu,webgl,wasm --timeout-s S --out bench-results/browser.json]
+ *   [--wasm-threads N] [--wasm-in-page [--hardware-concurrency N]]
  * Median forward, inverse and posterior times at batch 1, and the cold first pass of each, for the reference
  * mini model and the full-size released architecture (synthetic weights), per backend in headless Chromium.
  * Each backend gets its own browser and a time limit; what finishes in time is reported. Prints a table, writes JSON.
+ * wasm runs twice, threaded and single-threaded, and the two are compared side by side; in a dedicated worker, as
+ * the app runs it (threads wait with Atomics.wait there; on the page's main thread they must spin). Threaded, it
+ * uses --wasm-threads, default half the logical cores, at least 2 and at most 8. --wasm-in-page runs it on the page
+ * instead, where tfjs's own default (half of navigator.hardwareConcurrency) applies: the DevTools protocol override
+ * raises that to --hardware-concurrency (default 4, so 2 threads on a 2-core machine); it does not reach workers.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release } from 'node:os';
@@ -28,8 +34,23 @@ interface Row {
   problem?: string;
 }
 
-interface BackendRun {
+/** One backend run: wasm twice, threaded and with one thread. */
+interface Variant {
+  /** The table's name for it: the backend, or wasm-1t for single-threaded wasm. */
+  label: string;
   backend: BackendName;
+  wasmThreads?: number;
+  /** Runs the bench in a dedicated worker (bench.html?worker). */
+  worker?: boolean;
+}
+
+interface BackendRun {
+  label: string;
+  /** In a dedicated worker rather than on the page. */
+  worker?: boolean;
+  backend: BackendName;
+  /** The navigator.hardwareConcurrency the page was shown (DevTools override), if overridden. */
+  hardwareConcurrency?: number;
   device?: BenchDevice;
   cpuEmulated?: boolean;
   chromium: string;
@@ -50,29 +71,40 @@ function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 /** A fresh browser per backend: closing it also stops GPU-process work a timed-out backend left queued. */
-async function benchBackend(pageUrl: string, backend: BackendName, reps: Record<BenchModel, number>, timeoutMs: number): Promise<BackendRun> {
+async function benchBackend(
+  pageUrl: string,
+  { label, backend, wasmThreads, worker }: Variant,
+  reps: Record<BenchModel, number>,
+  timeoutMs: number,
+  hardwareConcurrency: number | undefined,
+): Promise<BackendRun> {
   const started = Date.now();
   const deadline = started + timeoutMs;
   const browser = await launchChromium();
-  const run: BackendRun = { backend, chromium: browser.version(), seconds: 0, rows: [] };
+  const run: BackendRun = { label, backend, worker, hardwareConcurrency, chromium: browser.version(), seconds: 0, rows: [] };
   let stop: string | undefined;
   try {
     const page = await browser.newPage();
     reportPageErrors(page);
-    await page.goto(pageUrl);
+    if (hardwareConcurrency) {
+      // Reaches the page, where the bench runs tfjs (not dedicated workers: the app takes ?wasmThreads=N instead).
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Emulation.setHardwareConcurrencyOverride', { hardwareConcurrency });
+    }
+    await page.goto(worker ? `${pageUrl}?worker` : pageUrl);
     await page.waitForFunction(() => typeof window.gcBench === 'object', undefined, { timeout: 30_000 });
     run.device = await beforeDeadline(
-      page.evaluate((b) => window.gcBench!.init(b), backend),
+      page.evaluate(([b, t]) => window.gcBench!.init(b, t), [backend, wasmThreads] as const),
       deadline,
     );
     run.cpuEmulated = CPU_EMULATED.test(run.device.device);
     if (run.device.backend !== backend) stop = `not run: chose ${backend}, tf.getBackend() is ${run.device.backend}`;
-    for (const [model, label] of MODELS) {
+    for (const [model, modelLabel] of MODELS) {
       if (stop) {
-        run.rows.push({ model: label, backend, problem: stop });
+        run.rows.push({ model: modelLabel, backend: label, problem: stop });
         continue;
       }
-      const row: Row = { model: label, backend };
+      const row: Row = { model: modelLabel, backend: label };
       run.rows.push(row);
       try {
         row.cold = await beforeDeadline(
@@ -88,11 +120,11 @@ async function benchBackend(pageUrl: string, backend: BackendName, reps: Record<
         row.problem = e instanceof TimedOut ? `timed out at the ${backend} limit (${timeoutMs / 1000} s)` : `failed: ${message(e)}`;
         if (e instanceof TimedOut) stop = `not run: ${backend} had used up its time`;
       }
-      process.stderr.write(`${label} on ${backend}: ${row.problem ?? 'done'} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+      process.stderr.write(`${modelLabel} on ${label}: ${row.problem ?? 'done'} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
     }
   } catch (e) {
     const problem = `not run: ${backend} did not start: ${message(e)}`;
-    for (const [, label] of MODELS) run.rows.push({ model: label, backend, problem });
+    for (const [, modelLabel] of MODELS) run.rows.push({ model: modelLabel, backend: label, problem });
     process.stderr.write(`${problem}\n`);
   } finally {
     await browser.close();
@@ -121,7 +153,38 @@ function printTable(runs: BackendRun[]): void {
   console.log('');
   for (const run of runs) {
     const emulated = run.cpuEmulated ? ' -- emulated on the CPU: not GPU numbers' : '';
-    console.log(`${run.backend}: ${run.device?.device ?? 'no device (did not start)'}${emulated}; ${run.seconds.toFixed(0)} s`);
+    const isolated = run.device ? `; page ${run.device.crossOriginIsolated ? '' : 'not '}cross-origin isolated` : '';
+    const cores = run.hardwareConcurrency ? `; hardwareConcurrency ${run.hardwareConcurrency} (override)` : '';
+    const where = run.worker ? ' (in a dedicated worker)' : '';
+    console.log(`${run.label}${where}: ${run.device?.device ?? 'no device (did not start)'}${emulated}${isolated}${cores}; ${run.seconds.toFixed(0)} s`);
+  }
+}
+
+/** Threaded against single-threaded wasm, per model: medians and speedups. */
+function printThreadComparison(runs: BackendRun[]): void {
+  const threaded = runs.find((r) => r.label === 'wasm');
+  const single = runs.find((r) => r.label === 'wasm-1t');
+  if (!threaded || !single) return;
+  const threads = threaded.device?.threads;
+  const isolated = threaded.device?.crossOriginIsolated;
+  console.log('');
+  console.log(
+    `wasm, ${threads ?? '?'} threads vs 1 (median ms at batch 1, ${threaded.worker ? 'in a dedicated worker' : 'on the page'}; ${isolated ? '' : 'NOT '}cross-origin isolated` +
+      `${threaded.hardwareConcurrency ? `, hardwareConcurrency ${threaded.hardwareConcurrency} by override` : ''})`,
+  );
+  console.log(
+    `${'model'.padEnd(34)}${'forward 1t'.padStart(11)}${`forward ${threads}t`.padStart(11)}${'speedup'.padStart(9)}` +
+      `${'inverse 1t'.padStart(12)}${`inverse ${threads}t`.padStart(11)}${'speedup'.padStart(9)}`,
+  );
+  const ms = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1));
+  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+  for (const [, model] of MODELS) {
+    const one = single.rows.find((r) => r.model === model)?.warm;
+    const many = threaded.rows.find((r) => r.model === model)?.warm;
+    console.log(
+      `${model.padEnd(34)}${ms(one?.forward).padStart(11)}${ms(many?.forward).padStart(11)}${ratio(one?.forward, many?.forward).padStart(9)}` +
+        `${ms(one?.inverse).padStart(12)}${ms(many?.inverse).padStart(11)}${ratio(one?.inverse, many?.inverse).padStart(9)}`,
+    );
   }
 }
 
@@ -130,6 +193,22 @@ async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2));
   const reps = { mini: Number(flags.get('reps') ?? 10), full: Number(flags.get('full-reps') ?? 2) };
   const backends = (flags.get('backends') ?? 'webgpu,webgl,wasm').split(',') as BackendName[];
+  const inPage = flags.has('wasm-in-page');
+  const wasmThreads = flags.has('wasm-threads')
+    ? Number(flags.get('wasm-threads'))
+    : inPage
+      ? undefined
+      : Math.min(8, Math.max(2, Math.floor(cpus().length / 2)));
+  // In the page: raise (never lower) its logical core count to 4, so tfjs's half of it is 2 threads on a 2-core machine.
+  const hardwareConcurrency = Number(flags.get('hardware-concurrency') ?? Math.max(4, cpus().length));
+  const variants: Variant[] = backends.flatMap((backend): Variant[] =>
+    backend === 'wasm'
+      ? [
+          { label: 'wasm', backend, wasmThreads, worker: !inPage },
+          { label: 'wasm-1t', backend, wasmThreads: 1, worker: !inPage },
+        ]
+      : [{ label: backend, backend }],
+  );
   const timeoutS = Number(flags.get('timeout-s') ?? 1200);
   const out = flags.get('out') ?? 'bench-results/browser.json';
   const loadAtStart = loadavg();
@@ -139,12 +218,16 @@ async function main(): Promise<void> {
   process.stderr.write(`built and serving the bench page (${buildSeconds.toFixed(0)} s)\n`);
   const runs: BackendRun[] = [];
   try {
-    for (const backend of backends) runs.push(await benchBackend(`${app.url}tests/browser/bench.html`, backend, reps, timeoutS * 1000));
+    for (const variant of variants) {
+      const concurrency = variant.backend === 'wasm' && inPage && hardwareConcurrency !== cpus().length ? hardwareConcurrency : undefined;
+      runs.push(await benchBackend(`${app.url}tests/browser/bench.html`, variant, reps, timeoutS * 1000, concurrency));
+    }
   } finally {
     await app.close();
   }
 
   printTable(runs);
+  printThreadComparison(runs);
   const seconds = (Date.now() - started) / 1000;
   console.log(
     `whole bench: ${seconds.toFixed(0)} s (build ${buildSeconds.toFixed(0)} s); ` +
@@ -158,7 +241,7 @@ async function main(): Promise<void> {
     chromium: runs[0]?.chromium,
     loadAverage: { start: loadAtStart, end: loadavg() },
   };
-  const settings = { reps: reps.mini, fullReps: reps.full, timeoutS, backends };
+  const settings = { reps: reps.mini, fullReps: reps.full, timeoutS, backends, wasmThreads, wasmInPage: inPage, hardwareConcurrency };
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify({ machine, date: new Date().toISOString(), settings, seconds, buildSeconds, runs }, null, 1)}\n`);
   process.stderr.write(`wrote ${out}\n`);

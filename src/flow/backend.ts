@@ -7,6 +7,13 @@ export { BACKEND_ORDER, type BackendChoice, type BackendName };
 /** Options for where the wasm backend finds its .wasm files (the app serves them itself). */
 export interface BackendOptions {
   wasmPaths?: string;
+  /**
+   * Threads of the wasm backend. It runs threaded only where SharedArrayBuffer works (the page is cross-origin
+   * isolated); tfjs then uses half of navigator.hardwareConcurrency (at most 8), and caps any count it is given
+   * there too: a count asked for here is granted up to 8. 1 loads the single-threaded binary, as does leaving it
+   * unset where half the logical cores is 1.
+   */
+  wasmThreads?: number;
 }
 
 /**
@@ -24,8 +31,9 @@ export async function chooseBackend(order: BackendName[] = BACKEND_ORDER, option
 }
 
 /** Activates one backend; returns the reason it cannot be used, or what emulates it. */
-async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice: boolean): Promise<string | { emulatedBy?: string }> {
+async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice: boolean): Promise<string | { emulatedBy?: string; threads?: number }> {
   let emulatedBy: string | undefined;
+  let restoreCores = () => {};
   try {
     if (name === 'webgpu') {
       const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterInfoLike | null> } }) | undefined)?.gpu;
@@ -43,18 +51,51 @@ async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice
     } else if (name === 'wasm') {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths);
+      const asked = options.wasmThreads;
+      // Where tfjs would use one thread anyway (fewer than 4 logical cores), the single-threaded binary starts
+      // faster: no pool of 8 idle thread workers to start.
+      const threads = asked !== undefined && Number.isInteger(asked) && asked >= 1 ? asked : logicalCores() < 4 ? 1 : undefined;
+      if (threads !== undefined) {
+        // One thread: the plain SIMD binary, without the threaded build's worker pool.
+        if (threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+        else {
+          wasm.setThreadsCount(threads);
+          restoreCores = reportLogicalCores(2 * threads);
+        }
+      }
     }
-    if (!(await tf.setBackend(name))) return 'failed to initialize';
+    const started = await tf.setBackend(name);
+    restoreCores();
+    if (!started) return 'failed to initialize';
     await tf.ready();
     if (name === 'webgl') {
       if (!tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) return 'cannot render float32 textures';
       emulatedBy = softwareRenderer(webglRenderer());
       if (!onlyChoice && emulatedBy) return `software-emulated WebGL (${emulatedBy}), slower than wasm`;
     }
+    if (name === 'wasm') return { threads: (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() };
     return emulatedBy ? { emulatedBy } : {};
   } catch (e) {
     return (e as Error).message || String(e);
+  } finally {
+    restoreCores();
   }
+}
+
+/**
+ * tfjs-backend-wasm caps its thread pool at half of navigator.hardwareConcurrency, read once as its module starts
+ * (it assumes two hardware threads per core). To grant an explicit thread count on a machine without SMT, the
+ * module is shown at least `cores` logical cores while it starts; returns the function that undoes it.
+ */
+const logicalCores = () => (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+
+function reportLogicalCores(cores: number): () => void {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency: number } }).navigator;
+  if (!nav || nav.hardwareConcurrency >= cores) return () => {};
+  Object.defineProperty(nav, 'hardwareConcurrency', { value: cores, configurable: true });
+  return () => {
+    delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  };
 }
 
 interface GpuAdapterInfoLike {

@@ -8,4 +8,6 @@ export interface BackendChoice {
   skipped: { name: BackendName; reason: string }[];
   /** The renderer or adapter, when the chosen GPU backend is emulated on the CPU (only when asked for by name). */
   emulatedBy?: string;
+  /** wasm only: the threads XNNPACK computes with (1 unless the page is cross-origin isolated). */
+  threads?: number;
 }

@@ -34,7 +34,11 @@ const NO_BROWSER: AppEnvironment = {
  * The app's state and the actions that drive the inference worker.
  * baseUrl: the app's absolute base URL (models, gallery and the wasm binaries sit below it).
  */
-export function createAppStore(client: InferenceCalls, baseUrl: string, environment: Partial<AppEnvironment> & { backends?: BackendName[] } = {}): AppStore {
+export function createAppStore(
+  client: InferenceCalls,
+  baseUrl: string,
+  environment: Partial<AppEnvironment> & { backends?: BackendName[]; wasmThreads?: number } = {},
+): AppStore {
   const env = { ...NO_BROWSER, pageUrl: baseUrl, ...environment };
   // Only the latest load and the latest input may update what is shown.
   let loadToken = 0;
@@ -146,7 +150,7 @@ export function createAppStore(client: InferenceCalls, baseUrl: string, environm
         try {
           const [bundled, backend, stored, gallery] = await Promise.all([
             fetchModelIndex(url('models/index.json')),
-            client.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`), ...(env.backends ? { backends: env.backends } : {}) }),
+            client.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`), backends: env.backends, wasmThreads: env.wasmThreads }),
             storedChoices(env),
             fetchGallery(url('gallery/index.json')),
           ]);

@@ -118,13 +118,15 @@ function BackendBadge() {
   const backend = useApp((s) => s.backend);
   const lines = backend?.skipped.map((s) => `${s.name} passed over: ${s.reason}`) ?? [];
   if (backend?.emulatedBy) lines.unshift(`${backend.name} is emulated on the CPU by ${backend.emulatedBy}: expect it to be slow`);
-  const label = backend ? `backend: ${backend.name}${backend.emulatedBy ? ' (CPU-emulated)' : ''}` : 'choosing a backend…';
+  const threads = backend?.threads ? ` (${backend.threads} thread${backend.threads === 1 ? '' : 's'})` : '';
+  const label = backend ? `backend: ${backend.name}${threads}${backend.emulatedBy ? ' (CPU-emulated)' : ''}` : 'choosing a backend…';
   return (
     <span
       className="badge"
       data-testid="backend-badge"
       data-backend={backend?.name ?? ''}
       data-emulated={backend?.emulatedBy ? 'true' : undefined}
+      data-threads={backend?.threads}
       title={lines.join('\n') || undefined}
     >
       {label}

@@ -35,9 +35,9 @@ const sourceKey = (s: ModelSource) => ('modelUrl' in s ? `url:${s.modelUrl}` : `
 type Handler<K extends CallType> = (request: WorkerRequest<K>, signal: AbortSignal) => Promise<Calls[K]['result']>;
 
 const handlers: { [K in CallType]: Handler<K> } = {
-  async init({ backends, wasmPaths }) {
+  async init({ backends, wasmPaths, wasmThreads }) {
     if (!backend) {
-      backend = await chooseBackend(backends ?? BACKEND_ORDER, { wasmPaths });
+      backend = await chooseBackend(backends ?? BACKEND_ORDER, { wasmPaths, wasmThreads });
       tf.enableProdMode();
     }
     return backend;

@@ -151,8 +151,8 @@ export interface SideBySide {
 
 /** Each call: what the page sends and what the worker answers. */
 export interface Calls {
-  /** Chooses the compute backend (once per worker); backends defaults to webgpu → webgl → wasm → cpu. */
-  init: { args: { backends?: BackendName[]; wasmPaths: string }; result: BackendChoice };
+  /** Chooses the compute backend (once per worker); backends defaults to webgpu → webgl → wasm → cpu; wasmThreads overrides tfjs's thread count. */
+  init: { args: { backends?: BackendName[]; wasmPaths: string; wasmThreads?: number }; result: BackendChoice };
   /** Loads a package, runs one forward and inverse pass on zeros to compile shaders, and makes it the active model; the previous one stays on failure. */
   load: { args: ModelSource; result: ModelSpec };
   /** Classifies an image and makes it the current image of the explanations below. */

@@ -67,9 +67,33 @@ export async function buildApp(outDir: string, extraPages: Record<string, string
   });
 }
 
-/** Serves a build of buildApp on 127.0.0.1 at a free port, with the reference fixtures. */
-export async function serveApp(outDir: string): Promise<ServedApp> {
-  const server = await preview({ ...VITE, plugins: [referenceFixtures()], build: { outDir }, preview: { host: '127.0.0.1', port: 0, open: false } });
+/**
+ * Drops the cross-origin isolation headers that vite.config.ts sets, as a static host that cannot set headers
+ * would: for the test of public/coi-sw.js.
+ */
+function withoutIsolationHeaders(): Plugin {
+  const dropped = /^cross-origin-(opener|embedder)-policy$/i;
+  return {
+    name: 'gc-lens-test:without-isolation-headers',
+    configurePreviewServer(server) {
+      server.middlewares.use((_req, res, next) => {
+        const setHeader = res.setHeader.bind(res);
+        res.setHeader = (name, value) => (dropped.test(name) ? res : setHeader(name, value));
+        next();
+      });
+    },
+  };
+}
+
+export interface ServeOptions {
+  /** false: without the COOP/COEP headers of vite.config.ts (a static host that cannot set them). Default true. */
+  isolationHeaders?: boolean;
+}
+
+/** Serves a build of buildApp on 127.0.0.1 at a free port, with the reference fixtures and (by default) the isolation headers. */
+export async function serveApp(outDir: string, { isolationHeaders = true }: ServeOptions = {}): Promise<ServedApp> {
+  const plugins = isolationHeaders ? [referenceFixtures()] : [withoutIsolationHeaders(), referenceFixtures()];
+  const server = await preview({ ...VITE, plugins, build: { outDir }, preview: { host: '127.0.0.1', port: 0, open: false } });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('the preview server reports no URL');
   return { url, close: () => server.close() };
