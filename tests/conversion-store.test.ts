@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,12 +38,16 @@ describe('converting a file into the package store', () => {
     const model = await convertFileIntoStore(store, file);
     expect(model).toMatchObject({ name: 'mini_gc.zip', sourceFile: 'mini_gc.zip.pt', sourceBytes: file.size, classes: 10, storage: 'float16' });
 
+    const sha256 = createHash('sha256')
+      .update(new Uint8Array(await file.arrayBuffer()))
+      .digest('hex');
+    expect(model.sourceSha256).toBe(sha256);
     const cli = new Map<string, Uint8Array>();
     await convertToPackage(memoryByteSource(new Uint8Array(await file.arrayBuffer()), file.name), async (n, b) => void cli.set(n, b), {
       id: model.id,
       name: model.name,
       storage: 'float16',
-      source: { name: file.name },
+      source: { name: file.name, sha256 },
     });
     const files = store.files(model.id);
     const stored = JSON.parse(await files.readText('model.json')) as ModelSpec;
