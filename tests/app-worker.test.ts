@@ -100,4 +100,22 @@ describe('inference worker protocol', () => {
     expect(await answer(14)).toMatchObject({ type: 'done' });
     expect(await memory(15)).toBe(before);
   });
+
+  it('answers a new image first: waiting and running work about the old image is superseded, not waited for', async () => {
+    const ig = { method: 'integrated-gradients', objective: 'likelihood', target: 0, contrast: 'mean', steps: 512, patch: 8, stride: 4, fill: 0 } as const;
+    const settled = () => posted.filter((m) => m.type !== 'progress' && m.id >= 20).map((m) => `${m.id}:${m.type}`);
+    send({ type: 'map', id: 20, request: ig });
+    send({ type: 'sample', id: 21, classIndex: 0, count: 64, seed: 1, temperature: 1 });
+    send({ type: 'latentGuide', id: 22, a: 0, b: 1, dims: 3, principal: 2 });
+    send({ type: 'edit', id: 23, from: 0, sliders: [{ direction: { kind: 'toward', to: 1 }, amount: 1 }] });
+    send({ type: 'memory', id: 24 });
+    send({ type: 'classify', id: 25, input: { kind: 'tensor', data: new Float32Array(48 * 48 * 3).fill(0.25), batch: 1 } });
+    expect(await answer(25)).toMatchObject({ type: 'done' });
+    await answer(24);
+    // Nothing about the old image was answered, and the memory request sent before the image waited for it.
+    expect(settled()).toEqual(expect.arrayContaining(['20:superseded', '21:superseded', '22:superseded', '23:superseded']));
+    const order = settled();
+    expect(order.indexOf('25:done')).toBeLessThan(order.indexOf('24:done'));
+    expect(order.filter((m) => m.endsWith(':done'))).toEqual(['25:done', '24:done']);
+  });
 });
