@@ -118,4 +118,14 @@ describe('inference worker protocol', () => {
     expect(order.indexOf('25:done')).toBeLessThan(order.indexOf('24:done'));
     expect(order.filter((m) => m.endsWith(':done'))).toEqual(['25:done', '24:done']);
   });
+
+  it('reports the passes of a long map and stops it on cancel', async () => {
+    const ig = { method: 'integrated-gradients', objective: 'likelihood', target: 0, contrast: 'mean', steps: 512, patch: 8, stride: 4, fill: 0 } as const;
+    send({ type: 'map', id: 30, request: ig });
+    await vi.waitFor(() => expect(posted.some((m) => m.id === 30 && m.type === 'progress')).toBe(true), { timeout: 60_000, interval: 20 });
+    expect(posted.find((m) => m.id === 30 && m.type === 'progress')).toMatchObject({ loadedBytes: 8, totalBytes: 512 });
+    send({ type: 'cancel', id: 31, kind: 'map' });
+    expect(await answer(31)).toEqual({ type: 'done', id: 31, result: true });
+    expect(await answer(30)).toEqual({ type: 'superseded', id: 30 });
+  });
 });

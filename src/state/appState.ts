@@ -58,7 +58,8 @@ export type ViewSettings = Omit<PermalinkState, 'model' | 'checkpoint' | 'image'
 
 export type Task<T> =
   | { status: 'idle' }
-  | { status: 'running'; previous: T | null }
+  /** steps: passes done and in all, once the worker reports them (long maps). */
+  | { status: 'running'; previous: T | null; steps?: { done: number; total: number } }
   | { status: 'done'; value: T }
   | { status: 'failed'; message: string; previous: T | null };
 
@@ -100,6 +101,8 @@ export interface AppState {
   chooseGallery(id: string): Promise<void>;
   setView(change: Partial<ViewSettings>): void;
   setMap(change: Partial<ViewSettings['map']>): void;
+  /** Stops the map being computed; the previous one (if any) stays. */
+  cancelMap(): void;
   setSlider(direction: SliderId, amount: number): void;
   resetSliders(): void;
   setSampling(change: Partial<ViewSettings['sampling']>): void;

@@ -220,6 +220,10 @@ export function createAppStore(client: InferenceCalls, baseUrl: string, environm
         links.scheduleFragment();
       },
 
+      cancelMap() {
+        explainer.cancelMap();
+      },
+
       setSlider(direction, amount) {
         set((s) => {
           const others = s.view.sliders.filter((x) => !sameSlider(x.direction, direction));

@@ -50,7 +50,7 @@ function currentTensor(model: GenerativeClassifier): tf.Tensor4D {
   return tf.tensor4d(requireImage().x, [1, height, width, channels]);
 }
 
-export async function likelihoodMap(request: MapRequest, signal: AbortSignal): Promise<LikelihoodMap> {
+export async function likelihoodMap(request: MapRequest, signal: AbortSignal, onStep?: (done: number, total: number) => void): Promise<LikelihoodMap> {
   const model = requireModel();
   const started = performance.now();
   const { target, contrast } = request;
@@ -71,7 +71,15 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
     }
     if (request.method === 'occlusion') {
       const patch = Math.min(request.patch, model.spec.input.height, model.spec.input.width);
-      const o = await occlusionMap(model, x, { classIndex: target, patch, stride: request.stride, fill: request.fill, signal, batchSize: batchFor(model) });
+      const o = await occlusionMap(model, x, {
+        classIndex: target,
+        patch,
+        stride: request.stride,
+        fill: request.fill,
+        signal,
+        batchSize: batchFor(model),
+        onStep,
+      });
       return {
         request,
         width: o.width,
@@ -89,7 +97,7 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
     const a: Attribution =
       request.method === 'input-gradient'
         ? await inputTimesGradient(model, x, objective)
-        : await integratedGradients(model, x, objective, { steps: request.steps, signal, batchSize: batchFor(model) });
+        : await integratedGradients(model, x, objective, { steps: request.steps, signal, batchSize: batchFor(model), onStep });
     return {
       request,
       width: a.width,

@@ -98,7 +98,7 @@ const handlers: { [K in CallType]: Handler<K> } = {
     }
   },
 
-  map: ({ request }, signal) => likelihoodMap(request, signal),
+  map: ({ id, request }, signal) => likelihoodMap(request, signal, (done, total) => post({ type: 'progress', id, loadedBytes: done, totalBytes: total })),
   latentGuide: ({ a, b, dims, principal }, signal) => latentGuide(a, b, dims, principal, signal),
   edit: ({ from, sliders }, signal) => edit(from, sliders, signal),
   sample: ({ classIndex, count, seed, temperature }, signal) => sample(classIndex, count, seed, temperature, signal),
@@ -129,6 +129,9 @@ const handlers: { [K in CallType]: Handler<K> } = {
     return decodeLatentBatch(m, joinLatents(m.spec, zFc, zConv, batch), batch);
   },
 
+  // Answered in onmessage, never queued.
+  cancel: async () => false,
+
   async memory() {
     const { numTensors, numBytes } = tf.memory();
     return { numTensors, numBytes };
@@ -157,6 +160,11 @@ async function reconstruct(m: GenerativeClassifier, x: Float32Array, z: Float32A
  */
 self.onmessage = (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
+  if (request.type === 'cancel') {
+    const r = running.get(request.kind);
+    r?.controller.abort();
+    return post({ type: 'done', id: request.id, result: Boolean(r) });
+  }
   if (LONG_TYPES.includes(request.type)) return startLong(request);
   const waiting = queue.findIndex((q) => q.type === request.type);
   if (waiting >= 0) post({ type: 'superseded', id: queue.splice(waiting, 1)[0].id });
