@@ -75,6 +75,21 @@ describe('converting a file into the package store', () => {
     expect(JSON.parse(await store.files(other.id).readText('model.json')).classes[0]).toBe('class 0');
   });
 
+  it.each(['beta_3.avg.pt', 'beta_8.pt'])(
+    'converts %s, a β the authors did not release, and lists it by its file name without their card',
+    async (fileName) => {
+      const { store } = memoryStore();
+      const model = await convertFileIntoStore(store, await fileOf(join(FIXTURES, 'mini_gc.zip.pt'), fileName));
+      expect(model).toMatchObject({ name: fileName.replace(/\.pt$/, ''), sourceFile: fileName, classes: 10 });
+      expect(await store.list()).toEqual([model]);
+      const spec = JSON.parse(await store.files(model.id).readText('model.json')) as ModelSpec;
+      expect(spec.provenance.source).toContain(fileName);
+      expect(spec.name).toBe(fileName.replace(/\.pt$/, ''));
+      expect(spec.card?.caveats ?? []).not.toContain(RELEASED_CAVEAT);
+      expect(spec.card?.reported ?? []).toEqual([]);
+    },
+  );
+
   it.each([
     ['truncated', join(FIXTURES, 'mini_gc.zip.pt'), 5_000_000],
     ['not-a-checkpoint', join(CORPUS, 'not-a-checkpoint.png'), undefined],
