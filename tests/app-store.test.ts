@@ -139,18 +139,18 @@ describe('app store', () => {
     await chosen;
     const interpolating = store.getState().interpolateWith({ file: new Blob(['2']), name: 'photo.png' });
     await settle();
-    // Noise does not compress: 224² × 3 bytes are far more than a link holds.
+    // Noise does not compress: 512² × 3 bytes are more than a link holds.
     let state = 1;
     const noise = () => {
       state = (state * 48271) % 2147483647;
       return state & 255;
     };
-    client.last('interpolate').resolve({ images: [], predicted: [], second: pixels(224, noise) });
+    client.last('interpolate').resolve({ images: [], predicted: [], second: pixels(512, noise) });
     await interpolating;
     await store.getState().copyPermalink();
     const { linkStatus } = store.getState();
     expect(linkStatus?.message).toMatch(/second image is too large to embed/);
-    expect(linkStatus?.href).toContain('img=e:2x2x3:');
+    expect(linkStatus?.href).toContain('img=p:2x2x3:');
     expect(linkStatus?.href).not.toContain('img2');
   });
 });

@@ -100,4 +100,32 @@ describe('inference worker protocol', () => {
     expect(await answer(14)).toMatchObject({ type: 'done' });
     expect(await memory(15)).toBe(before);
   });
+
+  it('answers a new image first: waiting and running work about the old image is superseded, not waited for', async () => {
+    const ig = { method: 'integrated-gradients', objective: 'likelihood', target: 0, contrast: 'mean', steps: 512, patch: 8, stride: 4, fill: 0 } as const;
+    const settled = () => posted.filter((m) => m.type !== 'progress' && m.id >= 20).map((m) => `${m.id}:${m.type}`);
+    send({ type: 'map', id: 20, request: ig });
+    send({ type: 'sample', id: 21, classIndex: 0, count: 64, seed: 1, temperature: 1 });
+    send({ type: 'latentGuide', id: 22, a: 0, b: 1, dims: 3, principal: 2 });
+    send({ type: 'edit', id: 23, from: 0, sliders: [{ direction: { kind: 'toward', to: 1 }, amount: 1 }] });
+    send({ type: 'memory', id: 24 });
+    send({ type: 'classify', id: 25, input: { kind: 'tensor', data: new Float32Array(48 * 48 * 3).fill(0.25), batch: 1 } });
+    expect(await answer(25)).toMatchObject({ type: 'done' });
+    await answer(24);
+    // Nothing about the old image was answered, and the memory request sent before the image waited for it.
+    expect(settled()).toEqual(expect.arrayContaining(['20:superseded', '21:superseded', '22:superseded', '23:superseded']));
+    const order = settled();
+    expect(order.indexOf('25:done')).toBeLessThan(order.indexOf('24:done'));
+    expect(order.filter((m) => m.endsWith(':done'))).toEqual(['25:done', '24:done']);
+  });
+
+  it('reports the passes of a long map and stops it on cancel', async () => {
+    const ig = { method: 'integrated-gradients', objective: 'likelihood', target: 0, contrast: 'mean', steps: 512, patch: 8, stride: 4, fill: 0 } as const;
+    send({ type: 'map', id: 30, request: ig });
+    await vi.waitFor(() => expect(posted.some((m) => m.id === 30 && m.type === 'progress')).toBe(true), { timeout: 60_000, interval: 20 });
+    expect(posted.find((m) => m.id === 30 && m.type === 'progress')).toMatchObject({ loadedBytes: 8, totalBytes: 512 });
+    send({ type: 'cancel', id: 31, kind: 'map' });
+    expect(await answer(31)).toEqual({ type: 'done', id: 31, result: true });
+    expect(await answer(30)).toEqual({ type: 'superseded', id: 30 });
+  });
 });

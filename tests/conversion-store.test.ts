@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,12 +38,16 @@ describe('converting a file into the package store', () => {
     const model = await convertFileIntoStore(store, file);
     expect(model).toMatchObject({ name: 'mini_gc.zip', sourceFile: 'mini_gc.zip.pt', sourceBytes: file.size, classes: 10, storage: 'float16' });
 
+    const sha256 = createHash('sha256')
+      .update(new Uint8Array(await file.arrayBuffer()))
+      .digest('hex');
+    expect(model.sourceSha256).toBe(sha256);
     const cli = new Map<string, Uint8Array>();
     await convertToPackage(memoryByteSource(new Uint8Array(await file.arrayBuffer()), file.name), async (n, b) => void cli.set(n, b), {
       id: model.id,
       name: model.name,
       storage: 'float16',
-      source: { name: file.name },
+      source: { name: file.name, sha256 },
     });
     const files = store.files(model.id);
     const stored = JSON.parse(await files.readText('model.json')) as ModelSpec;
@@ -69,6 +74,21 @@ describe('converting a file into the package store', () => {
     const other = await convertFileIntoStore(store, file, { defaultClassNames: names.slice(1) });
     expect(JSON.parse(await store.files(other.id).readText('model.json')).classes[0]).toBe('class 0');
   });
+
+  it.each(['beta_3.avg.pt', 'beta_8.pt'])(
+    'converts %s, a β the authors did not release, and lists it by its file name without their card',
+    async (fileName) => {
+      const { store } = memoryStore();
+      const model = await convertFileIntoStore(store, await fileOf(join(FIXTURES, 'mini_gc.zip.pt'), fileName));
+      expect(model).toMatchObject({ name: fileName.replace(/\.pt$/, ''), sourceFile: fileName, classes: 10 });
+      expect(await store.list()).toEqual([model]);
+      const spec = JSON.parse(await store.files(model.id).readText('model.json')) as ModelSpec;
+      expect(spec.provenance.source).toContain(fileName);
+      expect(spec.name).toBe(fileName.replace(/\.pt$/, ''));
+      expect(spec.card?.caveats ?? []).not.toContain(RELEASED_CAVEAT);
+      expect(spec.card?.reported ?? []).toEqual([]);
+    },
+  );
 
   it.each([
     ['truncated', join(FIXTURES, 'mini_gc.zip.pt'), 5_000_000],

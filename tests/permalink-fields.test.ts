@@ -4,6 +4,7 @@ import { defaultPermalinkState, PERMALINK_KEYS, type PermalinkState, parsePermal
 /** One non-default value per link key. */
 const changes: Record<string, (s: PermalinkState) => void> = {
   model: (s) => (s.model = 'mnist-beta2'),
+  ckpt: (s) => (s.checkpoint = { file: 'beta_8.avg.pt', sha256: 'ab'.repeat(32) }),
   img: (s) => (s.image = { kind: 'gallery', id: 'digit-3' }),
   img2: (s) => (s.interpolateTo = { kind: 'embedded', width: 2, height: 1, channels: 1, pixels: Uint8Array.of(0, 255) }),
   a: (s) => (s.target = 7),

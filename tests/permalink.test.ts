@@ -13,7 +13,7 @@ import {
   parsePermalink,
   serializePermalink,
 } from '../src/state/permalink';
-import { fromBase64Url, inflateRawExactly, toBase64Url } from '../src/state/permalinkCodec';
+import { deflateRaw, filterRows, fromBase64Url, inflateRawExactly, toBase64Url, unfilterRows } from '../src/state/permalinkCodec';
 
 interface CorpusCase {
   name: string;
@@ -62,6 +62,7 @@ function randomState(seed: number): PermalinkState {
   const directions = [...new Set(Array.from({ length: g.int(0, 6) }, () => g.id()))];
   return {
     model: g.next() < 0.2 ? null : g.id(),
+    checkpoint: g.next() < 0.5 ? null : { file: g.id(), sha256: Array.from({ length: 64 }, () => g.int(0, 15).toString(16)).join('') },
     image: randomImage(g),
     target: g.next() < 0.3 ? 'predicted' : g.int(0, 999),
     contrast: g.pick(['predicted', 'mean', g.int(0, 99_999)] as const),
@@ -117,7 +118,30 @@ describe('permalink round trip', () => {
     expect(embedded).toBeGreaterThan(100);
   });
 
-  it('embeds a simple drawing at 224×224 but refuses a photo-like one as too large', async () => {
+  it('embeds a photo-like 224×224 image bit for bit; row filters make it far shorter than raw deflate', async () => {
+    const g = generator(3);
+    // Smooth shading, edges and sensor noise of ±3 levels: what a downscaled photo looks like to deflate.
+    const photo = new Uint8Array(224 * 224 * 3);
+    for (let y = 0; y < 224; y++)
+      for (let x = 0; x < 224; x++)
+        for (let c = 0; c < 3; c++) {
+          const shade = 128 + 80 * Math.sin(x / 23 + c) * Math.cos(y / 31) + (x > 120 && y < 90 ? 40 : 0);
+          photo[(y * 224 + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(shade + g.int(-3, 3))));
+        }
+    const image: PermalinkImage = { kind: 'embedded', width: 224, height: 224, channels: 3, pixels: photo };
+    const serialized = await serializePermalink({ ...defaultPermalinkState(), image });
+    if (!serialized.ok) throw new Error(serialized.message);
+    expect((await parsePermalink(serialized.fragment)).state.image).toEqual(image);
+    const raw = toBase64Url(await deflateRaw(photo)).length;
+    console.log(`224² photo-like image in a link: ${serialized.fragment.length} characters (raw deflate: ${raw})`);
+    expect(serialized.fragment.length).toBeLessThan(0.8 * raw);
+    expect(unfilterRows(filterRows(photo, 224, 224, 3), 224, 224, 3)).toEqual(photo);
+    // Links written before the row filters (e:) still read.
+    const old = `v=1&img=e:224x224x3:${toBase64Url(await deflateRaw(photo))}`;
+    expect((await parsePermalink(old)).state.image).toEqual(image);
+  });
+
+  it('embeds a simple drawing at 224×224 but refuses a 512² noise image as too large', async () => {
     const drawing = new Uint8Array(224 * 224 * 3).fill(255);
     for (let i = 0; i < 224; i++) drawing.fill(0, (i * 224 + 100) * 3, (i * 224 + 110) * 3);
     const state = { ...defaultPermalinkState(), image: { kind: 'embedded', width: 224, height: 224, channels: 3, pixels: drawing } as PermalinkImage };
@@ -126,8 +150,8 @@ describe('permalink round trip', () => {
     if (ok.ok) expect((await parsePermalink(ok.fragment)).state).toEqual(state);
 
     const noise = generator(7);
-    const photo = Uint8Array.from({ length: 224 * 224 * 3 }, () => noise.int(0, 255));
-    const tooLarge = await serializePermalink({ ...state, image: { kind: 'embedded', width: 224, height: 224, channels: 3, pixels: photo } });
+    const photo = Uint8Array.from({ length: 512 * 512 * 3 }, () => noise.int(0, 255));
+    const tooLarge = await serializePermalink({ ...state, image: { kind: 'embedded', width: 512, height: 512, channels: 3, pixels: photo } });
     expect(tooLarge.ok).toBe(false);
     if (!tooLarge.ok) {
       expect(tooLarge.reason).toBe('too-large');
@@ -147,7 +171,7 @@ describe('permalink round trip', () => {
     };
     const serialized = await serializePermalink(state);
     if (!serialized.ok) throw new Error(serialized.message);
-    expect(serialized.fragment).toMatch(/^v=1&img=g:rings&img2=e:28x28x1:[\w-]+&panels=calibration,interpolation$/);
+    expect(serialized.fragment).toMatch(/^v=1&img=g:rings&img2=p:28x28x1:[\w-]+&panels=calibration,interpolation$/);
     expect(await parsePermalink(serialized.fragment)).toEqual({ state, notices: [] });
     const gallery = { ...state, interpolateTo: { kind: 'gallery', id: 'disc' } as PermalinkImage };
     const again = await serializePermalink(gallery);

@@ -53,6 +53,8 @@ export interface IntegratedGradientsOptions {
   batchSize?: number;
   /** Checked between gradient passes: aborting throws an AbortError and frees every tensor. */
   signal?: AbortSignal;
+  /** Called after each gradient pass with the path points done so far and in all. */
+  onStep?: (done: number, total: number) => void;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function integratedGradients(model: Model, x: tf.Tensor, objective:
   const baseline = options.baseline ?? tf.zerosLike(x);
   try {
     const alphas = Array.from({ length: steps }, (_, k) => (k + 0.5) / steps);
-    return await attribute(model, x, baseline, objective, alphas, batchSize, options.signal);
+    return await attribute(model, x, baseline, objective, alphas, batchSize, options.signal, options.onStep);
   } finally {
     if (baseline !== options.baseline) baseline.dispose();
   }
@@ -84,6 +86,7 @@ async function attribute(
   alphas: number[],
   batchSize: number,
   signal?: AbortSignal,
+  onStep?: (done: number, total: number) => void,
 ): Promise<Attribution> {
   assertObjective(objective, model.mixture.classes);
   const [, height, width, channels] = x.shape;
@@ -101,6 +104,7 @@ async function attribute(
         return tf.add(previous, tf.sum(gradient(points), 0, true));
       });
       previous.dispose();
+      onStep?.(start + chunk.length, alphas.length);
     }
   } catch (e) {
     gradientSum.dispose();

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
-import { assertClassIndex } from './checks';
+import { assertClassIndex, nextTask } from './checks';
 import { classMeanGeometry, combineMeans } from './classMeans';
-import { topEigenpairs } from './symmetricEigen';
+import { topEigenpairsYielding } from './symmetricEigen';
 
 type Model = Pick<GenerativeClassifier, 'spec' | 'mixture'>;
 
@@ -113,7 +113,8 @@ export async function principalDirections(model: Model, count: number): Promise<
   const g = await classMeanGeometry(model);
   const k = g.classes;
   const wanted = Math.min(count, k - 1);
-  const { values, vectors } = topEigenpairs(g.centeredGram, k, wanted);
+  // Seconds of float64 work at 1000 classes: sliced, so the worker answers a new image meanwhile.
+  const { values, vectors } = await topEigenpairsYielding(g.centeredGram, k, wanted, nextTask);
   const total = Array.from({ length: k }, (_, i) => g.centeredGram[i * k + i]).reduce((s, v) => s + v, 0);
   let kept = 0;
   while (kept < wanted && values[kept] > 1e-9 * values[0]) kept++;

@@ -16,6 +16,8 @@ export interface OcclusionOptions {
   batchSize?: number;
   /** Checked between forward passes: aborting throws an AbortError. */
   signal?: AbortSignal;
+  /** Called after each forward pass with the occluded images done so far and in all. */
+  onStep?: (done: number, total: number) => void;
 }
 
 export interface OcclusionMap {
@@ -39,7 +41,7 @@ export interface OcclusionMap {
 export async function occlusionMap(model: Model, x: tf.Tensor, options: OcclusionOptions): Promise<OcclusionMap> {
   assertSingleImage(x, 'occlusionMap');
   const [, height, width, channels] = x.shape;
-  const { classIndex, patch, stride, fill = 0, batchSize = 8, signal } = options;
+  const { classIndex, patch, stride, fill = 0, batchSize = 8, signal, onStep } = options;
   assertClassIndex(classIndex, model.mixture.classes);
   if (!Number.isInteger(patch) || patch < 1 || patch > Math.min(height, width))
     throw new RangeError(`patch must be an integer in [1, ${Math.min(height, width)}], got ${patch}`);
@@ -64,6 +66,7 @@ export async function occlusionMap(model: Model, x: tf.Tensor, options: Occlusio
     });
     const values = await logLikelihoods(model, batch, [group.length, height, width, channels], classIndex);
     for (const [b, v] of values.entries()) patchMap[start + b] = v - logLikelihood;
+    onStep?.(start + group.length, patches.length);
   }
 
   const sum = new Float64Array(height * width);

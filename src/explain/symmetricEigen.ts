@@ -55,20 +55,45 @@ function rotate(m: Float64Array, n: number, p: number, q: number, c: number, s: 
  * O(n²k) per iteration instead of Jacobi's O(n³) per sweep.
  */
 export function topEigenpairs(matrix: Float64Array, n: number, k: number, maxIterations = 500): Eigenpairs {
+  const steps = subspaceIteration(matrix, n, k, maxIterations);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * topEigenpairs that awaits `pause` between slices of about 8·n² multiply-adds (tens of ms at
+ * 1000 classes), so a worker computing it in the background still answers other requests.
+ */
+export async function topEigenpairsYielding(matrix: Float64Array, n: number, k: number, pause: () => Promise<void>, maxIterations = 500): Promise<Eigenpairs> {
+  const steps = subspaceIteration(matrix, n, k, maxIterations);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+/** Subspace iteration, yielding (no value) between slices of work. */
+function* subspaceIteration(matrix: Float64Array, n: number, k: number, maxIterations: number): Generator<void, Eigenpairs, void> {
   const p = Math.min(n, 2 * k + 8);
   if (p === n) return truncate(jacobiEigen(matrix, n), n, k);
   let basis = orthonormalRows(seededRows(p, n), p, n);
   let previous: Float64Array | null = null;
   for (let it = 0; it < maxIterations; it++) {
-    const image = multiplyRows(matrix, basis, p, n);
+    const image = new Float64Array(p * n);
+    for (let r = 0; r < p; r += ROWS_PER_SLICE) {
+      multiplyRows(matrix, basis, image, r, Math.min(p, r + ROWS_PER_SLICE), n);
+      yield;
+    }
     const ritz = rayleighRitz(basis, image, p, n);
     const top = ritz.values.subarray(0, k);
     if (it === maxIterations - 1 || (previous && top.every((r, i) => Math.abs(r - previous![i]) <= 1e-12 * Math.abs(top[0])))) return truncate(ritz, n, k);
     previous = Float64Array.from(top);
+    yield;
     basis = orthonormalRows(image, p, n);
   }
   throw new RangeError('maxIterations must be at least 1');
 }
+
+const ROWS_PER_SLICE = 8;
 
 function truncate(pairs: Eigenpairs, n: number, k: number): Eigenpairs {
   return { values: pairs.values.slice(0, k), vectors: pairs.vectors.slice(0, k * n) };
@@ -88,11 +113,9 @@ function rayleighRitz(basis: Float64Array, image: Float64Array, p: number, n: nu
   return { values, vectors: lifted };
 }
 
-/** Each of the p rows of `rows` multiplied by the symmetric matrix. */
-function multiplyRows(matrix: Float64Array, rows: Float64Array, p: number, n: number): Float64Array {
-  const out = new Float64Array(p * n);
-  for (let r = 0; r < p; r++) for (let i = 0; i < n; i++) out[r * n + i] = dot(matrix, i * n, rows, r * n, n);
-  return out;
+/** Rows from..to of `rows` multiplied by the symmetric n×n matrix, into the same rows of out. */
+function multiplyRows(matrix: Float64Array, rows: Float64Array, out: Float64Array, from: number, to: number, n: number): void {
+  for (let r = from; r < to; r++) for (let i = 0; i < n; i++) out[r * n + i] = dot(matrix, i * n, rows, r * n, n);
 }
 
 /** Modified Gram–Schmidt on the rows; a row that vanishes stays zero. */

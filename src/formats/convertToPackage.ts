@@ -7,7 +7,8 @@ import { validateModelSpec } from './validateModel';
 import type { StorageDtype } from './weightSink';
 
 export interface ConversionProgress {
-  stage: 'reading' | 'converting' | 'writing';
+  /** hashing: the SHA-256 of the whole file, read once before converting (links name checkpoints by it). */
+  stage: 'hashing' | 'reading' | 'converting' | 'writing';
   /** Bytes of the checkpoint read so far, and its size. */
   bytesRead: number;
   bytesTotal: number;

@@ -16,11 +16,13 @@ import type {
   SideBySide,
   SliderValue,
 } from '../worker/protocol';
-import type { PermalinkState } from './permalink';
+import type { CheckpointRef, PermalinkState } from './permalink';
 
 export interface ModelChoice extends ModelIndexEntry {
   /** Bundled with the app (models/index.json) or converted into this browser's storage. */
   origin: 'bundled' | 'stored';
+  /** A stored model's source checkpoint, when its hash is known: links name the model by it. */
+  source?: CheckpointRef;
 }
 
 export interface LoadedModel {
@@ -52,11 +54,12 @@ export interface ChosenInput {
 }
 
 /** The view settings that travel in links (the model and the images travel separately), with typed slider ids. */
-export type ViewSettings = Omit<PermalinkState, 'model' | 'image' | 'interpolateTo' | 'sliders'> & { sliders: SliderValue[] };
+export type ViewSettings = Omit<PermalinkState, 'model' | 'checkpoint' | 'image' | 'interpolateTo' | 'sliders'> & { sliders: SliderValue[] };
 
 export type Task<T> =
   | { status: 'idle' }
-  | { status: 'running'; previous: T | null }
+  /** steps: passes done and in all, once the worker reports them (long maps). */
+  | { status: 'running'; previous: T | null; steps?: { done: number; total: number } }
   | { status: 'done'; value: T }
   | { status: 'failed'; message: string; previous: T | null };
 
@@ -85,6 +88,8 @@ export interface AppState {
   conversion: ConversionState | null;
   /** Shown inline; the rest of the state stays as it was. */
   error: string | null;
+  /** The checkpoint the opening link needs and this browser has not converted; its view opens once it is added. */
+  missingCheckpoint: CheckpointRef | null;
   /** What was wrong with the link the page was opened with. */
   linkNotices: string[];
   /** The outcome of the last "copy link". */
@@ -96,6 +101,8 @@ export interface AppState {
   chooseGallery(id: string): Promise<void>;
   setView(change: Partial<ViewSettings>): void;
   setMap(change: Partial<ViewSettings['map']>): void;
+  /** Stops the map being computed; the previous one (if any) stays. */
+  cancelMap(): void;
   setSlider(direction: SliderId, amount: number): void;
   resetSliders(): void;
   setSampling(change: Partial<ViewSettings['sampling']>): void;

@@ -7,8 +7,8 @@ import { TFJS_WASM_DIR } from '../worker/wasmAssets';
 import type { AppEnvironment, AppState, ChosenInput, GalleryImage, ModelChoice } from './appState';
 import { createConversionActions } from './conversionActions';
 import { createExplainer } from './explainer';
-import { createLinkActions } from './linkActions';
-import { galleryFor, messageOf, modelSource } from './models';
+import { createLinkActions, type OpeningLink } from './linkActions';
+import { galleryFor, messageOf, modelSource, storedChoice } from './models';
 import { defaultPermalinkState, type PermalinkImage } from './permalink';
 
 export type { AppState, ChosenInput, LoadedModel, LoadingModel, ModelChoice } from './appState';
@@ -120,6 +120,29 @@ export function createAppStore(
       }
     }
 
+    /** Loads the link's model (or `entry`), then shows its image with its view. */
+    async function openLink(link: OpeningLink, entry: ModelChoice): Promise<void> {
+      if (!(await load(entry))) return;
+      const { classes, input } = get().model!.spec;
+      links.checkClasses(classes.length);
+      const image = link.image;
+      if (image?.kind === 'gallery' && get().gallery.some((g) => g.id === image.id)) {
+        await classify(await galleryInput(image.id), true);
+      } else if (image?.kind === 'embedded') {
+        const { width, height, channels, pixels } = image;
+        if (width !== input.width || height !== input.height || channels !== input.channels)
+          links.addNotice(
+            `The link's image is ${width}×${height}×${channels}, but ${entry.name} takes ${input.width}×${input.height}×${input.channels}: ` +
+              "it was resized and cropped as a dropped photo is, so the model's input differs from the sender's.",
+          );
+        await classify({ name: 'image from the link', source: { kind: 'pixels', width, height, channels, pixels }, galleryId: null }, true);
+      } else {
+        if (image?.kind === 'gallery') links.addNotice('The gallery image in the link is not in this gallery; the first gallery image is shown.');
+        await showDefaultImage();
+      }
+      await interpolateFromLink(link.interpolateTo);
+    }
+
     async function showDefaultImage(): Promise<void> {
       const first = galleryFor(get().gallery, get().model)[0];
       if (first) await classify(await galleryInput(first.id));
@@ -134,7 +157,7 @@ export function createAppStore(
       input: null,
       classification: null,
       classifying: false,
-      view: (({ model: _m, image: _i, interpolateTo: _s, ...view }) => ({ ...view, sliders: [] }))(defaultPermalinkState()),
+      view: (({ model: _m, checkpoint: _c, image: _i, interpolateTo: _s, ...view }) => ({ ...view, sliders: [] }))(defaultPermalinkState()),
       map: { status: 'idle' },
       guide: null,
       counterfactual: null,
@@ -142,6 +165,7 @@ export function createAppStore(
       interpolation: { status: 'idle' },
       comparison: { modelId: null, task: { status: 'idle' } },
       conversion: null,
+      missingCheckpoint: null,
       error: null,
       linkNotices: [],
       linkStatus: null,
@@ -156,20 +180,7 @@ export function createAppStore(
           ]);
           set({ models: [...bundled.map((m): ModelChoice => ({ ...m, origin: 'bundled' })), ...stored], backend, gallery });
           const link = await links.readOpeningLink();
-          const entry = get().models.find((m) => m.id === link.model) ?? get().models[0];
-          if (!(await load(entry))) return;
-          links.checkClasses(get().model!.spec.classes.length);
-          const image = link.image;
-          if (image?.kind === 'gallery' && get().gallery.some((g) => g.id === image.id)) {
-            await classify(await galleryInput(image.id), true);
-          } else if (image?.kind === 'embedded') {
-            const { width, height, channels, pixels } = image;
-            await classify({ name: 'image from the link', source: { kind: 'pixels', width, height, channels, pixels }, galleryId: null }, true);
-          } else {
-            if (image?.kind === 'gallery') links.addNotice('The gallery image in the link is not in this gallery; the first gallery image is shown.');
-            await showDefaultImage();
-          }
-          await interpolateFromLink(link.interpolateTo);
+          await openLink(link, get().models.find((m) => m.id === link.model) ?? get().models[0]);
         } catch (e) {
           set({ error: messageOf(e) });
         }
@@ -213,6 +224,10 @@ export function createAppStore(
         links.scheduleFragment();
       },
 
+      cancelMap() {
+        explainer.cancelMap();
+      },
+
       setSlider(direction, amount) {
         set((s) => {
           const others = s.view.sliders.filter((x) => !sameSlider(x.direction, direction));
@@ -250,7 +265,11 @@ export function createAppStore(
       copyPermalink: () => links.copyPermalink(),
       ...createConversionActions(get, set, env, url, async ({ stored, select }) => {
         set((s) => ({ models: [...s.models.filter((m) => m.origin === 'bundled'), ...stored] }));
-        if (select) await get().selectModel(select);
+        // A link waiting for this checkpoint opens its view now, without being sent again.
+        const resumed = select ? links.resumeLink() : null;
+        const entry = resumed && get().models.find((m) => m.id === resumed.model);
+        if (resumed && entry) await openLink(resumed, entry);
+        else if (select) await get().selectModel(select);
       }),
 
       dismissError() {
@@ -265,7 +284,7 @@ export function createAppStore(
 
 async function storedChoices(env: AppEnvironment): Promise<ModelChoice[]> {
   try {
-    return (await env.listStoredModels()).map((m) => ({ id: m.id, name: m.name, description: m.description, path: '', bytes: m.bytes, origin: 'stored' }));
+    return (await env.listStoredModels()).map(storedChoice);
   } catch {
     // Without browser storage (private windows, old browsers) only the bundled models are listed.
     return [];

@@ -1,7 +1,7 @@
 /** Converting a dropped checkpoint into browser storage, and managing the stored models. */
 import { fetchClassNames, IMAGENET_LABELS_PATH } from '../worker/conversionClient';
 import type { AppEnvironment, AppState, ModelChoice } from './appState';
-import { messageOf } from './models';
+import { messageOf, storedChoice } from './models';
 
 type Get = () => AppState;
 type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => void;
@@ -13,7 +13,7 @@ export function createConversionActions(get: Get, set: Set, env: AppEnvironment,
   let controller: AbortController | null = null;
 
   async function storedChoices(): Promise<ModelChoice[]> {
-    return (await env.listStoredModels()).map((m) => ({ id: m.id, name: m.name, description: m.description, path: '', bytes: m.bytes, origin: 'stored' }));
+    return (await env.listStoredModels()).map(storedChoice);
   }
 
   return {

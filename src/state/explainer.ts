@@ -43,12 +43,24 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
     if (!classes) return;
     const { method, objective, steps, patch, stride, fill } = s.view.map;
     set({ map: { status: 'running', previous: s.map.status === 'done' ? s.map.value : s.map.status === 'idle' ? null : s.map.previous } });
+    const ticket = (latest.map ?? 0) + 1;
+    const onProgress = (done: number, total: number) =>
+      set((st) => (latest.map === ticket && st.map.status === 'running' ? { map: { ...st.map, steps: { done, total } } } : {}));
     void run(
       'map',
-      () => client.call('map', { request: { method, objective, target: classes.a, contrast: classes.b, steps, patch, stride, fill } }),
+      () => client.call('map', { request: { method, objective, target: classes.a, contrast: classes.b, steps, patch, stride, fill } }, onProgress),
       (value) => set({ map: { status: 'done', value } }),
       (message) => set((st) => ({ map: { status: 'failed', message, previous: st.map.status === 'running' ? st.map.previous : null } })),
     );
+  }
+
+  /** The running map's answer is dropped and the worker stops it; the previous map stays shown. */
+  function cancelMap(): void {
+    const s = get();
+    if (s.map.status !== 'running') return;
+    latest.map = (latest.map ?? 0) + 1;
+    void client.call('cancel', { kind: 'map' }).catch(() => undefined);
+    set({ map: s.map.previous ? { status: 'done', value: s.map.previous } : { status: 'idle' } });
   }
 
   function requestGuide(): void {
@@ -132,6 +144,7 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
       if (comparison.modelId) void requestComparison(comparison.modelId);
     },
     requestMap,
+    cancelMap,
     requestEdit,
     requestSamples,
     requestInterpolation,

@@ -3,7 +3,15 @@
 import type { Pixels } from '../worker/protocol';
 import type { AppEnvironment, AppState } from './appState';
 import { messageOf } from './models';
-import { type PermalinkImage, type PermalinkState, parsePermalink, type SerializedPermalink, serializePermalink } from './permalink';
+import {
+  type CheckpointRef,
+  LONG_LINK_LENGTH,
+  type PermalinkImage,
+  type PermalinkState,
+  parsePermalink,
+  type SerializedPermalink,
+  serializePermalink,
+} from './permalink';
 import { readSliders, writeSliders } from './sliders';
 
 type Get = () => AppState;
@@ -21,6 +29,7 @@ export function permalinkState(s: AppState, embed: Embedding = { image: true, se
   const pixels = s.interpolation.status === 'done' ? s.interpolation.value.second : null;
   return {
     model: s.model?.entry.id ?? null,
+    checkpoint: s.model?.entry.source ?? null,
     image: linkImage(s.input?.galleryId, s.classification?.pixels, embed.image),
     interpolateTo: s.interpolation.status === 'done' ? linkImage(s.interpolation.other?.galleryId, pixels, embed.second) : null,
     ...s.view,
@@ -47,8 +56,32 @@ async function fittingLink(s: AppState): Promise<{ serialized: SerializedPermali
   return { serialized: bare, left: `${all.message} The copied link holds the view without the image.` };
 }
 
+/** Where the authors publish the checkpoints that links to converted models name. */
+export const CHECKPOINT_SOURCE = 'github.com/RayDeeA/ibinn_imagenet';
+
+export type OpeningLink = Pick<PermalinkState, 'model' | 'checkpoint' | 'image' | 'interpolateTo'>;
+
+export function missingCheckpointMessage(ref: CheckpointRef): string {
+  return (
+    `This link shows a model converted from the checkpoint ${ref.file} (SHA-256 ${ref.sha256.slice(0, 12)}…), which this browser does not have. ` +
+    `The authors publish their ImageNet checkpoints (beta_1, 2, 4, 8, 16, 32 and inf .avg.pt) at ${CHECKPOINT_SOURCE}: download ${ref.file} ` +
+    'and add it with "Add a .pt checkpoint"; the link\'s view opens once it is converted.'
+  );
+}
+
 export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onViewChanged: () => void) {
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** The opening link whose checkpoint is missing, waiting for it to be converted. */
+  let pending: { state: PermalinkState; notices: string[] } | null = null;
+
+  /** Applies a parsed link's view and notices; returns what the store opens. */
+  function applyView(state: PermalinkState, notices: string[]): OpeningLink {
+    const { model, checkpoint, image, interpolateTo, ...view } = state;
+    const sliders = readSliders(view.sliders);
+    if (sliders.length < view.sliders.length) notices.push('The link names sliders this version does not have; they were left out.');
+    set({ view: { ...view, sliders }, linkNotices: notices });
+    return { model: checkpoint ? (get().models.find((m) => m.source?.sha256 === checkpoint.sha256)?.id ?? null) : model, checkpoint, image, interpolateTo };
+  }
   const addNotice = (text: string) => set((s) => ({ linkNotices: [...s.linkNotices, text] }));
 
   async function writeFragment(): Promise<void> {
@@ -60,16 +93,32 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
   return {
     addNotice,
 
-    /** The link the page was opened with: its view is applied now, its model and image returned. */
-    async readOpeningLink(): Promise<Pick<PermalinkState, 'model' | 'image' | 'interpolateTo'>> {
-      if (!env.fragment || env.fragment === '#') return { model: null, image: null, interpolateTo: null };
+    /**
+     * The link the page was opened with: its view is applied now, its model and image returned. A link
+     * to a checkpoint this browser lacks is kept aside (resumeLink opens it) and nothing of it is returned.
+     */
+    async readOpeningLink(): Promise<OpeningLink> {
+      const none: OpeningLink = { model: null, checkpoint: null, image: null, interpolateTo: null };
+      if (!env.fragment || env.fragment === '#') return none;
       const { state, notices } = await parsePermalink(env.fragment);
-      const { model, image, interpolateTo, ...view } = state;
-      const sliders = readSliders(view.sliders);
-      if (sliders.length < view.sliders.length) notices.push('The link names sliders this version does not have; they were left out.');
-      if (model && !get().models.some((m) => m.id === model)) notices.push('The model in the link is not available here; the first model is shown.');
-      set({ view: { ...view, sliders }, linkNotices: notices });
-      return { model, image, interpolateTo };
+      const { checkpoint, model } = state;
+      if (checkpoint && !get().models.some((m) => m.source?.sha256 === checkpoint.sha256)) {
+        pending = { state, notices };
+        set({ missingCheckpoint: checkpoint, linkNotices: notices });
+        return none;
+      }
+      if (!checkpoint && model && !get().models.some((m) => m.id === model))
+        notices.push('The model in the link is not available here; the first model is shown.');
+      return applyView(state, notices);
+    },
+
+    /** The waiting link, once a model converted from its checkpoint is listed; null otherwise. */
+    resumeLink(): OpeningLink | null {
+      const waiting = pending;
+      if (!waiting?.state.checkpoint || !get().models.some((m) => m.source?.sha256 === waiting.state.checkpoint?.sha256)) return null;
+      pending = null;
+      set({ missingCheckpoint: null });
+      return applyView(waiting.state, waiting.notices);
     },
 
     /** Class indices beyond the loaded model's classes are clamped, with a notice. */
@@ -105,7 +154,14 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
           () => true,
           () => false,
         );
-        const outcome = copied ? (left ? null : 'Link copied.') : 'The clipboard is not available: copy the link from the address bar.';
+        const long =
+          serialized.fragment.length > LONG_LINK_LENGTH
+            ? `It is long (${href.length.toLocaleString('en')} characters, as it carries the image): browsers and email take it, ` +
+              `but many chat tools cut links after ${LONG_LINK_LENGTH.toLocaleString('en')} characters.`
+            : null;
+        const outcome = [copied ? (left ? null : 'Link copied.') : 'The clipboard is not available: copy the link from the address bar.', long]
+          .filter(Boolean)
+          .join(' ');
         set({ linkStatus: { ok: copied && !left, message: [left, outcome].filter(Boolean).join(' '), href } });
       } catch (e) {
         set({ linkStatus: { ok: false, message: `The link could not be made: ${messageOf(e)}`, href: null } });

@@ -1,7 +1,14 @@
+import type { StoredModel } from '../storage/packageStore';
 import type { ModelSource } from '../worker/protocol';
 import type { GalleryImage, LoadedModel, ModelChoice } from './appState';
 
 export const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** A stored model as a picker entry. */
+export function storedChoice(m: StoredModel): ModelChoice {
+  const choice: ModelChoice = { id: m.id, name: m.name, description: m.description, path: '', bytes: m.bytes, origin: 'stored' };
+  return m.sourceSha256 ? { ...choice, source: { file: m.sourceFile, sha256: m.sourceSha256 } } : choice;
+}
 
 export const modelSource = (entry: ModelChoice, url: (path: string) => string): ModelSource =>
   entry.origin === 'stored' ? { storedId: entry.id } : { modelUrl: url(`${entry.path}/`) };

@@ -1,13 +1,19 @@
 import { MAP_METHODS, MAP_OBJECTIVES, type MapMethod, type MapObjective } from '../explain/mapMethods';
-import { deflateRaw, fromBase64Url, inflateRawExactly, toBase64Url } from './permalinkCodec';
+import { deflateRaw, filterRows, fromBase64Url, inflateRawExactly, toBase64Url, unfilterRows } from './permalinkCodec';
 
 /**
  * The view as it travels in the URL fragment: one versioned schema, written as
  * `v=1&model=…&img=…&…` in a fixed key order, with defaults left out.
  */
 export const PERMALINK_VERSION = 1;
-/** Longest fragment written or read, in characters. */
-export const MAX_FRAGMENT_LENGTH = 24_000;
+/**
+ * Longest fragment written or read, in characters: half of the 2 MB Chromium takes in a URL. A 224² photo
+ * (the ImageNet model's input) takes about 100–250k characters, so links that carry one work in browsers,
+ * email and files, but not in chat tools: see LONG_LINK_LENGTH.
+ */
+export const MAX_FRAGMENT_LENGTH = 1_000_000;
+/** Links longer than this get a warning: many chat tools and URL shorteners cut links at about 4,000–8,000 characters. */
+export const LONG_LINK_LENGTH = 8_000;
 /** The only strings a link can carry besides the fixed enums. */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -24,8 +30,16 @@ export type PermalinkImage =
   /** 8-bit pixels at the model's input resolution, row-major (h, w, c). */
   | { kind: 'embedded'; width: number; height: number; channels: 1 | 3; pixels: Uint8Array };
 
+/** A converted checkpoint named by content: its file name (to tell people what to add) and the SHA-256 of the file. */
+export interface CheckpointRef {
+  file: string;
+  sha256: string;
+}
+
 export interface PermalinkState {
   model: string | null;
+  /** Set for models converted from a checkpoint: the recipient's copy has another id, so the link names the file by content. */
+  checkpoint: CheckpointRef | null;
   image: PermalinkImage | null;
   /** The interpolation's second image. */
   interpolateTo: PermalinkImage | null;
@@ -98,6 +112,7 @@ const sampling = (s: PermalinkState) => s.sampling;
 /** Every setting a link carries, in the order it is written and read, with its default. */
 const FIELDS: Field[] = [
   field('model', top, 'model', null, idCodec('model')),
+  field('ckpt', top, 'checkpoint', null, checkpointCodec()),
   field('img', top, 'image', null, imageCodec('image')),
   field('img2', top, 'interpolateTo', null, imageCodec('interpolation')),
   field('a', top, 'target', 'predicted', choiceCodec('explained class', ['predicted'])),
@@ -136,7 +151,7 @@ export async function serializePermalink(state: PermalinkState): Promise<Seriali
       length: fragment.length,
       message:
         `This image is too large to embed in a link (${fragment.length} characters, at most ${MAX_FRAGMENT_LENGTH}). ` +
-        'Links can carry gallery images and simple drawings.',
+        'Links can carry gallery images, drawings and photos up to 512 pixels a side.',
     };
   return { ok: true, fragment };
 }
@@ -151,7 +166,8 @@ async function encodeImage(image: PermalinkImage): Promise<string> {
   const { width, height, channels, pixels } = image;
   if (pixels.length !== width * height * channels)
     throw new RangeError(`an embedded image of ${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${pixels.length}`);
-  return `e:${width}x${height}x${channels}:${toBase64Url(await deflateRaw(pixels))}`;
+  // p: PNG's row filters, then deflate; lossless, so the recipient's model input is the same bit for bit.
+  return `p:${width}x${height}x${channels}:${toBase64Url(await deflateRaw(filterRows(pixels, width, height, channels)))}`;
 }
 
 export interface ParsedPermalink {
@@ -253,6 +269,23 @@ function idCodec(what: string): Codec<string | null> {
     read(raw, notices) {
       if (ID_PATTERN.test(raw)) return raw;
       notices.add(`The ${what} id in the link is not a valid id and was ignored.`);
+      return null;
+    },
+  };
+}
+
+/** File names a link can carry: what people download, nothing that needs escaping beyond these. */
+const CHECKPOINT_FILE = /^[A-Za-z0-9][A-Za-z0-9._()-]{0,99}$/;
+
+/** `<file name>:<sha256 hex>`. */
+function checkpointCodec(): Codec<CheckpointRef | null> {
+  return {
+    write: (ref) => ref && `${ref.file.replace(/[^A-Za-z0-9._()-]/g, '_').replace(/^[^A-Za-z0-9]/, 'x')}:${ref.sha256}`,
+    read(raw, notices) {
+      const colon = raw.lastIndexOf(':');
+      const [file, sha256] = [raw.slice(0, Math.max(0, colon)), raw.slice(colon + 1)];
+      if (colon > 0 && CHECKPOINT_FILE.test(file) && /^[0-9a-f]{64}$/.test(sha256)) return { file, sha256 };
+      notices.add('The checkpoint named in the link is not in a known form and was ignored.');
       return null;
     },
   };
@@ -378,21 +411,23 @@ async function readImage(raw: string, notices: NoticeList, role: keyof typeof IM
     notices.add(`${the} gallery image id in the link is not a valid id; ${outcome}.`);
     return null;
   }
-  const m = /^e:(\d{1,4})x(\d{1,4})x([13]):([A-Za-z0-9_-]*)$/.exec(raw);
+  // e: the raw pixels deflated (links before version 1.1 of the form); p: row-filtered first.
+  const m = /^([ep]):(\d{1,4})x(\d{1,4})x([13]):([A-Za-z0-9_-]*)$/.exec(raw);
   if (!m) {
     notices.add(`${the} image in the link is not in a known form; ${outcome}.`);
     return null;
   }
-  const [width, height, channels] = [Number(m[1]), Number(m[2]), Number(m[3]) as 1 | 3];
+  const [filtered, width, height, channels] = [m[1] === 'p', Number(m[2]), Number(m[3]), Number(m[4]) as 1 | 3];
   if (width < 1 || height < 1 || width > MAX_EMBEDDED_SIDE || height > MAX_EMBEDDED_SIDE) {
     notices.add(`${the} embedded image's size is out of range (at most ${MAX_EMBEDDED_SIDE} pixels a side); ${outcome}.`);
     return null;
   }
-  const packed = fromBase64Url(m[4]);
-  const inflated = packed && (await inflateRawExactly(packed, width * height * channels));
-  if (inflated?.ok) return { kind: 'embedded', width, height, channels, pixels: inflated.bytes };
+  const packed = fromBase64Url(m[5]);
+  const inflated = packed && (await inflateRawExactly(packed, (width * channels + (filtered ? 1 : 0)) * height));
+  const pixels = inflated?.ok ? (filtered ? unfilterRows(inflated.bytes, width, height, channels) : inflated.bytes) : null;
+  if (pixels) return { kind: 'embedded', width, height, channels, pixels };
   notices.add(
-    inflated?.problem === 'too-large'
+    inflated && !inflated.ok && inflated.problem === 'too-large'
       ? `${the} embedded image unpacks to more data than its size allows; ${outcome}.`
       : `${the} embedded image is damaged or cut short; ${outcome}.`,
   );

@@ -5,6 +5,7 @@ import { ArchitectureError } from '../formats/convertCheckpoint';
 import { type ConversionProgress, convertToPackage } from '../formats/convertToPackage';
 import { ModelSpecError } from '../formats/validateModel';
 import type { StorageDtype } from '../formats/weightSink';
+import { sha256OfBlob } from '../util/sha256';
 import { type PackageStore, StorageQuotaError, type StoredModel } from './packageStore';
 import { releasedModel } from './releasedCards';
 
@@ -44,19 +45,29 @@ export async function convertFileIntoStore(store: PackageStore, file: File, opti
   // An upper bound: every float32 tensor of the checkpoint stored once, in the chosen dtype.
   const expectedBytes = storage === 'float16' ? file.size / 2 : file.size;
   return store.write(file.name, expectedBytes, async (id, writeFile) => {
+    // Hashed in a pass of its own: the converter skips the storages it does not need, so it never reads the whole file.
+    const sha256 = await sha256OfBlob(file, (bytesRead) => options.onProgress?.({ stage: 'hashing', bytesRead, bytesTotal: file.size }), options.signal);
     const spec = await convertToPackage(blobByteSource(file, file.name), writeFile, {
       id,
       name: options.name ?? released?.name ?? file.name.replace(/\.[^.]*$/, ''),
       description: released?.description,
       storage,
-      source: { name: file.name },
+      source: { name: file.name, sha256 },
       fallbackClasses: options.defaultClassNames,
       card: released?.card,
       convertedAt,
       onProgress: options.onProgress,
       signal: options.signal,
     });
-    const details = { name: spec.name, sourceFile: file.name, sourceBytes: file.size, convertedAt, classes: spec.classes.length, storage };
+    const details = {
+      name: spec.name,
+      sourceFile: file.name,
+      sourceBytes: file.size,
+      sourceSha256: sha256,
+      convertedAt,
+      classes: spec.classes.length,
+      storage,
+    };
     return spec.description ? { ...details, description: spec.description } : details;
   });
 }

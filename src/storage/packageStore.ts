@@ -17,6 +17,8 @@ export interface StoredModel {
   bytes: number;
   sourceFile: string;
   sourceBytes: number;
+  /** SHA-256 of the source file, hex; links name a converted model by it (absent in models converted before it was kept). */
+  sourceSha256?: string;
   /** ISO 8601. */
   convertedAt: string;
   classes: number;

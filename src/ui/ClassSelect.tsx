@@ -23,6 +23,8 @@ export function ClassSelect<W extends string>({
 }) {
   const listId = useId();
   const [query, setQuery] = useState('');
+  // A thousand datalist options per chooser cost the main thread a long task at every model load: made on first use.
+  const [searching, setSearching] = useState(false);
   const wordKeys = Object.keys(words) as W[];
   const labels = useMemo(() => searchLabels(classes), [classes]);
   if (classes.length < SEARCH_FROM)
@@ -63,18 +65,21 @@ export function ClassSelect<W extends string>({
         list={listId}
         placeholder="search a class by name"
         value={query}
+        onFocus={() => setSearching(true)}
         onChange={(e) => {
           setQuery(e.target.value);
           const index = classForQuery(labels, e.target.value);
           if (index >= 0) onChange(index);
         }}
       />
-      <datalist id={listId}>
-        {labels.map((label, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: a model's class list is fixed; names may repeat, indices do not
-          <option key={i} value={label} />
-        ))}
-      </datalist>
+      {searching && (
+        <datalist id={listId}>
+          {labels.map((label, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a model's class list is fixed; names may repeat, indices do not
+            <option key={i} value={label} />
+          ))}
+        </datalist>
+      )}
     </label>
   );
 }

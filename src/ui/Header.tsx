@@ -1,5 +1,7 @@
 import { exportNumbers } from '../state/exportNumbers';
+import { CHECKPOINT_SOURCE } from '../state/linkActions';
 import { PANELS, type PanelId } from '../state/permalink';
+import { RELEASED_CAVEAT } from '../storage/releasedCards';
 import { download } from './exportPanel';
 import { formatBytes } from './format';
 import { ModelCard } from './ModelCard';
@@ -77,6 +79,29 @@ function ModelPicker() {
 
 function CheckpointInput() {
   const convert = useApp((s) => s.convertCheckpoint);
+  return (
+    <span className="checkpoint-input">
+      <CheckpointLabel convert={convert} />
+      <details className="checkpoint-help" data-testid="checkpoint-help">
+        <summary>Where to get the authors' ImageNet checkpoints</summary>
+        <p>
+          The authors publish them at{' '}
+          <a href={`https://${CHECKPOINT_SOURCE}`} target="_blank" rel="noreferrer">
+            {CHECKPOINT_SOURCE}
+          </a>
+          , one per β: <code>beta_1.avg.pt</code>, <code>beta_2.avg.pt</code>, <code>beta_4.avg.pt</code>, <code>beta_8.avg.pt</code>,{' '}
+          <code>beta_16.avg.pt</code>, <code>beta_32.avg.pt</code> and <code>beta_inf.avg.pt</code>, about 540 MB each. Adding one converts it here in a
+          background worker (about a minute or two on a laptop; the page stays usable) and keeps about 270 MB (float16) in this browser's private storage, with
+          up to 540 MB needed free while converting. The file is read only by this page: nothing is uploaded, nothing leaves the browser. A converted model is
+          listed by its β (other file names convert too and are listed by file name) and can be deleted from the model picker.
+        </p>
+        <p className="hint">{RELEASED_CAVEAT}</p>
+      </details>
+    </span>
+  );
+}
+
+function CheckpointLabel({ convert }: { convert: (file: File) => Promise<void> }) {
   return (
     <label className="button secondary" title="A released .pt checkpoint is converted in a worker and kept in this browser">
       Add a .pt checkpoint

@@ -40,7 +40,7 @@ export function Heatmap({ values, width, height, scale, extent, under, size = 22
         .attr('style', 'image-rendering: pixelated');
     svg
       .append('image')
-      .attr('href', imageDataUrl(colorize(values, width, height, scale)))
+      .attr('href', imageDataUrl(colorize(values, width, height, scale, extent)))
       .attr('width', size)
       .attr('height', h)
       .attr('preserveAspectRatio', 'none')

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { MAP_METHODS, type MapMethod } from '../explain/mapMethods';
 import { CHECK_RULES, mapExplanation } from '../state/resultWords';
 import { ClassSelect } from './ClassSelect';
@@ -88,6 +88,7 @@ function MapView() {
         </p>
       )}
       {map.status === 'running' && !shown && <p className="hint">Computing the map…</p>}
+      {map.status === 'running' && <MapProgress steps={map.steps} />}
       {shown && colors && under && (
         <div className="figures">
           <Heatmap
@@ -120,6 +121,26 @@ function MapView() {
           </div>
         </div>
       )}
+    </div>
+  );
+}
+
+/** After a second of computing: passes done of all (when the worker says), and a way to stop. */
+function MapProgress({ steps }: { steps?: { done: number; total: number } }) {
+  const cancelMap = useApp((s) => s.cancelMap);
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setSlow(true), 1000);
+    return () => clearTimeout(timer);
+  }, []);
+  if (!slow) return null;
+  return (
+    <div className="map-progress" data-testid="map-progress" data-done={steps?.done ?? 0} data-total={steps?.total ?? 0}>
+      <progress value={steps?.done} max={steps?.total} aria-label="map progress" />
+      <span className="hint">{steps ? `${steps.done} of ${steps.total} passes` : 'first pass…'}</span>
+      <button type="button" className="button secondary" onClick={cancelMap} data-testid="map-cancel">
+        Cancel
+      </button>
     </div>
   );
 }

@@ -1,3 +1,4 @@
+import { missingCheckpointMessage } from '../state/linkActions';
 import { formatBytes } from './format';
 import { useApp } from './storeContext';
 
@@ -10,6 +11,7 @@ export function StatusBar() {
   const dismissError = useApp((s) => s.dismissError);
   const notices = useApp((s) => s.linkNotices);
   const dismissNotices = useApp((s) => s.dismissLinkNotices);
+  const missing = useApp((s) => s.missingCheckpoint);
   const progress = conversion?.progress;
   return (
     <div className="status">
@@ -35,6 +37,11 @@ export function StatusBar() {
               Cancel
             </button>
           </span>
+        </div>
+      )}
+      {missing && (
+        <div className="notice" role="status" data-testid="missing-checkpoint" data-file={missing.file}>
+          <span>{missingCheckpointMessage(missing)}</span>
         </div>
       )}
       {error && (

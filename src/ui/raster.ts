@@ -25,12 +25,34 @@ export function sequentialScale(max: number): { scale: ColorScale; extent: [numb
   return { scale: scaleSequential(interpolateInferno).domain([0, top]), extent: [0, top] };
 }
 
-/** values[row·width + col] colored by scale, as an RGBA image. */
-export function colorize(values: ArrayLike<number>, width: number, height: number, scale: ColorScale): ModelInputImage {
+/**
+ * values[row·width + col] colored by scale, as an RGBA image. With the scale's extent, colors come
+ * from a table of 4096 steps across it (a 224² map in a few ms instead of one color parse per pixel).
+ */
+export function colorize(values: ArrayLike<number>, width: number, height: number, scale: ColorScale, extent?: [number, number]): ModelInputImage {
   const rgba = new Uint8ClampedArray(width * height * 4);
+  const rgbOf = (v: number) => {
+    const c = color(scale(v))?.rgb();
+    return c ? [c.r, c.g, c.b, 255] : [0, 0, 0, 0];
+  };
+  if (!extent || !(extent[1] > extent[0])) {
+    for (let i = 0; i < width * height; i++) rgba.set(rgbOf(values[i]), 4 * i);
+    return { width, height, rgba };
+  }
+  const [lo, hi] = extent;
+  const steps = LUT_STEPS - 1;
+  const table = new Uint8ClampedArray(LUT_STEPS * 4);
+  for (let j = 0; j <= steps; j++) table.set(rgbOf(lo + ((hi - lo) * j) / steps), 4 * j);
   for (let i = 0; i < width * height; i++) {
-    const c = color(scale(values[i]))?.rgb();
-    if (c) rgba.set([c.r, c.g, c.b, 255], 4 * i);
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    const j = 4 * Math.round(Math.min(steps, Math.max(0, ((v - lo) / (hi - lo)) * steps)));
+    rgba[4 * i] = table[j];
+    rgba[4 * i + 1] = table[j + 1];
+    rgba[4 * i + 2] = table[j + 2];
+    rgba[4 * i + 3] = table[j + 3];
   }
   return { width, height, rgba };
 }
+
+const LUT_STEPS = 4096;

@@ -25,12 +25,32 @@ function principalOf(model: GenerativeClassifier): Promise<PrincipalDirections> 
   return p;
 }
 
+/**
+ * Images per batch in long explanations: 8 at 32², one at 224², so the worker yields after every
+ * pass of about a second there and a newer request waits for one pass at most.
+ */
+const BATCH_PIXELS = 8 * 64 * 64;
+function batchFor(model: GenerativeClassifier): number {
+  const { height, width } = model.spec.input;
+  return Math.max(1, Math.min(8, Math.floor(BATCH_PIXELS / (height * width))));
+}
+
+/** The promise's value, or the signal's AbortError as soon as it is aborted (the work itself goes on). */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 function currentTensor(model: GenerativeClassifier): tf.Tensor4D {
   const { channels, height, width } = model.spec.input;
   return tf.tensor4d(requireImage().x, [1, height, width, channels]);
 }
 
-export async function likelihoodMap(request: MapRequest, signal: AbortSignal): Promise<LikelihoodMap> {
+export async function likelihoodMap(request: MapRequest, signal: AbortSignal, onStep?: (done: number, total: number) => void): Promise<LikelihoodMap> {
   const model = requireModel();
   const started = performance.now();
   const { target, contrast } = request;
@@ -51,7 +71,15 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
     }
     if (request.method === 'occlusion') {
       const patch = Math.min(request.patch, model.spec.input.height, model.spec.input.width);
-      const o = await occlusionMap(model, x, { classIndex: target, patch, stride: request.stride, fill: request.fill, signal });
+      const o = await occlusionMap(model, x, {
+        classIndex: target,
+        patch,
+        stride: request.stride,
+        fill: request.fill,
+        signal,
+        batchSize: batchFor(model),
+        onStep,
+      });
       return {
         request,
         width: o.width,
@@ -69,7 +97,7 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
     const a: Attribution =
       request.method === 'input-gradient'
         ? await inputTimesGradient(model, x, objective)
-        : await integratedGradients(model, x, objective, { steps: request.steps, signal });
+        : await integratedGradients(model, x, objective, { steps: request.steps, signal, batchSize: batchFor(model), onStep });
     return {
       request,
       width: a.width,
@@ -84,11 +112,12 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal): P
   }
 }
 
-export async function latentGuide(a: number, b: number, dims: number, principalCount: number): Promise<LatentGuide> {
+export async function latentGuide(a: number, b: number, dims: number, principalCount: number, signal: AbortSignal): Promise<LatentGuide> {
   const model = requireModel();
   const { z } = requireImage();
   const separating = a === b ? [] : await separatingDimensions(model, z, a, b, dims);
-  const principal = await principalOf(model);
+  // The directions take seconds at 1000 classes; a cancel stops the wait, not the (cached) computation.
+  const principal = await unlessAborted(principalOf(model), signal);
   const residual = residualStrength(principal, z);
   const shown = Math.min(principalCount, principal.count);
   return {
@@ -102,7 +131,7 @@ export async function latentGuide(a: number, b: number, dims: number, principalC
   };
 }
 
-export async function edit(from: number, sliders: SliderValue[]): Promise<Counterfactual> {
+export async function edit(from: number, sliders: SliderValue[], signal: AbortSignal): Promise<Counterfactual> {
   const started = performance.now();
   const model = requireModel();
   const image = requireImage();
@@ -116,8 +145,9 @@ export async function edit(from: number, sliders: SliderValue[]): Promise<Counte
       timing: { totalMs: 0, inverseMs: 0 },
     };
   const needsPrincipal = moved.some((s) => s.direction.kind === 'principal' || s.direction.kind === 'residual');
-  const principal = needsPrincipal ? await principalOf(model) : undefined;
+  const principal = needsPrincipal ? await unlessAborted(principalOf(model), signal) : undefined;
   const z = await editLatent(model, image.z, from, moved, principal);
+  signal.throwIfAborted();
   const edited = performance.now();
   const out = tf.tidy(() => {
     const [zFc, zConv] = splitLatents(model.spec, z, 1);
@@ -132,7 +162,7 @@ export async function edit(from: number, sliders: SliderValue[]): Promise<Counte
 
 export async function sample(classIndex: number, count: number, seed: number, temperature: number, signal: AbortSignal): Promise<ImageStrip> {
   const model = requireModel();
-  return strip(model, await sampleClass(model, classIndex, { count, seed, temperature, signal }));
+  return strip(model, await sampleClass(model, classIndex, { count, seed, temperature, signal, batchSize: batchFor(model) }));
 }
 
 export async function interpolate(other: ImageInput, steps: number, signal: AbortSignal): Promise<Interpolation> {
@@ -142,7 +172,7 @@ export async function interpolate(other: ImageInput, steps: number, signal: Abor
   const xA = currentTensor(model);
   const xB = tf.tensor4d(b.data.subarray(0, channels * height * width), [1, height, width, channels]);
   try {
-    return { ...(await strip(model, await interpolateImages(model, xA, xB, steps, { signal }))), second: b.pixels };
+    return { ...(await strip(model, await interpolateImages(model, xA, xB, steps, { signal, batchSize: batchFor(model) }))), second: b.pixels };
   } finally {
     xA.dispose();
     xB.dispose();

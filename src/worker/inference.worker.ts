@@ -2,7 +2,8 @@
 /**
  * Owns TensorFlow.js: chooses the backend, loads models and answers requests. Quick requests run
  * one at a time in order; long explanations (maps, samples, interpolations) run beside them,
- * yielding between batches, so a slider edit never waits for a map to finish.
+ * yielding between batches, so a slider edit never waits for a map to finish. A new image
+ * (classify) goes ahead of the waiting requests about the old one and cancels those running.
  */
 import * as tf from '@tensorflow/tfjs';
 import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
@@ -24,8 +25,14 @@ let backend: BackendChoice | null = null;
 let compared: { key: string; model: GenerativeClassifier } | null = null;
 const queue: WorkerRequest[] = [];
 let draining = false;
+/** The quick request being answered, with the means to cancel it. */
+let current: { request: WorkerRequest; controller: AbortController } | null = null;
 
 const LONG_TYPES: readonly CallType[] = ['map', 'sample', 'interpolate'];
+/** Quick requests about the current image: a new image makes them moot. */
+const IMAGE_TYPES: readonly CallType[] = ['latentGuide', 'edit'];
+/** Requests a new image does not overtake: it needs the backend and the model they set. */
+const SETUP_TYPES: readonly CallType[] = ['init', 'load'];
 /** The running long request of each type; a newer one of the same type cancels it. */
 const running = new Map<CallType, { controller: AbortController; settled: Promise<void> }>();
 
@@ -91,9 +98,9 @@ const handlers: { [K in CallType]: Handler<K> } = {
     }
   },
 
-  map: ({ request }, signal) => likelihoodMap(request, signal),
-  latentGuide: ({ a, b, dims, principal }) => latentGuide(a, b, dims, principal),
-  edit: ({ from, sliders }) => edit(from, sliders),
+  map: ({ id, request }, signal) => likelihoodMap(request, signal, (done, total) => post({ type: 'progress', id, loadedBytes: done, totalBytes: total })),
+  latentGuide: ({ a, b, dims, principal }, signal) => latentGuide(a, b, dims, principal, signal),
+  edit: ({ from, sliders }, signal) => edit(from, sliders, signal),
   sample: ({ classIndex, count, seed, temperature }, signal) => sample(classIndex, count, seed, temperature, signal),
   interpolate: ({ other, steps }, signal) => interpolate(other, steps, signal),
 
@@ -122,6 +129,9 @@ const handlers: { [K in CallType]: Handler<K> } = {
     return decodeLatentBatch(m, joinLatents(m.spec, zFc, zConv, batch), batch);
   },
 
+  // Answered in onmessage, never queued.
+  cancel: async () => false,
+
   async memory() {
     const { numTensors, numBytes } = tf.memory();
     return { numTensors, numBytes };
@@ -144,19 +154,37 @@ async function reconstruct(m: GenerativeClassifier, x: Float32Array, z: Float32A
   return { image: modelInputImage(xHat, m.spec), error, maxError };
 }
 
-/** A newer request of the same type replaces one still waiting in the queue, or cancels a running long one. */
+/**
+ * A newer request of the same type replaces one still waiting in the queue, or cancels a running
+ * long one. A classify cancels everything about the old image (waiting or running) and is answered next.
+ */
 self.onmessage = (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
+  if (request.type === 'cancel') {
+    const r = running.get(request.kind);
+    r?.controller.abort();
+    return post({ type: 'done', id: request.id, result: Boolean(r) });
+  }
   if (LONG_TYPES.includes(request.type)) return startLong(request);
   const waiting = queue.findIndex((q) => q.type === request.type);
   if (waiting >= 0) post({ type: 'superseded', id: queue.splice(waiting, 1)[0].id });
-  queue.push(request);
+  if (request.type === 'classify') {
+    for (const r of running.values()) r.controller.abort();
+    if (current && IMAGE_TYPES.includes(current.request.type)) current.controller.abort();
+    for (let i = queue.length - 1; i >= 0; i--) if (IMAGE_TYPES.includes(queue[i].type)) post({ type: 'superseded', id: queue.splice(i, 1)[0].id });
+    const first = queue.findIndex((q) => !SETUP_TYPES.includes(q.type));
+    queue.splice(first < 0 ? queue.length : first, 0, request);
+  } else queue.push(request);
   if (!draining) void drain();
 };
 
 async function drain(): Promise<void> {
   draining = true;
-  for (let request = queue.shift(); request; request = queue.shift()) await answer(request, new AbortController().signal);
+  for (let request = queue.shift(); request; request = queue.shift()) {
+    current = { request, controller: new AbortController() };
+    await answer(request, current.controller.signal);
+    current = null;
+  }
   draining = false;
 }
 

@@ -170,6 +170,8 @@ export interface Calls {
   decode: { args: { zFc: Float32Array; zConv: Float32Array; batch: number }; result: Float32Array };
   /** Debugging: TensorFlow.js's live tensor count, which must stay flat over repeated interactions. */
   memory: { args: object; result: { numTensors: number; numBytes: number } };
+  /** Stops the running long request of this type (its caller gets 'superseded'); answered at once. */
+  cancel: { args: { kind: 'map' | 'sample' | 'interpolate' }; result: boolean };
 }
 
 export type CallType = keyof Calls;
@@ -178,6 +180,7 @@ export type WorkerRequest<K extends CallType = CallType> = { [T in K]: { type: T
 
 export type WorkerResponse =
   | { type: 'done'; id: number; result: Calls[CallType]['result'] }
+  /** Bytes of a model load, or passes of a long explanation, done so far and in all. */
   | { type: 'progress'; id: number; loadedBytes: number; totalBytes: number }
   /** A newer request of the same type arrived before this one started, or canceled it (long requests) while it ran. */
   | { type: 'superseded'; id: number }

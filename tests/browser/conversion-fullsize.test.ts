@@ -101,7 +101,12 @@ describe('full-size browser conversion of the released layout', () => {
     expect(browserSpec.classes).toEqual(labels);
     expect(browserSpec.card).toEqual(released.card);
     expect(browserSpec.preprocessing).toEqual({ resizeShorter: 256, centerCrop: true, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
-    const comparable = (s: ModelSpec) => ({ ...s, classes: [], card: null, provenance: { ...s.provenance, convertedAt: null } });
+    const sha256 = createHash('sha256')
+      .update(await readFile(checkpoint))
+      .digest('hex');
+    expect(browserSpec.provenance.sha256).toBe(sha256);
+    expect(model.sourceSha256).toBe(sha256);
+    const comparable = (s: ModelSpec) => ({ ...s, classes: [], card: null, provenance: { ...s.provenance, convertedAt: null, sha256: null } });
     expect(comparable(browserSpec)).toEqual(comparable(cli));
 
     expect(Object.keys(shards)).toEqual(cli.weightsManifest[0].paths);
