@@ -2,7 +2,9 @@
  * npm run bench [-- --reps N --full-reps N --backends wasm,cpu --no-torch --out bench-results/node.json]
  * Median forward, inverse and posterior times at batch 1 for the reference mini model and the
  * full-size released architecture (synthetic weights), per Node backend, and beside them the
- * PyTorch reference on the same CPU (Debian's python3-torch) with the ratio. Prints a table, writes JSON.
+ * PyTorch reference on the same CPU (Debian's python3-torch) with the ratio, and the WebGPU dispatch
+ * counts of the mini model, plain and fused (Dawn in Node; `--no-webgpu` skips them; the full-size counts
+ * take minutes on SwiftShader: `npm run parity:webgpu -- full`). Prints a table, writes JSON.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +28,7 @@ interface Row extends PassTimes {
 }
 
 async function main(): Promise<void> {
-  const { flags } = parseArgs(process.argv.slice(2), ['no-torch']);
+  const { flags } = parseArgs(process.argv.slice(2), ['no-torch', 'no-webgpu']);
   const reps = Number(flags.get('reps') ?? 10);
   const fullReps = Number(flags.get('full-reps') ?? 3);
   const backends = (flags.get('backends') ?? 'wasm,cpu').split(',') as BackendName[];
@@ -49,10 +51,23 @@ async function main(): Promise<void> {
   }
   if (!flags.has('no-torch')) rows.push(...(await torchRows(fullReps)));
   printTable(rows);
+  const webgpuDispatches = flags.has('no-webgpu') ? null : dispatchCounts();
   await mkdir(dirname(out), { recursive: true });
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version };
-  await writeFile(out, `${JSON.stringify({ machine, date: new Date().toISOString(), rows }, null, 1)}\n`);
+  await writeFile(out, `${JSON.stringify({ machine, date: new Date().toISOString(), rows, webgpuDispatches }, null, 1)}\n`);
   process.stderr.write(`wrote ${out}\n`);
+}
+
+type Passes = { forward: number; posterior: number; inverse: number };
+
+/** WebGPU dispatches of one pass of the mini model, plain tfjs ops and fused kernels (tools/webgpu-parity.ts, through Dawn). */
+function dispatchCounts(): { adapter: string; plain: Passes; fused: Passes } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'tools/webgpu-parity.ts', 'mini'], { encoding: 'utf8' });
+  const r = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { adapter: string; batch: number; plain: Passes; fused: Passes };
+  const line = (p: Passes) => `forward + posterior ${p.forward + p.posterior}, inverse ${p.inverse}`;
+  console.log(`\nWebGPU dispatches, reference-mini at batch ${r.batch} (${r.adapter}):`);
+  console.log(`  plain tfjs ops: ${line(r.plain)}\n  fused kernels:  ${line(r.fused)}`);
+  return r;
 }
 
 /** The PyTorch reference on the same machine, on a synthetic checkpoint in the released layout. */
