@@ -185,6 +185,9 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
     expect(await page.getByTestId('map-error').count()).toBe(0);
     await moveSlider(20);
     await page.getByTestId('samples').locator('canvas').nth(1).waitFor(SLOW);
+    // The interpolation panel is not shown by default: switch it on as a user does.
+    await page.locator('details.panel-toggles summary').click();
+    await page.locator('details.panel-toggles label', { hasText: 'Interpolation' }).locator('input').check();
     const interpolated = Date.now();
     await page.locator('[data-panel="interpolation"] input[type="file"]').setInputFiles({ name: 'second.png', mimeType: 'image/png', buffer: image.buffer });
     await page.getByTestId('interpolation').locator('canvas').nth(7).waitFor(SLOW);
