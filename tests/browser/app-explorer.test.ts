@@ -169,7 +169,7 @@ describe('GC Lens end to end (wasm)', () => {
     await dropFile(page, { name: 'link.png', type: 'image/png', bytes: probePng(9).buffer });
     await waitForInput(page, 'link.png');
     await page.getByTestId('copy-permalink').click();
-    await expect.poll(() => page.getByTestId('permalink-status').getAttribute('data-href'), POLL).toContain('img=e:');
+    await expect.poll(() => page.getByTestId('permalink-status').getAttribute('data-href'), POLL).toContain('img=p:48x48x3:');
     await fresh.goto((await page.getByTestId('permalink-status').getAttribute('data-href'))!);
     await waitForInput(fresh, 'image from the link');
     const uploaded = await readBars(page);
