@@ -17,9 +17,9 @@ import {
   type TensorRecord,
 } from '../src/formats/torchCheckpoint';
 import { fileByteSource } from '../tools/lib/nodeByteSource';
+import { CORPUS, corpusBytes, EXPECTED } from './helpers/corpus';
 import { FIXTURES } from './helpers/fixtures';
 
-const CORPUS = join(import.meta.dirname, 'corpus');
 const FORMATS = { zip: 'mini_gc.zip.pt', legacy: 'mini_gc.legacy.pt' } as const;
 
 interface LayoutEntry {
@@ -382,38 +382,20 @@ describe('pickle VM', () => {
 
 // ---- the corpus of broken files ---------------------------------------------------------------
 
-interface Expectation {
-  code: string;
-  message: string;
-  /** 'convert': the file reads, and convertToPackage fails (code 'wrong-architecture' for an ArchitectureError). */
-  stage?: 'convert';
-  from?: string;
-  truncateTo?: number;
-}
-const expected = JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) as Record<string, Expectation>;
-
-function corpusBytes(name: string, expectation: Expectation): Uint8Array {
-  if (!expectation.from) return readFileSync(join(CORPUS, name));
-  const from = expectation.from.startsWith('fixture:') ? join(FIXTURES, expectation.from.slice('fixture:'.length)) : join(CORPUS, expectation.from);
-  const bytes = readFileSync(from);
-  expect(expectation.truncateTo).toBeLessThan(bytes.length);
-  return bytes.subarray(0, expectation.truncateTo);
-}
-
 describe('broken corpus', () => {
   it('lists every corpus file in expected.json', () => {
     // JSON files are manifests (expected.json here; other suites keep theirs in this folder too).
     const files = readdirSync(CORPUS).filter((name) => !name.endsWith('.json') && name !== 'valid');
-    const listed = Object.entries(expected)
+    const listed = Object.entries(EXPECTED)
       .filter(([, e]) => !e.from)
       .map(([name]) => name);
     expect(files.sort()).toEqual(listed.sort());
     expect(files.length).toBeGreaterThanOrEqual(20);
   });
 
-  for (const [name, expectation] of Object.entries(expected)) {
+  for (const [name, expectation] of Object.entries(EXPECTED)) {
     it(`${name} fails with ${expectation.code}`, async () => {
-      const source = memoryByteSource(corpusBytes(name, expectation), name);
+      const source = memoryByteSource(corpusBytes(name), name);
       const root = await readTorchCheckpoint(source).then(
         (value) => ({ value }),
         (e: unknown) => ({ error: e }),

@@ -7,34 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CORPUS, corpusBytes, EXPECTED, HOSTILE_CHECKPOINTS } from './helpers/corpus';
 
 const ROOT = join(import.meta.dirname, '..');
-const CORPUS = join(import.meta.dirname, 'corpus');
 const TMP = mkdtempSync(join(tmpdir(), 'gc-lens-cli-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-interface Expectation {
-  code: string;
-  message: string;
-  from?: string;
-  truncateTo?: number;
-}
-const expected = JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) as Record<string, Expectation>;
-
 /** The hostile files of issue 12, plus a sample of the older entries (the in-process suite runs them all). */
-const HOSTILE = [
-  'stride-zero-bomb.zip.pt',
-  'shared-storage-bomb.zip.pt',
-  'huge-module-index.zip.pt',
-  'huge-subnet-index.zip.pt',
-  'huge-class-count.zip.pt',
-  'huge-channel-count.zip.pt',
-  'tuple-dag.zip.pt',
-  'deep-list.zip.pt',
-  'many-keys.zip.pt',
-  'duplicate-entry.zip.pt',
-  'truncated-magic.p1.legacy.pt',
-];
+const HOSTILE = [...HOSTILE_CHECKPOINTS, 'truncated-magic.p1.legacy.pt'];
 const SAMPLE = [
   'empty.pt',
   'not-a-checkpoint.png',
@@ -59,11 +39,10 @@ const PEAK_HOOK = `data:text/javascript,${encodeURIComponent(
 )}`;
 
 function corpusFile(name: string): string {
-  const e = expected[name];
-  if (!e.from) return join(CORPUS, name);
-  // Truncated copies are recipes: made here as in tests/checkpoint.test.ts.
+  if (!EXPECTED[name].from) return join(CORPUS, name);
+  // Truncated copies are recipes: written out here for the command line.
   const path = join(TMP, name);
-  writeFileSync(path, readFileSync(join(CORPUS, e.from)).subarray(0, e.truncateTo));
+  writeFileSync(path, corpusBytes(name));
   return path;
 }
 
@@ -101,7 +80,7 @@ function convert(file: string, name: string): Promise<Run> {
 
 describe('npm run convert on the broken corpus', () => {
   it('covers every hostile entry and only listed ones', () => {
-    for (const name of [...HOSTILE, ...SAMPLE]) expect(expected[name], name).toBeDefined();
+    for (const name of [...HOSTILE, ...SAMPLE]) expect(EXPECTED[name], name).toBeDefined();
   });
 
   // Two processes at a time: each is mostly tsx start-up.
@@ -126,7 +105,7 @@ describe('npm run convert on the broken corpus', () => {
       const lines = run.stderr.split('\n').filter((line) => line !== '');
       expect(lines, run.stderr.slice(0, 2000)).toHaveLength(1);
       expect(lines[0]).toMatch(/^error: /);
-      expect(lines[0]).toContain(expected[name].message);
+      expect(lines[0]).toContain(EXPECTED[name].message);
       expect(lines[0].length).toBeLessThan(700);
       expect(run.code).toBe(1);
       expect(run.seconds).toBeLessThan(MAX_SECONDS);

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,27 +9,10 @@ import { bytesReader, ImageSizeError, readImageHeader } from '../src/formats/ima
 import { decodeImage } from '../src/worker/decodeImage';
 import { decodeImageBytes } from '../tools/lib/decodeImage';
 import { convertFixture } from './helpers/convertFixture';
+import { pngBomb } from './helpers/corpus';
 import { tempDir } from './helpers/fixtures';
 
 const run = promisify(execFile);
-
-/** A PNG of signature, IHDR and one IDAT of `rows` zero rows: it may claim any size it likes. */
-function pngBomb(width: number, height: number, rows = 0): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    out.write(type, 4, 'latin1');
-    data.copy(out, 8);
-    return out; // CRCs are left zero: the header check must come before anything reads them
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA
-  const idat = deflateSync(Buffer.alloc(rows * (1 + 4 * width)));
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /** A JPEG whose frame header, behind an EXIF-sized APP1 segment, claims width × height. */
 function jpegBomb(width: number, height: number): Buffer {

@@ -1,59 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES } from '../helpers/fixtures';
-import { BARS, dropFile, ROOT, readBars } from './app-helpers';
+import { corpusBytes, EXPECTED, HOSTILE_CHECKPOINTS, pngBomb } from '../helpers/corpus';
+import { BARS, dropFile, readBars } from './app-helpers';
 import { sampleMemory } from './conversionHarness';
 import { useBrowserSession } from './session';
 
-const CORPUS = join(ROOT, 'tests', 'corpus');
-const expected = JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) as Record<
-  string,
-  { code: string; message: string; from?: string; truncateTo?: number }
->;
-
 /** Every hostile class added for issue 12, and a few classic breakages. */
-const FILES = [
-  'stride-zero-bomb.zip.pt',
-  'shared-storage-bomb.zip.pt',
-  'huge-module-index.zip.pt',
-  'huge-class-count.zip.pt',
-  'huge-channel-count.zip.pt',
-  'tuple-dag.zip.pt',
-  'deep-list.zip.pt',
-  'many-keys.zip.pt',
-  'duplicate-entry.zip.pt',
-  'forbidden-global.zip.pt',
-  'huge-string.zip.pt',
-  'not-a-checkpoint.png',
-  'truncated-tiny.zip.pt',
-];
-
-function corpusBytes(name: string): Buffer {
-  const e = expected[name];
-  if (!e.from) return readFileSync(join(CORPUS, name));
-  const from = e.from.startsWith('fixture:') ? join(FIXTURES, e.from.slice(8)) : join(CORPUS, e.from);
-  return readFileSync(from).subarray(0, e.truncateTo);
-}
-
-/** A PNG of IHDR and one IDAT of `rows` zero rows (CRCs left zero: the header check must come first). */
-function pngBomb(width: number, height: number, rows = 0): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    out.write(type, 4, 'latin1');
-    data.copy(out, 8);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 6, 0, 0, 0], 8);
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(rows * (1 + 4 * width)))), chunk('IEND', Buffer.alloc(0))]);
-}
+const FILES = [...HOSTILE_CHECKPOINTS, 'forbidden-global.zip.pt', 'huge-string.zip.pt', 'not-a-checkpoint.png', 'truncated-tiny.zip.pt'];
 
 /** What must not change when a hostile file is refused: the bars, the model, the stored packages, the input shown. */
 async function view(page: Page) {
@@ -98,7 +51,7 @@ describe('hostile files in the app', () => {
     for (const name of FILES) {
       const started = performance.now();
       await page.getByTestId('checkpoint-input').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: corpusBytes(name) });
-      await expectError(page, expected[name].message);
+      await expectError(page, EXPECTED[name].message);
       expect(await view(page), `${name}: the view changed`).toEqual(before);
       console.log(`${name}: refused in ${(performance.now() - started).toFixed(0)} ms`);
     }
