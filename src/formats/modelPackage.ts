@@ -37,10 +37,20 @@ export async function loadModelPackage(files: PackageFiles, onProgress?: LoadPro
       loaded += n;
       onProgress?.(loaded, total);
     };
-    for (const path of group.paths) parts.push(await files.readBinary(path, countBytes));
+    for (const path of group.paths) parts.push(await readShard(files, path, `weightsManifest[${gi}].paths`, countBytes));
     decodeGroup(group.weights, concat(parts), `weightsManifest[${gi}]`, arrays);
   }
   return { spec, weights: new WeightArrays(arrays) };
+}
+
+/** A shard that cannot be read (missing, HTTP error, storage gone) is the package's fault: say which. */
+async function readShard(files: PackageFiles, path: string, where: string, onBytes: (n: number) => void): Promise<Uint8Array> {
+  try {
+    return await files.readBinary(path, onBytes);
+  } catch (e) {
+    const reason = ((e as Error).message ?? String(e)).replace(/\s+/g, ' ').slice(0, 200);
+    throw new ModelSpecError(where, `names the shard "${path}", which cannot be read (${reason})`);
+  }
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -161,8 +161,8 @@ function parseManifest(raw: JsonObject): WeightsManifestGroup[] {
     const path = `weightsManifest[${gi}]`;
     if (!isObject(g)) throw new ModelSpecError(path, 'must be an object');
     const paths = arr(g, 'paths', path);
-    if (!paths.every((p): p is string => typeof p === 'string' && /^[\w.-]+$/.test(p)))
-      throw new ModelSpecError(`${path}.paths`, 'must be plain file names in the model folder');
+    if (!paths.every((p): p is string => typeof p === 'string' && /^[\w.-]{1,128}$/.test(p)))
+      throw new ModelSpecError(`${path}.paths`, 'must be plain file names (at most 128 characters) in the model folder');
     const weights = arr(g, 'weights', path).map((w, wi) => {
       const spec = parseWeightSpec(w, `${path}.weights[${wi}]`);
       if (names.has(spec.name)) throw new ModelSpecError(`${path}.weights[${wi}]`, `duplicate weight name "${spec.name}"`);
