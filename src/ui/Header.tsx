@@ -155,7 +155,12 @@ function BackendBadge() {
       title={lines.join('\n') || undefined}
     >
       {label}
-      {lines.length > 0 && <span className="badge-note"> · {backend?.skipped.length ? `${backend.skipped.length} skipped` : 'emulated'}</span>}
+      {lines.length > 0 && (
+        <span className="badge-note">
+          {' '}
+          · {backend?.skipped.length ? `${backend.skipped.map((s) => s.name).join(', ')} skipped (hover for why)` : 'emulated'}
+        </span>
+      )}
     </span>
   );
 }
