@@ -51,7 +51,7 @@ describe('inference worker protocol', () => {
     const progress = posted.filter((m) => m.type === 'progress' && m.id === 2);
     expect(progress.length).toBeGreaterThan(0);
     const { bytes } = JSON.parse(readFileSync(join(MODELS, 'index.json'), 'utf8')).models.find((m: { id: string }) => m.id === 'reference-mini');
-    expect(progress.at(-1)).toMatchObject({ loadedBytes: bytes, totalBytes: bytes });
+    expect(progress.at(-1)).toMatchObject({ done: bytes, total: bytes });
     expect(await answer(3)).toEqual({ type: 'superseded', id: 3 });
 
     const classified = await answer(4);
@@ -123,7 +123,7 @@ describe('inference worker protocol', () => {
     const ig = { method: 'integrated-gradients', objective: 'likelihood', target: 0, contrast: 'mean', steps: 512, patch: 8, stride: 4, fill: 0 } as const;
     send({ type: 'map', id: 30, request: ig });
     await vi.waitFor(() => expect(posted.some((m) => m.id === 30 && m.type === 'progress')).toBe(true), { timeout: 60_000, interval: 20 });
-    expect(posted.find((m) => m.id === 30 && m.type === 'progress')).toMatchObject({ loadedBytes: 8, totalBytes: 512 });
+    expect(posted.find((m) => m.id === 30 && m.type === 'progress')).toMatchObject({ done: 8, total: 512 });
     send({ type: 'cancel', id: 31, kind: 'map' });
     expect(await answer(31)).toEqual({ type: 'done', id: 31, result: true });
     expect(await answer(30)).toEqual({ type: 'superseded', id: 30 });

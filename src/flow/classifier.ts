@@ -115,9 +115,10 @@ export class GenerativeClassifier {
     try {
       for (const [i, step] of intermediates.entries()) {
         const [y, stepLogDet] = await Promise.all([step.y.data(), step.logDet.data()]);
-        const [bad, what] = firstNonFinite(y) >= 0 ? [firstNonFinite(y), 'output'] : [firstNonFinite(stepLogDet), 'log-determinant'];
+        const outputAt = firstNonFinite(y);
+        const [values, bad, what] = outputAt >= 0 ? [y, outputAt, 'output'] : [stepLogDet, firstNonFinite(stepLogDet), 'log-determinant'];
         if (bad >= 0) {
-          const value = (what === 'output' ? y : stepLogDet)[bad];
+          const value = values[bad];
           return new NonFiniteOutputError(
             i,
             step.name,

@@ -23,16 +23,25 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
   let epoch = 0;
   const latest: Record<string, number> = {};
 
-  /** Runs one request kind; its answer is applied only if it is still the newest for the same image. */
-  async function run<T>(kind: string, call: () => Promise<T>, apply: (value: T) => void, fail: (message: string) => void): Promise<void> {
+  /**
+   * Runs one request kind; its answer (and any progress, through `isNewest`) is applied only if it
+   * is still the newest of its kind for the same image.
+   */
+  async function run<T>(
+    kind: string,
+    call: (isNewest: () => boolean) => Promise<T>,
+    apply: (value: T) => void,
+    fail: (message: string) => void,
+  ): Promise<void> {
     const ticket = (latest[kind] ?? 0) + 1;
     latest[kind] = ticket;
     const at = epoch;
+    const isNewest = () => ticket === latest[kind] && at === epoch;
     try {
-      const value = await call();
-      if (ticket === latest[kind] && at === epoch) apply(value);
+      const value = await call(isNewest);
+      if (isNewest()) apply(value);
     } catch (e) {
-      if (e instanceof SupersededError || ticket !== latest[kind] || at !== epoch) return;
+      if (e instanceof SupersededError || !isNewest()) return;
       fail(messageOf(e));
     }
   }
@@ -43,12 +52,13 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
     if (!classes) return;
     const { method, objective, steps, patch, stride, fill } = s.view.map;
     set({ map: { status: 'running', previous: s.map.status === 'done' ? s.map.value : s.map.status === 'idle' ? null : s.map.previous } });
-    const ticket = (latest.map ?? 0) + 1;
-    const onProgress = (done: number, total: number) =>
-      set((st) => (latest.map === ticket && st.map.status === 'running' ? { map: { ...st.map, steps: { done, total } } } : {}));
+    const request = { method, objective, target: classes.a, contrast: classes.b, steps, patch, stride, fill };
     void run(
       'map',
-      () => client.call('map', { request: { method, objective, target: classes.a, contrast: classes.b, steps, patch, stride, fill } }, onProgress),
+      (isNewest) =>
+        client.call('map', { request }, (done, total) =>
+          set((st) => (isNewest() && st.map.status === 'running' ? { map: { ...st.map, steps: { done, total } } } : {})),
+        ),
       (value) => set({ map: { status: 'done', value } }),
       (message) => set((st) => ({ map: { status: 'failed', message, previous: st.map.status === 'running' ? st.map.previous : null } })),
     );

@@ -156,10 +156,7 @@ function BackendBadge() {
     >
       {label}
       {lines.length > 0 && (
-        <span className="badge-note">
-          {' '}
-          · {backend?.skipped.length ? `${backend.skipped.map((s) => s.name).join(', ')} skipped (hover for why)` : 'emulated'}
-        </span>
+        <span className="badge-note"> · {backend?.skipped.length ? `skipped ${backend.skipped.map((s) => s.name).join(', ')}` : 'emulated'}</span>
       )}
     </span>
   );

@@ -58,7 +58,7 @@ const handlers: { [K in CallType]: Handler<K> } = {
       const now = performance.now();
       if (now - lastPost < PROGRESS_INTERVAL_MS && loadedBytes < totalBytes) return;
       lastPost = now;
-      post({ type: 'progress', id, loadedBytes, totalBytes });
+      post({ type: 'progress', id, done: loadedBytes, total: totalBytes });
     });
     // Long requests still hold the old model's weights.
     await cancelLongRequests();
@@ -98,7 +98,7 @@ const handlers: { [K in CallType]: Handler<K> } = {
     }
   },
 
-  map: ({ id, request }, signal) => likelihoodMap(request, signal, (done, total) => post({ type: 'progress', id, loadedBytes: done, totalBytes: total })),
+  map: ({ id, request }, signal) => likelihoodMap(request, signal, (done, total) => post({ type: 'progress', id, done, total })),
   latentGuide: ({ a, b, dims, principal }, signal) => latentGuide(a, b, dims, principal, signal),
   edit: ({ from, sliders }, signal) => edit(from, sliders, signal),
   sample: ({ classIndex, count, seed, temperature }, signal) => sample(classIndex, count, seed, temperature, signal),
@@ -109,7 +109,7 @@ const handlers: { [K in CallType]: Handler<K> } = {
     if (compared?.key !== key) {
       compared?.model.dispose();
       compared = null;
-      compared = { key, model: await loadFromSource(model, (loadedBytes, totalBytes) => post({ type: 'progress', id, loadedBytes, totalBytes })) };
+      compared = { key, model: await loadFromSource(model, (done, total) => post({ type: 'progress', id, done, total })) };
     }
     const m = compared.model;
     const prepared = await prepareInput(input, m);

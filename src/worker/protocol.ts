@@ -181,7 +181,7 @@ export type WorkerRequest<K extends CallType = CallType> = { [T in K]: { type: T
 export type WorkerResponse =
   | { type: 'done'; id: number; result: Calls[CallType]['result'] }
   /** Bytes of a model load, or passes of a long explanation, done so far and in all. */
-  | { type: 'progress'; id: number; loadedBytes: number; totalBytes: number }
+  | { type: 'progress'; id: number; done: number; total: number }
   /** A newer request of the same type arrived before this one started, or canceled it (long requests) while it ran. */
   | { type: 'superseded'; id: number }
   | { type: 'failed'; id: number; message: string };
