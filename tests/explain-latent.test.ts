@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classMeanGeometry } from '../src/explain/classMeans';
 import { applyEdits, type PrincipalDirections, principalDirections, residualStrength, separatingDimensions } from '../src/explain/latentEdit';
-import { decodeLatents, interpolateImages, sampleClass, standardNormal } from '../src/explain/sampling';
+import { decodeLatents, describeImages, interpolateImages, sampleClass, sampleTypical, standardNormal } from '../src/explain/sampling';
 import { jacobiEigen, topEigenpairs } from '../src/explain/symmetricEigen';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { referenceMini } from './helpers/convertFixture';
@@ -201,6 +201,45 @@ describe('sampling and interpolation', () => {
     // z = μ_y + T ε.
     const eps = standardNormal(42, 2 * D);
     expect(first.latents[D + 10]).toBeCloseTo(mean(5)[10] + 0.7 * eps[D + 10], 6);
+  });
+
+  it('describes decoded images as the classifier sees them: class, p(y|x) and −log p(x)', async () => {
+    const decoded = await sampleClass(model, 2, { count: 3, seed: 5, temperature: 0.7 });
+    const facts = await describeImages(model, decoded.images, 3, { batchSize: 2 });
+    const x = tf.tensor4d(decoded.images, [3, 48, 48, 3]);
+    const r = await model.classify(x);
+    x.dispose();
+    for (const [i, f] of facts.entries()) {
+      const row = Array.from(r.posterior.subarray(i * 10, (i + 1) * 10));
+      expect(f.predicted).toBe(row.indexOf(Math.max(...row)));
+      expect(f.probability).toBe(Math.max(...row));
+      expect(f.nll).toBe(-r.logEvidence[i]);
+      expect(f.bitsPerDim).toBe(r.bitsPerDim[i]);
+    }
+  });
+
+  it('keeps only typical samples, in the seed order, and says how many candidates it drew', async () => {
+    const options = { count: 2, seed: 9, temperature: 0.8, batchSize: 2 };
+    const all = await sampleClass(model, 4, { ...options, count: 6 });
+    const facts = await describeImages(model, all.images, 6);
+    const nll = facts.map((f) => f.nll);
+    // A range that holds every candidate: the plain samples come back, after exactly `count` draws.
+    const wide = await sampleTypical(model, 4, { ...options, typical: [-Infinity, Infinity], maxDraws: 6 });
+    expect(wide.draws).toBe(2);
+    expect(Array.from(wide.images)).toEqual(Array.from(all.images.subarray(0, 2 * 6912)));
+    // A range holding the 2nd to 5th smallest −log p(x) keeps the candidates inside it, in seed order.
+    const sorted = [...nll].sort((p, q) => p - q);
+    const range: [number, number] = [sorted[1], sorted[4]];
+    const inside = nll.flatMap((v, i) => (v >= range[0] && v <= range[1] ? [i] : []));
+    const some = await sampleTypical(model, 4, { ...options, typical: range, maxDraws: 6 });
+    expect(some.count).toBe(2);
+    expect(some.facts.map((f) => f.nll)).toEqual(inside.slice(0, 2).map((i) => nll[i]));
+    expect(Array.from(some.latents.subarray(0, D))).toEqual(Array.from(all.latents.subarray(inside[0] * D, (inside[0] + 1) * D)));
+    // A range nothing falls in: every allowed candidate is drawn and none is kept.
+    const none = await sampleTypical(model, 4, { ...options, typical: [sorted[5] + 1, sorted[5] + 2], maxDraws: 6 });
+    expect([none.count, none.draws, none.images.length]).toEqual([0, 6, 0]);
+    await expect(sampleTypical(model, 4, { ...options, typical: [1, 0], maxDraws: 6 })).rejects.toThrow(/empty/);
+    await expect(sampleTypical(model, 4, { ...options, typical: [0, 1], maxDraws: 1 })).rejects.toThrow(/maxDraws/);
   });
 
   it('interpolates between two images: the ends decode to the images themselves', async () => {

@@ -23,6 +23,7 @@ const changes: Record<string, (s: PermalinkState) => void> = {
   seed: (s) => (s.sampling.seed = 42),
   n: (s) => (s.sampling.count = 9),
   temp: (s) => (s.sampling.temperature = 0.5),
+  keep: (s) => (s.sampling.keep = 'all'),
   panels: (s) => (s.panels = ['map', 'input']),
 };
 

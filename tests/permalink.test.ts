@@ -11,6 +11,7 @@ import {
   type PermalinkImage,
   type PermalinkState,
   parsePermalink,
+  SAMPLE_FILTERS,
   serializePermalink,
 } from '../src/state/permalink';
 import { deflateRaw, filterRows, fromBase64Url, inflateRawExactly, toBase64Url, unfilterRows } from '../src/state/permalinkCodec';
@@ -75,7 +76,7 @@ function randomState(seed: number): PermalinkState {
       fill: g.inRange(LIMITS.fill),
     },
     sliders: directions.map((direction) => ({ direction, amount: g.inRange(LIMITS.amount) })),
-    sampling: { seed: g.inRange(LIMITS.seed), count: g.inRange(LIMITS.count), temperature: g.inRange(LIMITS.temperature) },
+    sampling: { seed: g.inRange(LIMITS.seed), count: g.inRange(LIMITS.count), temperature: g.inRange(LIMITS.temperature), keep: g.pick(SAMPLE_FILTERS) },
     panels: PANELS.filter(() => g.next() < 0.6).sort(() => g.next() - 0.5),
     interpolateTo: randomImage(g),
   };
@@ -89,7 +90,7 @@ function expectSanitised(state: PermalinkState, notices: string[]): void {
     else if (v && typeof v === 'object' && !(v instanceof Uint8Array)) Object.values(v).forEach(walk);
   };
   walk(state);
-  const enums = new Set<string>([...MAP_METHODS, ...MAP_OBJECTIVES, ...PANELS, 'predicted', 'mean', 'gallery', 'embedded']);
+  const enums = new Set<string>([...MAP_METHODS, ...MAP_OBJECTIVES, ...PANELS, ...SAMPLE_FILTERS, 'predicted', 'mean', 'gallery', 'embedded']);
   for (const s of strings) expect(ID_PATTERN.test(s) || enums.has(s), s).toBe(true);
   for (const n of notices) expect(n).not.toMatch(/[<>]|script/i);
 }

@@ -9,10 +9,10 @@ import type {
   Classification,
   Counterfactual,
   ImageInput,
-  ImageStrip,
   Interpolation,
   LatentGuide,
   LikelihoodMap,
+  SampleStrip,
   SideBySide,
   SliderValue,
 } from '../worker/protocol';
@@ -81,7 +81,7 @@ export interface AppState {
   map: Task<LikelihoodMap>;
   guide: LatentGuide | null;
   counterfactual: Counterfactual | null;
-  samples: Task<ImageStrip>;
+  samples: Task<SampleStrip>;
   /** other: the second image, named, with its gallery id (links carry it). */
   interpolation: Task<Interpolation> & { other?: Pick<ChosenInput, 'name' | 'galleryId'> };
   comparison: { modelId: string | null; task: Task<SideBySide> };

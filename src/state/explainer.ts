@@ -2,7 +2,7 @@
 import { type InferenceCalls, SupersededError } from '../worker/client';
 import type { AppState, ChosenInput } from './appState';
 import { messageOf, modelSource } from './models';
-import { type ResolvedClasses, resolveClasses } from './resultView';
+import { type ResolvedClasses, resolveClasses, typicalRange } from './resultView';
 
 type Get = () => AppState;
 type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => void;
@@ -100,11 +100,12 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
     const s = get();
     const classes = resolvedClasses(s);
     if (!classes) return;
-    const { seed, count, temperature } = s.view.sampling;
+    const { seed, count, temperature, keep } = s.view.sampling;
+    const typical = keep === 'typical' && s.model ? typicalRange(s.model.spec.card) : null;
     set({ samples: { status: 'running', previous: s.samples.status === 'done' ? s.samples.value : null } });
     void run(
       'samples',
-      () => client.call('sample', { classIndex: classes.a, count, seed, temperature }),
+      () => client.call('sample', { classIndex: classes.a, count, seed, temperature, typical }),
       (value) => set({ samples: { status: 'done', value } }),
       (message) => set({ samples: { status: 'failed', message, previous: null } }),
     );

@@ -17,6 +17,10 @@ export const LONG_LINK_LENGTH = 8_000;
 /** The only strings a link can carry besides the fixed enums. */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
+/** Which samples the samples panel shows. */
+export const SAMPLE_FILTERS = ['typical', 'all'] as const;
+export type SampleFilter = (typeof SAMPLE_FILTERS)[number];
+
 export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration'] as const;
 export type PanelId = (typeof PANELS)[number];
 
@@ -48,7 +52,8 @@ export interface PermalinkState {
   map: { method: MapMethod; objective: MapObjective; steps: number; patch: number; stride: number; fill: number };
   /** Latent editor sliders: direction id → amount, at most MAX_SLIDERS, ids unique. */
   sliders: { direction: string; amount: number }[];
-  sampling: { seed: number; count: number; temperature: number };
+  /** keep: every sample, or only those typical of the training data (when the model card says what that is). */
+  sampling: { seed: number; count: number; temperature: number; keep: SampleFilter };
   /** Panels shown, in order. */
   panels: PanelId[];
 }
@@ -126,7 +131,9 @@ const FIELDS: Field[] = [
   field('dir', top, 'sliders', [], slidersCodec()),
   field('seed', sampling, 'seed', 0, numberCodec('sample seed', LIMITS.seed)),
   field('n', sampling, 'count', 4, numberCodec('sample count', LIMITS.count)),
-  field('temp', sampling, 'temperature', 1, numberCodec('temperature', LIMITS.temperature)),
+  // 0.7 as in Glow's demos (Kingma & Dhariwal 2018): lower T is more likely but less typical.
+  field('temp', sampling, 'temperature', 0.7, numberCodec('temperature', LIMITS.temperature)),
+  field('keep', sampling, 'keep', 'typical', enumCodec('sample filter', SAMPLE_FILTERS)),
   field('panels', top, 'panels', ['input', 'posterior', 'map', 'latent', 'samples', 'calibration'], panelsCodec()),
 ];
 const VERSION_KEY = 'v';

@@ -88,17 +88,33 @@ export interface Typicality {
   level: 'typical' | 'unusual' | 'atypical';
 }
 
-/** −log p(x) against the in-distribution mean and std from the model card, or null when the card has none. */
-export function typicality(card: Record<string, unknown>, logEvidence: number): Typicality | null {
+/** |z| of −log p(x) against the training data below which an image counts as typical. */
+const TYPICAL_Z = 2;
+
+/** The in-distribution mean and std of −log p(x) (nats) from the model card, or null when it has none. */
+function typicalityStats(card: Record<string, unknown>): { mean: number; std: number } | null {
   const stats = card.typicality as { mean?: unknown; std?: unknown } | undefined;
   if (!stats || typeof stats.mean !== 'number' || typeof stats.std !== 'number' || !(stats.std > 0)) return null;
+  return { mean: stats.mean, std: stats.std };
+}
+
+/** −log p(x) against the in-distribution mean and std from the model card, or null when the card has none. */
+export function typicality(card: Record<string, unknown>, logEvidence: number): Typicality | null {
+  const stats = typicalityStats(card);
+  if (!stats) return null;
   const nll = -logEvidence;
   const z = (nll - stats.mean) / stats.std;
   const size = Math.abs(z);
   const side = z > 0 ? 'less likely' : 'more likely';
-  if (size < 2) return { nll, z, level: 'typical', verdict: 'typical of the training data' };
+  if (size < TYPICAL_Z) return { nll, z, level: 'typical', verdict: 'typical of the training data' };
   if (size < 4) return { nll, z, level: 'unusual', verdict: `unusual: ${side} than most training images` };
   return { nll, z, level: 'atypical', verdict: `far outside the training data (${side} than almost all of it): treat the prediction with suspicion` };
+}
+
+/** The −log p(x) range (nats) that `typicality` calls typical, or null when the card has no statistics. */
+export function typicalRange(card: Record<string, unknown>): [number, number] | null {
+  const stats = typicalityStats(card);
+  return stats && [stats.mean - TYPICAL_Z * stats.std, stats.mean + TYPICAL_Z * stats.std];
 }
 
 export interface ReliabilityBin {

@@ -1,7 +1,9 @@
 import { useMemo } from 'react';
 import { galleryFor } from '../state/models';
+import { typicalRange } from '../state/resultView';
 import { className } from '../state/resultWords';
-import type { ImageStrip } from '../worker/protocol';
+import type { ImageStrip, SampleStrip } from '../worker/protocol';
+import { formatProbability } from './format';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { useApp, useResolvedClasses } from './storeContext';
@@ -10,13 +12,18 @@ export function SamplesPanel() {
   const sampling = useApp((s) => s.view.sampling);
   const setSampling = useApp((s) => s.setSampling);
   const samples = useApp((s) => s.samples);
-  const classes = useApp((s) => s.model?.spec.classes);
+  const spec = useApp((s) => s.model?.spec);
   const resolved = useResolvedClasses();
-  if (!classes || !resolved) return null;
+  if (!spec || !resolved) return null;
+  const { classes } = spec;
+  const shown = samples.status === 'done' ? samples.value : samples.status === 'running' ? samples.previous : null;
+  const range = typicalRange(spec.card);
+  const testBits = spec.card.measured.find((m) => m.name === 'bits per dimension')?.value;
   return (
     <Panel id="samples" title="Class-conditional samples" exportName="samples" busy={samples.status === 'running'}>
       <p className="hint">
         z = μ + T·ε for class “{classes[resolved.a]}” (the explained class), ε from numpy's RandomState(seed): the same seed gives the same images everywhere.
+        Each sample x = f⁻¹(z) is classified again: its caption is the class p(y|x) gives it, and −log p(x) in bits/dim (lower is more likely).
       </p>
       <div className="controls">
         <label className="field">
@@ -44,13 +51,46 @@ export function SamplesPanel() {
           temperature T = {sampling.temperature.toFixed(2)}
           <input type="range" min={0} max={2} step={0.05} value={sampling.temperature} onChange={(e) => setSampling({ temperature: Number(e.target.value) })} />
         </label>
+        <label className="field">
+          <span>
+            <input
+              type="checkbox"
+              checked={sampling.keep === 'typical'}
+              disabled={!range}
+              onChange={(e) => setSampling({ keep: e.target.checked ? 'typical' : 'all' })}
+              data-testid="sample-typical"
+            />{' '}
+            only typical samples
+          </span>
+        </label>
       </div>
+      {shown && <ModeFinding strip={shown} testBits={testBits} />}
+      {!range && (
+        <p className="hint">This model's card gives no −log p(x) statistics of its data, so samples cannot be checked for typicality and are all shown.</p>
+      )}
+      {shown && shown.images.length < shown.requested && (
+        <p className="hint" data-testid="samples-shortfall">
+          Only {shown.images.length} of {shown.draws} candidates at T = {sampling.temperature.toFixed(2)} were typical of the test images (−log p(x) within 2
+          standard deviations of theirs); try another T.
+        </p>
+      )}
       {samples.status === 'failed' && <p className="inline-error">{samples.message}</p>}
-      <Strip strip={samples.status === 'done' ? samples.value : samples.status === 'running' ? samples.previous : null} classes={classes} testId="samples" />
+      <Strip strip={shown} classes={classes} testId="samples" />
     </Panel>
   );
 }
 
+/** Why the class mean is no picture of the class, in the loaded model's own numbers. */
+function ModeFinding({ strip, testBits }: { strip: SampleStrip; testBits: number | undefined }) {
+  return (
+    <p className="hint" data-testid="samples-mode">
+      Why not T = 0? The class mean μ is the density's mode: it decodes to an image of {strip.mode.bitsPerDim.toFixed(2)} bits/dim
+      {testBits === undefined ? '' : `, far more likely than the test images (${testBits.toFixed(2)} bits/dim on average)`}, and such a most likely image of a
+      flow is an atypical, nearly blank one. Typical images lie further from μ: T = 0.7 as in Glow's demos, and only samples whose −log p(x) is typical of the
+      test images.
+    </p>
+  );
+}
 export function InterpolationPanel() {
   const interpolation = useApp((s) => s.interpolation);
   const interpolateWith = useApp((s) => s.interpolateWith);
@@ -105,7 +145,11 @@ function Strip({ strip, classes, testId }: { strip: ImageStrip | null; classes: 
         // biome-ignore lint/suspicious/noArrayIndexKey: sample i of a seeded strip is its identity
         <figure key={i}>
           <ImageCanvas image={image} size={96} label={`image ${i + 1}`} />
-          <figcaption>{className(classes, strip.predicted[i])}</figcaption>
+          <figcaption data-testid="strip-caption">
+            classified as {className(classes, strip.facts[i].predicted)} (p = {formatProbability(strip.facts[i].probability)})
+            <br />
+            <span className="hint">−log p(x) = {strip.facts[i].bitsPerDim.toFixed(2)} bits/dim</span>
+          </figcaption>
         </figure>
       ))}
     </div>

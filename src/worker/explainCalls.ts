@@ -5,11 +5,22 @@ import { type Attribution, inputTimesGradient, integratedGradients, type Objecti
 import { splitLatents } from '../explain/latentDecode';
 import { type PrincipalDirections, principalDirections, residualStrength, separatingDimensions } from '../explain/latentEdit';
 import { occlusionMap } from '../explain/occlusion';
-import { type DecodedImages, interpolateImages, sampleClass } from '../explain/sampling';
+import { type DecodedImages, describeImages, interpolateImages, sampleClass, sampleTypical } from '../explain/sampling';
 import type { GenerativeClassifier } from '../flow/classifier';
 import { editLatent } from './latentEdits';
 import { modelInputImage } from './modelInputImage';
-import type { Counterfactual, ImageInput, ImageStrip, Interpolation, LatentGuide, LikelihoodMap, MapRequest, SliderValue } from './protocol';
+import type {
+  Counterfactual,
+  ImageInput,
+  ImageStrip,
+  Interpolation,
+  LatentGuide,
+  LikelihoodMap,
+  MapRequest,
+  ModelInputImage,
+  SampleStrip,
+  SliderValue,
+} from './protocol';
 import { prepareInput, requireImage, requireModel } from './session';
 
 /** The residual is measured against at most this many principal directions (all K − 1 for small K). */
@@ -160,9 +171,27 @@ export async function edit(from: number, sliders: SliderValue[], signal: AbortSi
   return { image: modelInputImage(x, model.spec), posterior, logits, original: false, timing: { totalMs: done - started, inverseMs: done - edited } };
 }
 
-export async function sample(classIndex: number, count: number, seed: number, temperature: number, signal: AbortSignal): Promise<ImageStrip> {
+/** Candidates decoded per sample asked for, at most, when only typical samples are kept. */
+const DRAWS_PER_TYPICAL_SAMPLE = 8;
+
+export async function sample(
+  classIndex: number,
+  count: number,
+  seed: number,
+  temperature: number,
+  typical: [number, number] | null,
+  signal: AbortSignal,
+): Promise<SampleStrip> {
   const model = requireModel();
-  return strip(model, await sampleClass(model, classIndex, { count, seed, temperature, signal, batchSize: batchFor(model) }));
+  const batchSize = batchFor(model);
+  const mean = await sampleClass(model, classIndex, { count: 1, seed: 0, temperature: 0 });
+  const [mode] = await describeImages(model, mean.images, 1);
+  if (!typical) {
+    const decoded = await sampleClass(model, classIndex, { count, seed, temperature, signal, batchSize });
+    return { ...(await strip(model, decoded, signal)), requested: count, draws: count, mode };
+  }
+  const found = await sampleTypical(model, classIndex, { count, seed, temperature, signal, batchSize, typical, maxDraws: DRAWS_PER_TYPICAL_SAMPLE * count });
+  return { images: displayImages(model, found), facts: found.facts, requested: count, draws: found.draws, mode };
 }
 
 export async function interpolate(other: ImageInput, steps: number, signal: AbortSignal): Promise<Interpolation> {
@@ -172,22 +201,20 @@ export async function interpolate(other: ImageInput, steps: number, signal: Abor
   const xA = currentTensor(model);
   const xB = tf.tensor4d(b.data.subarray(0, channels * height * width), [1, height, width, channels]);
   try {
-    return { ...(await strip(model, await interpolateImages(model, xA, xB, steps, { signal, batchSize: batchFor(model) }))), second: b.pixels };
+    return { ...(await strip(model, await interpolateImages(model, xA, xB, steps, { signal, batchSize: batchFor(model) }), signal)), second: b.pixels };
   } finally {
     xA.dispose();
     xB.dispose();
   }
 }
 
-/** Decoded images for display, each with the class its latent is closest to. */
-async function strip(model: GenerativeClassifier, decoded: DecodedImages): Promise<ImageStrip> {
+/** Decoded images for display, each with what the classifier says about it. */
+async function strip(model: GenerativeClassifier, decoded: DecodedImages, signal: AbortSignal): Promise<ImageStrip> {
+  const facts = await describeImages(model, decoded.images, decoded.count, { batchSize: batchFor(model), signal });
+  return { images: displayImages(model, decoded), facts };
+}
+
+function displayImages(model: GenerativeClassifier, decoded: DecodedImages): ModelInputImage[] {
   const size = decoded.height * decoded.width * decoded.channels;
-  const logits = tf.tidy(() => {
-    const [zFc, zConv] = splitLatents(model.spec, decoded.latents, decoded.count);
-    return tf.argMax(model.mixture.evaluate(zFc, zConv).logits, 1);
-  });
-  const predicted = Array.from((await logits.data()) as Int32Array);
-  logits.dispose();
-  const images = Array.from({ length: decoded.count }, (_, i) => modelInputImage(decoded.images.subarray(i * size, (i + 1) * size), model.spec));
-  return { images, predicted };
+  return Array.from({ length: decoded.count }, (_, i) => modelInputImage(decoded.images.subarray(i * size, (i + 1) * size), model.spec));
 }

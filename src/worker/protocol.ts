@@ -1,6 +1,7 @@
 /** The typed message protocol between the page and the inference worker. */
 
 import type { MapMethod, MapObjective } from '../explain/mapMethods';
+import type { ImageFacts } from '../explain/sampling';
 import type { SliderId } from '../explain/sliderId';
 import type { BackendChoice, BackendName } from '../flow/backendChoice';
 import type { ClassifierResult } from '../flow/classifier';
@@ -135,8 +136,17 @@ export interface Counterfactual {
 
 export interface ImageStrip {
   images: ModelInputImage[];
-  /** p(y|x) argmax of each image. */
-  predicted: number[];
+  /** What the classifier says about each decoded image. */
+  facts: ImageFacts[];
+}
+
+export interface SampleStrip extends ImageStrip {
+  /** Samples asked for; fewer come back when too few candidates were typical. */
+  requested: number;
+  /** Candidates decoded to find them (= requested when every sample is kept). */
+  draws: number;
+  /** The class mean μ_y decoded (T = 0): the density's mode for that class. */
+  mode: ImageFacts;
 }
 
 export interface Interpolation extends ImageStrip {
@@ -161,7 +171,8 @@ export interface Calls {
   latentGuide: { args: { a: number; b: number; dims: number; principal: number }; result: LatentGuide };
   /** x′ = f⁻¹(z + edits) of the current image; `from` is the class that "toward" sliders leave. */
   edit: { args: { from: number; sliders: SliderValue[] }; result: Counterfactual };
-  sample: { args: { classIndex: number; count: number; seed: number; temperature: number }; result: ImageStrip };
+  /** Samples of a class; with `typical`, only those whose −log p(x) (nats) lies in [low, high]. */
+  sample: { args: { classIndex: number; count: number; seed: number; temperature: number; typical: [number, number] | null }; result: SampleStrip };
   /** From the current image to `other` in z. */
   interpolate: { args: { other: ImageInput; steps: number }; result: Interpolation };
   /** The current image's pixels under a second model, kept loaded beside the active one. */
