@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classMeanGeometry } from '../src/explain/classMeans';
-import { applyEdits, type PrincipalDirections, principalDirections, residualStrength, separatingDimensions } from '../src/explain/latentEdit';
+import { applyEdits, type PrincipalDirections, principalDirections, residualStrength, separatingDimensions, towardCrossing } from '../src/explain/latentEdit';
 import { decodeLatents, describeImages, interpolateImages, sampleClass, sampleTypical, standardNormal } from '../src/explain/sampling';
 import { jacobiEigen, topEigenpairs } from '../src/explain/symmetricEigen';
 import type { GenerativeClassifier } from '../src/flow/classifier';
@@ -178,6 +178,37 @@ describe('principal directions of the class means', () => {
       principal,
     );
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('counterfactual landmarks', () => {
+  const logitsOf = async (latent: Float32Array) => {
+    const logits = tf.tidy(
+      () => model.mixture.evaluate(tf.tensor2d(latent.subarray(0, 3072), [1, 3072]), tf.tensor2d(latent.subarray(3072), [1, 3840])).logits,
+    );
+    const out = (await logits.data()) as Float32Array;
+    logits.dispose();
+    return out;
+  };
+
+  it('"toward b" makes logit_b equal logit_a at the crossing amount', async () => {
+    const t = await towardCrossing(model, z(0), 3, 7);
+    expect(t).not.toBeNull();
+    const moved = await applyEdits(model, z(0), [{ direction: { kind: 'toward', from: 3, to: 7 }, amount: t as number }]);
+    const l = await logitsOf(moved);
+    const before = await logitsOf(z(0));
+    expect(Math.abs(l[7] - l[3])).toBeLessThan(1e-4 * Math.abs(before[7] - before[3]) + 1e-3);
+    expect(await towardCrossing(model, z(0), 3, 3)).toBeNull();
+  });
+
+  it('removing the residual moves every logit by the same ‖r‖²/2, so p(y|x) stays', async () => {
+    const principal = await principalDirections(model, 9);
+    const { residualNorm } = residualStrength(principal, z(1));
+    const moved = await applyEdits(model, z(1), [{ direction: { kind: 'residual' }, amount: -1 }], principal);
+    const [before, after] = [await logitsOf(z(1)), await logitsOf(moved)];
+    for (let y = 0; y < 10; y++) expect(after[y] - before[y]).toBeCloseTo(residualNorm ** 2 / 2, 0);
+    const spread = Math.max(...after.map((v, y) => v - before[y])) - Math.min(...after.map((v, y) => v - before[y]));
+    expect(spread).toBeLessThan(1e-5 * residualNorm ** 2);
   });
 });
 

@@ -1,14 +1,17 @@
 import { scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
+import { unseenFlip } from '../explain/imageChange';
 import { formatSliderId, type SliderId, sameSlider } from '../explain/sliderId';
 import type { ClassifierResult } from '../flow/classifier';
 import { posteriorBars, rankedClasses } from '../state/resultView';
 import { className } from '../state/resultWords';
 import { unlistedSliders } from '../state/sliders';
 import type { SeparatingDimensionInfo } from '../worker/protocol';
+import { Heatmap } from './Heatmap';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { PosteriorChart } from './PosteriorChart';
+import { divergingScale } from './raster';
 import { useApp, useResolvedClasses } from './storeContext';
 
 const COUNTERFACTUAL_BARS = 6;
@@ -30,12 +33,19 @@ export function LatentPanel() {
     <Panel id="latent" title="Latent editor" exportName="latent-editor">
       <p className="hint">
         Every slider changes z = f(x); the image is x′ = f⁻¹(z′), recomputed while you drag. Edits start from the original z, from class “{name(resolved.a)}”.
+        “Toward” adds t·(μ_b − μ_a): it moves only what the class means explain and keeps the rest of z, so x′ keeps the image's style; ‖x′ − x‖ and the
+        difference image show how much the pixels moved.
       </p>
       <div className="latent-layout">
         <div className="sliders">
           <Slider
             id={toward}
-            label={`toward “${name(resolved.toward)}” (1 = all the way)`}
+            label={
+              `toward “${name(resolved.toward)}” (1 = all the way)` +
+              (guide?.crossing != null && guide.b === resolved.toward
+                ? `; p(${name(resolved.toward)}) overtakes p(${name(guide.a)}) at ${guide.crossing.toFixed(2)}`
+                : '')
+            }
             min={0}
             max={1.5}
             step={0.05}
@@ -75,6 +85,13 @@ export function LatentPanel() {
                 />
               ))}
               <h4>What the class means do not explain</h4>
+              <p className="hint" data-testid="residual-help">
+                r is the part of z − μ̄ outside the span of the class means. −1 removes it: z′ then lies among the class means, where the density peaks, so x′ is
+                as blank as a decoded class mean.{' '}
+                {guide.residual.subspaceDims === classes.length - 1
+                  ? 'p(y|x′) stays exactly as it was: r is orthogonal to every μ_y − μ̄, so it shifts every logit by the same ‖r‖²/2.'
+                  : `p(y|x′) barely changes: r is orthogonal to the ${guide.residual.subspaceDims} principal directions kept, not to every class mean.`}
+              </p>
               <Slider
                 id={{ kind: 'residual' }}
                 label={
@@ -219,6 +236,7 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
 
 function Counterfactual() {
   const counterfactual = useApp((s) => s.counterfactual);
+  const before = useApp((s) => s.classification?.result.posterior);
   const classes = useApp((s) => s.model?.spec.classes);
   const bars = useMemo(() => {
     if (!counterfactual || !classes) return null;
@@ -226,7 +244,10 @@ function Counterfactual() {
     const result = { classes: k, posterior: counterfactual.posterior, logLikelihood: new Float64Array(k).fill(NaN) } as unknown as ClassifierResult;
     return posteriorBars(rankedClasses(result, classes), COUNTERFACTUAL_BARS).map((b) => ({ ...b, logLikelihood: null }));
   }, [counterfactual, classes]);
-  if (!counterfactual || !bars) return <p className="hint">Decoding…</p>;
+  const difference = useMemo(() => counterfactual && divergingScale(counterfactual.change.difference), [counterfactual]);
+  if (!counterfactual || !bars || !classes || !difference) return <p className="hint">Decoding…</p>;
+  const { change } = counterfactual;
+  const flip = before && !counterfactual.original ? unseenFlip(before.subarray(0, counterfactual.posterior.length), counterfactual.posterior, change) : null;
   return (
     <div className="counterfactual">
       <figure>
@@ -235,7 +256,32 @@ function Counterfactual() {
           {counterfactual.original ? 'x′ = x: no slider moves z' : 'x′ = f⁻¹(z′)'}
         </figcaption>
       </figure>
+      {!counterfactual.original && (
+        <figure>
+          <Heatmap
+            values={change.difference}
+            width={change.width}
+            height={change.height}
+            scale={difference.scale}
+            extent={difference.extent}
+            size={160}
+            label="the difference image x′ − x"
+            legend="x′ − x (pixel units: 1 = full intensity range)"
+            testId="counterfactual-difference"
+          />
+          <figcaption data-testid="counterfactual-change">
+            ‖x′ − x‖₂ = {change.l2.toFixed(3)} (rms {change.rms.toFixed(4)}, PSNR {change.psnr.toFixed(1)} dB; largest pixel change {change.maxAbs.toFixed(3)})
+          </figcaption>
+        </figure>
+      )}
       <PosteriorChart bars={bars} testId="counterfactual-posterior" highlight={bars[0]?.classIndex ?? undefined} />
+      {flip && (
+        <p className="finding" data-testid="unseen-flip">
+          The decision flipped from “{className(classes, flip.from)}” to “{className(classes, flip.to)}” while x′ differs from x by only rms{' '}
+          {change.rms.toFixed(4)} (PSNR {change.psnr.toFixed(1)} dB, too little to see): that is what this model does, not a bug — the direction between class
+          means in z is a faint pattern in pixels.
+        </p>
+      )}
     </div>
   );
 }

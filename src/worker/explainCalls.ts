@@ -2,8 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { decomposeLogitDifference } from '../explain/decomposition';
 import { type Attribution, inputTimesGradient, integratedGradients, type Objective } from '../explain/gradients';
+import { imageChange } from '../explain/imageChange';
 import { splitLatents } from '../explain/latentDecode';
-import { type PrincipalDirections, principalDirections, residualStrength, separatingDimensions } from '../explain/latentEdit';
+import { type PrincipalDirections, principalDirections, residualStrength, separatingDimensions, towardCrossing } from '../explain/latentEdit';
 import { occlusionMap } from '../explain/occlusion';
 import { type DecodedImages, describeImages, interpolateImages, sampleClass, sampleTypical } from '../explain/sampling';
 import type { GenerativeClassifier } from '../flow/classifier';
@@ -130,6 +131,7 @@ export async function latentGuide(a: number, b: number, dims: number, principalC
   // The directions take seconds at 1000 classes; a cancel stops the wait, not the (cached) computation.
   const principal = await unlessAborted(principalOf(model), signal);
   const residual = residualStrength(principal, z);
+  const crossing = a === b ? null : await towardCrossing(model, z, a, b);
   const shown = Math.min(principalCount, principal.count);
   return {
     a,
@@ -139,6 +141,7 @@ export async function latentGuide(a: number, b: number, dims: number, principalC
     principalShare: Array.from(principal.explainedVarianceRatio.subarray(0, shown)),
     principalCoordinates: Array.from(residual.coordinates.subarray(0, shown)),
     residual: { norm: residual.residualNorm, rms: residual.residualRms, subspaceDims: residual.subspaceDims, distanceFromCenter: residual.distanceFromCenter },
+    crossing,
   };
 }
 
@@ -153,6 +156,7 @@ export async function edit(from: number, sliders: SliderValue[], signal: AbortSi
       posterior: image.posterior,
       logits: image.logits,
       original: true,
+      change: imageChange(image.x, image.x, model.spec),
       timing: { totalMs: 0, inverseMs: 0 },
     };
   const needsPrincipal = moved.some((s) => s.direction.kind === 'principal' || s.direction.kind === 'residual');
@@ -168,7 +172,14 @@ export async function edit(from: number, sliders: SliderValue[], signal: AbortSi
   const [x, posterior, logits] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
   tf.dispose(out);
   const done = performance.now();
-  return { image: modelInputImage(x, model.spec), posterior, logits, original: false, timing: { totalMs: done - started, inverseMs: done - edited } };
+  return {
+    image: modelInputImage(x, model.spec),
+    posterior,
+    logits,
+    original: false,
+    change: imageChange(image.x, x, model.spec),
+    timing: { totalMs: done - started, inverseMs: done - edited },
+  };
 }
 
 /** Candidates decoded per sample asked for, at most, when only typical samples are kept. */

@@ -1,5 +1,6 @@
 /** The typed message protocol between the page and the inference worker. */
 
+import type { ImageChange } from '../explain/imageChange';
 import type { MapMethod, MapObjective } from '../explain/mapMethods';
 import type { ImageFacts } from '../explain/sampling';
 import type { SliderId } from '../explain/sliderId';
@@ -117,6 +118,8 @@ export interface LatentGuide {
   /** Where z sits along each principal direction. */
   principalCoordinates: number[];
   residual: { norm: number; rms: number; subspaceDims: number; distanceFromCenter: number };
+  /** The "toward b" amount at which p(b|x′) overtakes p(a|x′) (null when a = b). */
+  crossing: number | null;
 }
 
 export interface SliderValue {
@@ -130,6 +133,8 @@ export interface Counterfactual {
   logits: Float32Array;
   /** True when no slider moves z: the original image and result are returned bit for bit. */
   original: boolean;
+  /** x′ − x in pixel units. */
+  change: ImageChange;
   /** Worker-side time of the whole edit, and of its inverse pass f⁻¹(z′) with the posterior read back. */
   timing: { totalMs: number; inverseMs: number };
 }
