@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classMeanGeometry } from '../src/explain/classMeans';
 import { applyEdits, type PrincipalDirections, principalDirections, residualStrength, separatingDimensions, towardCrossing } from '../src/explain/latentEdit';
-import { decodeLatents, describeImages, interpolateImages, sampleClass, sampleTypical, standardNormal } from '../src/explain/sampling';
+import { decodeLatents, describeImages, interpolateImages, sampleClass, sampleTypical, standardNormal, typicalTemperature } from '../src/explain/sampling';
 import { jacobiEigen, topEigenpairs } from '../src/explain/symmetricEigen';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { referenceMini } from './helpers/convertFixture';
@@ -271,6 +271,15 @@ describe('sampling and interpolation', () => {
     expect([none.count, none.draws, none.images.length]).toEqual([0, 6, 0]);
     await expect(sampleTypical(model, 4, { ...options, typical: [1, 0], maxDraws: 6 })).rejects.toThrow(/empty/);
     await expect(sampleTypical(model, 4, { ...options, typical: [0, 1], maxDraws: 1 })).rejects.toThrow(/maxDraws/);
+  });
+
+  it('finds the temperature whose samples have the wanted −log p(x)', async () => {
+    const pilot = await sampleClass(model, 6, { count: 4, seed: 3, temperature: 0.8 });
+    const nll = (await describeImages(model, pilot.images, 4)).map((f) => f.nll).sort((a, b) => a - b);
+    const target = (nll[1] + nll[2]) / 2;
+    const t = await typicalTemperature(model, 6, { seed: 3, target, pilot: 4, steps: 8 });
+    expect(Math.abs(t - 0.8)).toBeLessThan(0.02);
+    await expect(typicalTemperature(model, 6, { seed: 3, target: Number.NaN })).rejects.toThrow(/finite/);
   });
 
   it('interpolates between two images: the ends decode to the images themselves', async () => {

@@ -137,6 +137,40 @@ export async function sampleTypical(model: Classifying, classIndex: number, opti
   };
 }
 
+export interface TypicalTemperatureOptions {
+  seed: number;
+  /** The −log p(x) (nats) wanted: the centre of the data's typical range. */
+  target: number;
+  /** Samples whose median −log p(x) is matched. Default 8. */
+  pilot?: number;
+  /** Bisection steps on [0, maxTemperature]. Default 8 (T to within 2⁻⁸ of the range). */
+  steps?: number;
+  maxTemperature?: number;
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The temperature whose samples are typical of the data: the T at which the median −log p(x) of the
+ * seed's first `pilot` samples equals `target`, by bisection (−log p(x) of z = μ_y + T·ε grows with T,
+ * from the mode at T = 0). Returns maxTemperature when even that stays below the target.
+ */
+export async function typicalTemperature(model: Classifying, classIndex: number, options: TypicalTemperatureOptions): Promise<number> {
+  const { seed, target, pilot = 8, steps = 8, maxTemperature = 2, batchSize = 4, signal } = options;
+  if (!Number.isFinite(target)) throw new RangeError(`the target −log p(x) must be finite, got ${target}`);
+  let low = 0;
+  let high = maxTemperature;
+  for (let step = 0; step < steps; step++) {
+    const temperature = (low + high) / 2;
+    const decoded = await sampleClass(model, classIndex, { count: pilot, seed, temperature, batchSize, signal });
+    const nll = (await describeImages(model, decoded.images, pilot, { batchSize, signal })).map((f) => f.nll).sort((a, b) => a - b);
+    const median = (nll[(pilot - 1) >> 1] + nll[pilot >> 1]) / 2;
+    if (median < target) low = temperature;
+    else high = temperature;
+  }
+  return (low + high) / 2;
+}
+
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;

@@ -19,6 +19,7 @@ export function SamplesPanel() {
   const shown = samples.status === 'done' ? samples.value : samples.status === 'running' ? samples.previous : null;
   const range = typicalRange(spec.card);
   const testBits = spec.card.measured.find((m) => m.name === 'bits per dimension')?.value;
+  const typicalMode = sampling.keep === 'typical' && range !== null;
   return (
     <Panel id="samples" title="Class-conditional samples" exportName="samples" busy={samples.status === 'running'}>
       <p className="hint">
@@ -47,31 +48,40 @@ export function SamplesPanel() {
             onChange={(e) => setSampling({ count: Math.min(16, Math.max(1, Math.round(Number(e.target.value)) || 1)) })}
           />
         </label>
-        <label className="field slider-field">
-          temperature T = {sampling.temperature.toFixed(2)}
-          <input type="range" min={0} max={2} step={0.05} value={sampling.temperature} onChange={(e) => setSampling({ temperature: Number(e.target.value) })} />
-        </label>
         <label className="field">
           <span>
             <input
               type="checkbox"
-              checked={sampling.keep === 'typical'}
+              checked={typicalMode}
               disabled={!range}
               onChange={(e) => setSampling({ keep: e.target.checked ? 'typical' : 'all' })}
               data-testid="sample-typical"
             />{' '}
-            only typical samples
+            typical samples (T chosen for them)
           </span>
         </label>
+        <label className="field slider-field">
+          {typicalMode ? `temperature T = ${shown ? shown.temperature.toFixed(2) : '…'} (found)` : `temperature T = ${sampling.temperature.toFixed(2)}`}
+          <input
+            type="range"
+            min={0}
+            max={2}
+            step={0.05}
+            value={typicalMode && shown ? shown.temperature : sampling.temperature}
+            disabled={typicalMode}
+            onChange={(e) => setSampling({ temperature: Number(e.target.value) })}
+            data-testid="sample-temperature"
+          />
+        </label>
       </div>
-      {shown && <ModeFinding strip={shown} testBits={testBits} />}
+      {shown && <ModeFinding strip={shown} testBits={testBits} typicalMode={typicalMode} />}
       {!range && (
         <p className="hint">This model's card gives no −log p(x) statistics of its data, so samples cannot be checked for typicality and are all shown.</p>
       )}
       {shown && shown.images.length < shown.requested && (
         <p className="hint" data-testid="samples-shortfall">
-          Only {shown.images.length} of {shown.draws} candidates at T = {sampling.temperature.toFixed(2)} were typical of the test images (−log p(x) within 2
-          standard deviations of theirs); try another T.
+          Only {shown.images.length} of {shown.draws} candidates at T = {shown.temperature.toFixed(2)} were typical of the test images (−log p(x) within 2
+          standard deviations of theirs); try another seed.
         </p>
       )}
       {samples.status === 'failed' && <p className="inline-error">{samples.message}</p>}
@@ -81,16 +91,19 @@ export function SamplesPanel() {
 }
 
 /** Why the class mean is no picture of the class, in the loaded model's own numbers. */
-function ModeFinding({ strip, testBits }: { strip: SampleStrip; testBits: number | undefined }) {
+function ModeFinding({ strip, testBits, typicalMode }: { strip: SampleStrip; testBits: number | undefined; typicalMode: boolean }) {
   return (
     <p className="hint" data-testid="samples-mode">
       Why not T = 0? The class mean μ is the density's mode: it decodes to an image of {strip.mode.bitsPerDim.toFixed(2)} bits/dim
-      {testBits === undefined ? '' : `, far more likely than the test images (${testBits.toFixed(2)} bits/dim on average)`}, and such a most likely image of a
-      flow is an atypical, nearly blank one. Typical images lie further from μ: T = 0.7 as in Glow's demos, and only samples whose −log p(x) is typical of the
-      test images.
+      {testBits === undefined ? '' : `, far more likely than the test images (${testBits.toFixed(2)} bits/dim on average)`}, and a flow's most likely image is
+      an atypical, nearly blank one. Typical images lie further from μ.{' '}
+      {typicalMode
+        ? `Here T = ${strip.temperature.toFixed(2)} gives samples whose −log p(x) matches the test images' (Glow's demos use 0.7; the right T depends on the model), and only samples within 2 standard deviations of the test images' −log p(x) are shown.`
+        : "Glow's demos use T = 0.7; “typical samples” finds the T at which samples are as likely as the test images."}
     </p>
   );
 }
+
 export function InterpolationPanel() {
   const interpolation = useApp((s) => s.interpolation);
   const interpolateWith = useApp((s) => s.interpolateWith);

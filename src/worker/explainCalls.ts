@@ -6,7 +6,7 @@ import { imageChange } from '../explain/imageChange';
 import { splitLatents } from '../explain/latentDecode';
 import { type PrincipalDirections, principalDirections, residualStrength, separatingDimensions, towardCrossing } from '../explain/latentEdit';
 import { occlusionMap } from '../explain/occlusion';
-import { type DecodedImages, describeImages, interpolateImages, sampleClass, sampleTypical } from '../explain/sampling';
+import { type DecodedImages, describeImages, interpolateImages, sampleClass, sampleTypical, typicalTemperature } from '../explain/sampling';
 import type { GenerativeClassifier } from '../flow/classifier';
 import { editLatent } from './latentEdits';
 import { modelInputImage } from './modelInputImage';
@@ -199,10 +199,19 @@ export async function sample(
   const [mode] = await describeImages(model, mean.images, 1);
   if (!typical) {
     const decoded = await sampleClass(model, classIndex, { count, seed, temperature, signal, batchSize });
-    return { ...(await strip(model, decoded, signal)), requested: count, draws: count, mode };
+    return { ...(await strip(model, decoded, signal)), requested: count, draws: count, mode, temperature };
   }
-  const found = await sampleTypical(model, classIndex, { count, seed, temperature, signal, batchSize, typical, maxDraws: DRAWS_PER_TYPICAL_SAMPLE * count });
-  return { images: displayImages(model, found), facts: found.facts, requested: count, draws: found.draws, mode };
+  const typicalT = await typicalTemperature(model, classIndex, { seed, target: (typical[0] + typical[1]) / 2, batchSize, signal });
+  const found = await sampleTypical(model, classIndex, {
+    count,
+    seed,
+    temperature: typicalT,
+    signal,
+    batchSize,
+    typical,
+    maxDraws: DRAWS_PER_TYPICAL_SAMPLE * count,
+  });
+  return { images: displayImages(model, found), facts: found.facts, requested: count, draws: found.draws, mode, temperature: typicalT };
 }
 
 export async function interpolate(other: ImageInput, steps: number, signal: AbortSignal): Promise<Interpolation> {

@@ -152,6 +152,8 @@ export interface SampleStrip extends ImageStrip {
   draws: number;
   /** The class mean μ_y decoded (T = 0): the density's mode for that class. */
   mode: ImageFacts;
+  /** The T used: the one asked for, or with `typical` the one whose samples are typical of the data. */
+  temperature: number;
 }
 
 export interface Interpolation extends ImageStrip {
@@ -176,7 +178,7 @@ export interface Calls {
   latentGuide: { args: { a: number; b: number; dims: number; principal: number }; result: LatentGuide };
   /** x′ = f⁻¹(z + edits) of the current image; `from` is the class that "toward" sliders leave. */
   edit: { args: { from: number; sliders: SliderValue[] }; result: Counterfactual };
-  /** Samples of a class; with `typical`, only those whose −log p(x) (nats) lies in [low, high]. */
+  /** Samples of a class; with `typical`, at the temperature typical of the data (`temperature` is then ignored), keeping only those whose −log p(x) (nats) lies in [low, high]. */
   sample: { args: { classIndex: number; count: number; seed: number; temperature: number; typical: [number, number] | null }; result: SampleStrip };
   /** From the current image to `other` in z. */
   interpolate: { args: { other: ImageInput; steps: number }; result: Interpolation };
