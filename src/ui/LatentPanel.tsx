@@ -266,7 +266,7 @@ function Counterfactual() {
             extent={difference.extent}
             size={160}
             label="the difference image x′ − x"
-            legend="x′ − x (pixel units: 1 = full intensity range)"
+            legend="x′ − x (pixel units)"
             testId="counterfactual-difference"
           />
           <figcaption data-testid="counterfactual-change">
