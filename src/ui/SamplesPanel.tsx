@@ -74,7 +74,7 @@ export function SamplesPanel() {
           />
         </label>
       </div>
-      {shown && <ModeFinding strip={shown} testBits={testBits} typicalMode={typicalMode} />}
+      {shown && <ModeFinding strip={shown} testBits={testBits} />}
       {!range && (
         <p className="hint">This model's card gives no −log p(x) statistics of its data, so samples cannot be checked for typicality and are all shown.</p>
       )}
@@ -91,14 +91,19 @@ export function SamplesPanel() {
 }
 
 /** Why the class mean is no picture of the class, in the loaded model's own numbers. */
-function ModeFinding({ strip, testBits, typicalMode }: { strip: SampleStrip; testBits: number | undefined; typicalMode: boolean }) {
+function ModeFinding({ strip, testBits }: { strip: SampleStrip; testBits: number | undefined }) {
+  const range = strip.typicalBits;
   return (
     <p className="hint" data-testid="samples-mode">
-      Why not T = 0? The class mean μ is the density's mode: it decodes to an image of {strip.mode.bitsPerDim.toFixed(2)} bits/dim
-      {testBits === undefined ? '' : `, far more likely than the test images (${testBits.toFixed(2)} bits/dim on average)`}, and a flow's most likely image is
-      an atypical, nearly blank one. Typical images lie further from μ.{' '}
-      {typicalMode
-        ? `Here T = ${strip.temperature.toFixed(2)} gives samples whose −log p(x) matches the test images' (Glow's demos use 0.7; the right T depends on the model), and only samples within 2 standard deviations of the test images' −log p(x) are shown.`
+      Why not T = 0? The class mean μ is the density's mode: it decodes to an image of {strip.mode.bitsPerDim.toFixed(2)} bits/dim,{' '}
+      {range
+        ? `far more likely than the test images (typical: ${range[0].toFixed(2)}–${range[1].toFixed(2)} bits/dim)`
+        : testBits === undefined
+          ? 'more likely than any image near it'
+          : `far more likely than the test images (${testBits.toFixed(2)} bits/dim on average)`}
+      , and a flow's most likely image is an atypical, nearly blank one. Typical images lie further from μ.{' '}
+      {range
+        ? `Here T = ${strip.temperature.toFixed(2)} gives samples as likely as the test images (Glow's demos use 0.7; the right T depends on the model), and only samples in the test images' typical range are shown.`
         : "Glow's demos use T = 0.7; “typical samples” finds the T at which samples are as likely as the test images."}
     </p>
   );

@@ -199,7 +199,7 @@ export async function sample(
   const [mode] = await describeImages(model, mean.images, 1);
   if (!typical) {
     const decoded = await sampleClass(model, classIndex, { count, seed, temperature, signal, batchSize });
-    return { ...(await strip(model, decoded, signal)), requested: count, draws: count, mode, temperature };
+    return { ...(await strip(model, decoded, signal)), requested: count, draws: count, mode, temperature, typicalBits: null };
   }
   const typicalT = await typicalTemperature(model, classIndex, { seed, target: (typical[0] + typical[1]) / 2, batchSize, signal });
   const found = await sampleTypical(model, classIndex, {
@@ -211,7 +211,15 @@ export async function sample(
     typical,
     maxDraws: DRAWS_PER_TYPICAL_SAMPLE * count,
   });
-  return { images: displayImages(model, found), facts: found.facts, requested: count, draws: found.draws, mode, temperature: typicalT };
+  return {
+    images: displayImages(model, found),
+    facts: found.facts,
+    requested: count,
+    draws: found.draws,
+    mode,
+    temperature: typicalT,
+    typicalBits: [model.bitsPerDim(typical[0]), model.bitsPerDim(typical[1])],
+  };
 }
 
 export async function interpolate(other: ImageInput, steps: number, signal: AbortSignal): Promise<Interpolation> {

@@ -154,6 +154,8 @@ export interface SampleStrip extends ImageStrip {
   mode: ImageFacts;
   /** The T used: the one asked for, or with `typical` the one whose samples are typical of the data. */
   temperature: number;
+  /** `typical` in bits/dim, as the samples' −log p(x) is shown (null without `typical`). */
+  typicalBits: [number, number] | null;
 }
 
 export interface Interpolation extends ImageStrip {
