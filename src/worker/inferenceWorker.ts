@@ -21,6 +21,8 @@ declare const self: DedicatedWorkerGlobalScope;
 const PROGRESS_INTERVAL_MS = 50;
 
 let backend: BackendChoice | null = null;
+/** Why init failed, for the requests that need a backend. */
+let backendFailure: string | null = null;
 /** The second model of the side-by-side view, kept while it is asked for. */
 let compared: { key: string; model: GenerativeClassifier } | null = null;
 const queue: WorkerRequest[] = [];
@@ -44,7 +46,12 @@ type Handler<K extends CallType> = (request: WorkerRequest<K>, signal: AbortSign
 const handlers: { [K in CallType]: Handler<K> } = {
   async init({ backends, wasmPaths, wasmThreads }) {
     if (!backend) {
-      backend = await chooseBackend(backends ?? BACKEND_ORDER, { wasmPaths, wasmThreads });
+      try {
+        backend = await chooseBackend(backends ?? BACKEND_ORDER, { wasmPaths, wasmThreads });
+      } catch (e) {
+        backendFailure = e instanceof Error ? e.message : String(e);
+        throw e;
+      }
       tf.enableProdMode();
     }
     return backend;
@@ -52,7 +59,7 @@ const handlers: { [K in CallType]: Handler<K> } = {
 
   async load(request) {
     const { id } = request;
-    if (!backend) throw new Error('the worker has no backend yet: send init first');
+    if (!backend) throw new Error(backendFailure ? `no compute backend runs: ${backendFailure}` : 'the worker has no backend yet: send init first');
     let lastPost = 0;
     const next = await loadFromSource(request, (loadedBytes, totalBytes) => {
       const now = performance.now();
