@@ -81,7 +81,7 @@ describe('trust metrics equal training/evaluate.py on MNIST and Fashion-MNIST th
     for (let start = 0; start < set.images.length; start += 50) {
       const chunk = set.images.slice(start, start + 50);
       const data = new Float32Array(chunk.length * 784);
-      chunk.forEach((pixels, i) => data.set(normalizePixels({ width: 28, height: 28, channels: 1, pixels }, model.spec), i * 784));
+      for (const [i, pixels] of chunk.entries()) data.set(normalizePixels({ width: 28, height: 28, channels: 1, pixels }, model.spec), i * 784);
       const x = tf.tensor4d(data, [chunk.length, 28, 28, 1]);
       try {
         const result = await classifyOutcomes(model, x);
