@@ -17,7 +17,7 @@ export const LONG_LINK_LENGTH = 8_000;
 /** The only strings a link can carry besides the fixed enums. */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration'] as const;
+export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration', 'trust'] as const;
 export type PanelId = (typeof PANELS)[number];
 
 /** The class explained: an index, or whichever class the model predicts. */
@@ -127,7 +127,7 @@ const FIELDS: Field[] = [
   field('seed', sampling, 'seed', 0, numberCodec('sample seed', LIMITS.seed)),
   field('n', sampling, 'count', 4, numberCodec('sample count', LIMITS.count)),
   field('temp', sampling, 'temperature', 1, numberCodec('temperature', LIMITS.temperature)),
-  field('panels', top, 'panels', ['input', 'posterior', 'map', 'latent', 'samples', 'calibration'], panelsCodec()),
+  field('panels', top, 'panels', ['input', 'posterior', 'map', 'latent', 'samples', 'calibration', 'trust'], panelsCodec()),
 ];
 const VERSION_KEY = 'v';
 
