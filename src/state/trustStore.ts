@@ -56,7 +56,7 @@ interface Pending {
   index: number;
 }
 
-/** About this many input values per batch: 32 MNIST digits, 4 images at 224². */
+/** About this many input values per batch: 32 MNIST digits, 3 images at 224². */
 const BATCH_VALUES = 600_000;
 const MAX_BATCH = 32;
 
