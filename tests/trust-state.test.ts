@@ -29,10 +29,12 @@ describe('trust input', () => {
   it('groups files by folder, opens zips in place, and words empty folders and unmatched names', async () => {
     const zip = new File(
       [
-        writeZip([
-          { name: 'two/c.png', data: new Uint8Array([1, 2, 3]) },
-          { name: 'empty/', data: new Uint8Array() },
-        ]),
+        new Uint8Array(
+          writeZip([
+            { name: 'two/c.png', data: new Uint8Array([1, 2, 3]) },
+            { name: 'empty/', data: new Uint8Array() },
+          ]),
+        ),
       ],
       'more.zip',
       { type: 'application/zip' },
