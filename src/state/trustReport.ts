@@ -13,6 +13,7 @@ import {
   topConfusions,
   typicalityScore,
 } from '../explain/trustMetrics';
+import type { TrustSummary } from './permalink';
 import type { TrustFolder } from './trustInput';
 import type { TrustRow } from './trustStore';
 
@@ -128,4 +129,17 @@ export function reportJson(report: TrustReport, folders: readonly TrustFolder[],
     (_, v) => (v === Infinity ? 'Infinity' : v),
     1,
   );
+}
+
+/** What a link carries of a report: counts and metrics. */
+export function trustSummary(r: TrustReport): TrustSummary {
+  return {
+    images: r.images,
+    labelled: r.labelled,
+    inImages: r.inImages,
+    outImages: r.outImages,
+    accuracy: r.accuracy,
+    ece: r.calibration?.ece ?? null,
+    auroc: r.auroc,
+  };
 }

@@ -1,8 +1,9 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ECE_BINS } from '../explain/trustMetrics';
+import type { TrustSummary } from '../state/permalink';
 import { className } from '../state/resultWords';
 import { type FolderRole, selectionNotes } from '../state/trustInput';
-import { MAX_MATRIX_CLASSES, reportJson, type TrustReport, trustReport } from '../state/trustReport';
+import { MAX_MATRIX_CLASSES, reportJson, type TrustReport, trustReport, trustSummary } from '../state/trustReport';
 import type { TrustProgress, TrustStatus } from '../state/trustStore';
 import { download } from './exportPanel';
 import { Panel } from './Panel';
@@ -25,6 +26,12 @@ export function TrustPanel() {
     () => (spec && selection && rows.length ? trustReport(rows, selection.folders, spec.classes.length, spec.card) : null),
     [rows, selection, spec],
   );
+  const setTrustSummary = useApp((s) => s.setTrustSummary);
+  const linked = useApp((s) => s.view.trust);
+  const finished = FINISHED.includes(status) && report !== null;
+  useEffect(() => {
+    if (finished && report) setTrustSummary(trustSummary(report));
+  }, [finished, report, setTrustSummary]);
   if (!spec) return null;
   return (
     <Panel id="trust" title="Trust report" exportName="trust-report" busy={status === 'running'}>
@@ -32,6 +39,7 @@ export function TrustPanel() {
         How far can this model be trusted on your images? Choose or drop folders of images (or a .zip): folders named after a class (its name or index) give
         labels. Every image is preprocessed as in the single-image view and classified in the worker; nothing leaves this page.
       </p>
+      {linked && !finished && <LinkedSummary summary={linked} />}
       <TrustInput />
       <FolderTable classNames={spec.classes} />
       <RunControls />
@@ -45,6 +53,19 @@ export function TrustPanel() {
         </>
       )}
     </Panel>
+  );
+}
+
+const metricText = (v: number | null, percent = false) => (v === null ? '—' : percent ? `${(100 * v).toFixed(2)} %` : v.toFixed(4));
+
+/** A report that came with the link: its numbers only. */
+function LinkedSummary({ summary }: { summary: TrustSummary }) {
+  return (
+    <p className="notice" data-testid="trust-linked">
+      This link carries a trust report's metrics, not its images: {summary.images.toLocaleString('en')} images ({summary.labelled.toLocaleString('en')}{' '}
+      labelled, {summary.inImages} in- and {summary.outImages} out-of-distribution), accuracy {metricText(summary.accuracy, true)}, ECE{' '}
+      {metricText(summary.ece)}, typicality AUROC {metricText(summary.auroc)}. Choose the same images below and run to check them.
+    </p>
   );
 }
 
@@ -320,6 +341,7 @@ function Metrics({ report, classNames }: { report: TrustReport; classNames: read
         <button type="button" className="link-button" data-testid="trust-export-json" onClick={exportJson}>
           metrics as JSON
         </button>
+        <span className="hint">The page's link now carries these counts and metrics, not the images or folder names.</span>
       </div>
       <div className="trust-charts">
         {report.calibration && (

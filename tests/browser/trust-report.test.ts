@@ -149,6 +149,19 @@ describe('trust report, end to end in headless Chromium', () => {
     await mkdir(join(ROOT, 'test-results'), { recursive: true });
     await page.locator('section[data-panel="trust"]').screenshot({ path: join(ROOT, 'test-results', 'trust-report.png') });
 
+    // The page's link carries the counts and metrics (at full precision), and a recipient sees them, without the images.
+    await expect.poll(() => page.evaluate(() => location.hash), POLL).toContain(`trust=n:${MNIST + FASHION}`);
+    const hash = await page.evaluate(() => location.hash);
+    expect(hash).toContain(`acc:${accuracy}`);
+    expect(hash).toContain(`auroc:${auroc}`);
+    const recipient = await session.context.newPage();
+    await recipient.goto(`${session.url}?backend=wasm${hash}`);
+    const linked = recipient.getByTestId('trust-linked');
+    await linked.waitFor({ timeout: 90_000 });
+    expect(await linked.textContent()).toContain(`accuracy ${(100 * accuracy).toFixed(2)} %`);
+    expect(await linked.textContent()).toContain('not its images');
+    await recipient.close();
+
     // A click on a row opens that image in the explorer.
     await page.getByTestId('trust-table').locator('tbody tr').first().click();
     await expect
