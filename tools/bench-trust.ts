@@ -45,17 +45,17 @@ async function main(): Promise<void> {
     await page.getByTestId('trust-input').setInputFiles(join(dir, 'set'));
     await page.getByTestId('trust-folders').waitFor({ timeout: 300_000 });
     const selectSeconds = (performance.now() - chosen) / 1000;
-    await page.evaluate(() => {
-      const w = window as unknown as { frameGap: number };
-      w.frameGap = 0;
+    // As a string: functions passed to page.evaluate would carry the bundler's helpers.
+    await page.evaluate(`(() => {
+      window.frameGap = 0;
       let last = performance.now();
-      const tick = (t: number) => {
-        w.frameGap = Math.max(w.frameGap, t - last);
+      const tick = (t) => {
+        window.frameGap = Math.max(window.frameGap, t - last);
         last = t;
         requestAnimationFrame(tick);
       };
       requestAnimationFrame(tick);
-    });
+    })()`);
     const started = performance.now();
     await page.getByTestId('trust-run').click();
     const samples: Sample[] = [];
