@@ -73,11 +73,15 @@ export function TrustTable({ classNames, card }: { classNames: readonly string[]
         </thead>
         <tbody>
           {shown.slice(current * PAGE, (current + 1) * PAGE).map((r) => (
-            <tr key={r.file} className={r.correct === false ? 'wrong' : undefined} onClick={() => void open(r)} title="open in the explorer">
+            <tr key={r.file} className={r.correct === false ? 'wrong' : undefined}>
               <td>
                 <Thumbnail file={r.file} />
               </td>
-              <td className="path">{r.path}</td>
+              <td className="path">
+                <button type="button" className="link-button" title="open in the explorer" onClick={() => void open(r)}>
+                  {r.path}
+                </button>
+              </td>
               <td>{r.label === null ? '—' : className(classNames, r.label)}</td>
               <td>{className(classNames, r.predicted)}</td>
               <td>{r.confidence.toFixed(4)}</td>

@@ -163,7 +163,7 @@ describe('trust report, end to end in headless Chromium', () => {
     await recipient.close();
 
     // A click on a row opens that image in the explorer.
-    await page.getByTestId('trust-table').locator('tbody tr').first().click();
+    await page.getByTestId('trust-table').locator('tbody tr').first().getByRole('button').click();
     await expect
       .poll(
         () =>
