@@ -246,7 +246,7 @@ function RunControls() {
       {skipped.length > 0 && (
         <details className="trust-skipped" data-testid="trust-skipped" data-count={skipped.length}>
           <summary>
-            {skipped.length.toLocaleString('en')} file{skipped.length === 1 ? ' was' : 's were'} skipped: not readable as images
+            {skipped.length.toLocaleString('en')} file{skipped.length === 1 ? ' was' : 's were'} skipped (not images, or not readable): see why
           </summary>
           <ul>
             {skipped.slice(0, 200).map((s) => (
