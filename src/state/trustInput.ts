@@ -34,6 +34,7 @@ export interface TrustSelection {
 }
 
 const TOP_LEVEL = '(top level)';
+const collator = new Intl.Collator('en', { numeric: true });
 
 export const folderOf = (path: string) => {
   const at = path.lastIndexOf('/');
@@ -113,7 +114,7 @@ function withFolders(selection: TrustSelection, classes: readonly string[]): Tru
   const counts = new Map<string, number>();
   for (const f of selection.files) counts.set(f.folder, (counts.get(f.folder) ?? 0) + 1);
   selection.folders = [...counts]
-    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .sort(([a], [b]) => collator.compare(a, b))
     .map(([path, files]) => {
       const label = matchLabel(path, classes);
       return { path, files, ...label, role: label.label === null ? 'none' : 'in' };

@@ -27,6 +27,8 @@ export interface TableView {
   show: 'all' | 'wrong' | 'right' | 'unlabelled';
 }
 
+const collator = new Intl.Collator('en', { numeric: true });
+
 export function viewRows(rows: readonly TableRow[], view: TableView, classNames: readonly string[]): TableRow[] {
   const text = view.text.trim().toLowerCase();
   const kept = rows.filter(
@@ -45,7 +47,7 @@ export function viewRows(rows: readonly TableRow[], view: TableView, classNames:
   return kept.sort((a, b) => {
     const x = key(a);
     const y = key(b);
-    const order = typeof x === 'string' || typeof y === 'string' ? String(x).localeCompare(String(y), 'en', { numeric: true }) : x - y;
+    const order = typeof x === 'string' || typeof y === 'string' ? collator.compare(String(x), String(y)) : x - y;
     return sign * order || a.file - b.file;
   });
 }

@@ -22,9 +22,11 @@ export function TrustPanel() {
   const selection = useTrust((s) => s.selection);
   const runModel = useTrust((s) => s.runModel);
   const modelId = useApp((s) => s.model?.entry.id);
+  // Computed once the run ends, not at every batch.
+  const ended = FINISHED.includes(status);
   const report = useMemo(
-    () => (spec && selection && rows.length ? trustReport(rows, selection.folders, spec.classes.length, spec.card) : null),
-    [rows, selection, spec],
+    () => (ended && spec && selection && rows.length ? trustReport(rows, selection.folders, spec.classes.length, spec.card) : null),
+    [ended, rows, selection, spec],
   );
   const setTrustSummary = useApp((s) => s.setTrustSummary);
   const linked = useApp((s) => s.view.trust);
