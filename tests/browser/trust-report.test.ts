@@ -108,6 +108,8 @@ describe('trust report, end to end in headless Chromium', () => {
     expect(await folders.locator('tr[data-folder="set/fashion"] [data-testid="trust-folder-label"]').inputValue()).toBe('');
     expect(await page.getByTestId('trust-notes').textContent()).toContain('“fashion” matches no class name or index (0–9)');
     await folders.locator('tr[data-folder="set/fashion"] [data-testid="trust-folder-role"]').selectOption('out');
+    await mkdir(join(ROOT, 'test-results'), { recursive: true });
+    await page.locator('section[data-panel="trust"]').screenshot({ path: join(ROOT, 'test-results', 'trust-preview.png') });
 
     await page.getByTestId('trust-run').click();
     await page.locator('[data-testid="trust-accuracy"][data-value]').waitFor({ timeout: 240_000 });
@@ -146,7 +148,6 @@ describe('trust report, end to end in headless Chromium', () => {
     expect(auroc).toBeGreaterThan(0.8);
     console.log(`browser trust report: accuracy ${accuracy}, ECE ${ece} (python ${theirs.ece}), AUROC ${auroc} (python ${theirs.auroc})`);
     for (const id of ['trust-reliability', 'trust-confusion', 'trust-histogram', 'trust-roc']) expect(await page.getByTestId(id).count(), id).toBe(1);
-    await mkdir(join(ROOT, 'test-results'), { recursive: true });
     await page.locator('section[data-panel="trust"]').screenshot({ path: join(ROOT, 'test-results', 'trust-report.png') });
 
     // The page's link carries the counts and metrics (at full precision), and a recipient sees them, without the images.
