@@ -6,7 +6,7 @@ import type { CardStatistics } from '../state/trustReport';
 
 const SIZE = 240;
 const M = { top: 10, right: 10, bottom: 34, left: 42 };
-const FOLDER_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f'];
+const FOLDER_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f', '#854d0e', '#475569', '#f59e0b', '#14b8a6'];
 export const folderColor = (i: number) => FOLDER_COLORS[i % FOLDER_COLORS.length];
 
 type Svg = ReturnType<typeof select<SVGSVGElement, unknown>>;
