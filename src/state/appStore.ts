@@ -229,6 +229,11 @@ export function createAppStore(
         links.scheduleFragment();
       },
 
+      setTrustSummary(trust) {
+        set((s) => ({ view: { ...s.view, trust } }));
+        links.scheduleFragment();
+      },
+
       setMap(change) {
         set((s) => ({ view: { ...s.view, map: { ...s.view.map, ...change } } }));
         explainer.requestMap();

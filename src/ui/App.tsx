@@ -9,6 +9,7 @@ import { PosteriorPanel } from './PosteriorPanel';
 import { InterpolationPanel, SamplesPanel } from './SamplesPanel';
 import { StatusBar } from './StatusBar';
 import { useApp } from './storeContext';
+import { TrustPanel } from './TrustPanel';
 
 const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   input: InputPanel,
@@ -18,6 +19,7 @@ const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   samples: SamplesPanel,
   interpolation: InterpolationPanel,
   calibration: CalibrationPanel,
+  trust: TrustPanel,
 };
 
 const isCheckpoint = (file: File) => /\.(pt|pth)$/i.test(file.name);

@@ -15,6 +15,7 @@ const PANEL_NAMES: Record<PanelId, string> = {
   samples: 'Samples',
   interpolation: 'Interpolation',
   calibration: 'Calibration',
+  trust: 'Trust report',
 };
 
 export function Header() {
