@@ -128,7 +128,7 @@ export async function pgd(
   const maps = pixelMaps(model);
   const origin = tf.tensor4d(start, [1, height, width, channels]);
   let p: tf.Tensor = tf.clone(origin);
-  const trace = options.trace ? { iterates: [start.slice()], gradients: [] as Float32Array[] } : undefined;
+  const trace: PgdRun['trace'] = options.trace ? { iterates: [start.slice()], gradients: [] } : undefined;
   try {
     for (let k = 0; k < steps; k++) {
       if (k > 0) await yieldUnlessAborted(options.signal);
