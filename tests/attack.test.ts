@@ -9,7 +9,7 @@ import { attackBatch } from '../src/explain/attackBatch';
 import { auroc } from '../src/explain/auroc';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { loadClassifier } from '../src/flow/loadClassifier';
-import { typicality } from '../src/state/resultView';
+import { typicality, typicalityStatistics } from '../src/state/resultView';
 import { MT19937 } from '../src/util/mt19937';
 import { nodePackageFiles } from '../tools/lib/nodePackageFiles';
 import { referenceMini } from './helpers/convertFixture';
@@ -185,7 +185,7 @@ describe('auroc', () => {
 describe('attackBatch', () => {
   it('reports the success rate and the typicality AUROC (card statistics) of the rounded attacks on the ten MNIST gallery digits', async () => {
     const settings: AttackSettings = { target: null, norm: 'l2', epsilon: 600, steps: 5, stepSize: 200 };
-    const mean = (mnist.spec.card as { typicality: { mean: number } }).typicality.mean;
+    const mean = typicalityStatistics(mnist.spec.card)!.mean;
     const progress: number[] = [];
     const r = await attackBatch(mnist, digits, settings, mean, { onStep: (done) => progress.push(done) });
     console.log('batch', { successRate: r.successRate, auroc: r.typicalityAuroc, images: r.images });

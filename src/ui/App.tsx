@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { PanelId } from '../state/permalink';
+import { AttackPanel } from './AttackPanel';
 import { CalibrationPanel } from './CalibrationPanel';
 import { Header } from './Header';
 import { InputPanel } from './InputPanel';
@@ -18,6 +19,7 @@ const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   samples: SamplesPanel,
   interpolation: InterpolationPanel,
   calibration: CalibrationPanel,
+  attack: AttackPanel,
 };
 
 const isCheckpoint = (file: File) => /\.(pt|pth)$/i.test(file.name);

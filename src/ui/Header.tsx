@@ -15,6 +15,7 @@ const PANEL_NAMES: Record<PanelId, string> = {
   samples: 'Samples',
   interpolation: 'Interpolation',
   calibration: 'Calibration',
+  attack: 'Adversarial probe',
 };
 
 export function Header() {
