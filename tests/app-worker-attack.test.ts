@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join, normalize, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AttackOutcome, BatchAttackOutcome, Pixels, WorkerRequest, WorkerResponse } from '../src/worker/protocol';
+import type { AttackOutcome, BatchAttackOutcome, Calls, CallType, Pixels, WorkerRequest, WorkerResponse } from '../src/worker/protocol';
 
 const PUBLIC = resolve(import.meta.dirname, '..', 'public');
 const digit = (n: number): Pixels => {
@@ -18,9 +18,9 @@ describe('inference worker: attack calls', () => {
   const scope = { postMessage: (m: WorkerResponse) => posted.push(m), onmessage: null as ((e: { data: WorkerRequest }) => void) | null };
   let server: Server;
   let id = 0;
-  const send = (request: Omit<WorkerRequest, 'id'>): number => {
+  const send = <K extends CallType>(type: K, args: Calls[K]['args']): number => {
     const n = ++id;
-    scope.onmessage!({ data: { ...request, id: n } as WorkerRequest });
+    scope.onmessage!({ data: { type, id: n, ...args } as WorkerRequest });
     return n;
   };
   const answer = (n: number) =>
@@ -37,7 +37,7 @@ describe('inference worker: attack calls', () => {
     if (a.type !== 'done') throw new Error(`request ${n}: ${JSON.stringify(a)}`);
     return a.result as T;
   };
-  const tensors = async () => (await done<{ numTensors: number }>(send({ type: 'memory' }))).numTensors;
+  const tensors = async () => (await done<{ numTensors: number }>(send('memory', {}))).numTensors;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -48,15 +48,15 @@ describe('inference worker: attack calls', () => {
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     Object.assign(globalThis, { self: scope });
     await import('../src/worker/inference.worker');
-    await done(send({ type: 'init', backends: ['cpu'], wasmPaths: '' }));
-    await done(send({ type: 'load', modelUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mnist-beta2/` }));
+    await done(send('init', { backends: ['cpu'], wasmPaths: '' }));
+    await done(send('load', { modelUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mnist-beta2/` }));
   });
   afterAll(() => server?.close());
 
   it('attacks the current image with step progress, and shows the rounded image and the amplified perturbation', async () => {
-    await done(send({ type: 'classify', input: { kind: 'pixels', ...digit(0) } }));
+    await done(send('classify', { input: { kind: 'pixels', ...digit(0) } }));
     const settings = { target: null, norm: 'linf' as const, epsilon: 16, steps: 4, stepSize: 4 };
-    const n = send({ type: 'attack', settings, searchAttacks: 1 });
+    const n = send('attack', { settings, searchAttacks: 1 });
     const outcome = await done<AttackOutcome>(n);
     const progress = posted.filter((m) => m.type === 'progress' && m.id === n);
     expect(progress.at(-1)).toMatchObject({ done: 8, total: 8 });
@@ -78,24 +78,24 @@ describe('inference worker: attack calls', () => {
 
   it('cancels a running attack, frees its tensors, and says why a non-8-bit image cannot be attacked', async () => {
     const before = await tensors();
-    const n = send({ type: 'attack', settings: { target: 3, norm: 'l2', epsilon: 500, steps: 400, stepSize: 50 }, searchAttacks: 0 });
+    const n = send('attack', { settings: { target: 3, norm: 'l2', epsilon: 500, steps: 400, stepSize: 50 }, searchAttacks: 0 });
     await vi.waitFor(() => expect(posted.some((m) => m.type === 'progress' && m.id === n)).toBe(true), { timeout: 60_000, interval: 20 });
-    expect(await done<boolean>(send({ type: 'cancel', kind: 'attack' }))).toBe(true);
+    expect(await done<boolean>(send('cancel', { kind: 'attack' }))).toBe(true);
     expect(await answer(n)).toEqual({ type: 'superseded', id: n });
     expect(await tensors()).toBe(before);
-    await done(send({ type: 'classify', input: { kind: 'tensor', data: new Float32Array(784).fill(0.123), batch: 1 } }));
-    const bad = await answer(send({ type: 'attack', settings: { target: null, norm: 'linf', epsilon: 4, steps: 2, stepSize: 1 }, searchAttacks: 0 }));
+    await done(send('classify', { input: { kind: 'tensor', data: new Float32Array(784).fill(0.123), batch: 1 } }));
+    const bad = await answer(send('attack', { settings: { target: null, norm: 'linf', epsilon: 4, steps: 2, stepSize: 1 }, searchAttacks: 0 }));
     expect(bad).toMatchObject({ type: 'failed', message: expect.stringMatching(/starts from an 8-bit image, and the current image is not one/) });
   });
 
   it('attacks a list of images: success rate and typicality AUROC; a wrong-size image is named', async () => {
     const settings = { target: null, norm: 'l2' as const, epsilon: 600, steps: 3, stepSize: 250 };
-    const r = await done<BatchAttackOutcome>(send({ type: 'attackBatch', images: [digit(1), digit(7)], settings, typicalityMean: -1422.7 }));
+    const r = await done<BatchAttackOutcome>(send('attackBatch', { images: [digit(1), digit(7)], settings, typicalityMean: -1422.7 }));
     expect(r.images).toHaveLength(2);
     expect(r.successRate).toBe(r.images.filter((im) => im.flipped).length / 2);
     expect(r.typicalityAuroc).not.toBeNull();
     const wrong = { width: 27, height: 28, channels: 1 as const, pixels: new Uint8Array(27 * 28) };
-    expect(await answer(send({ type: 'attackBatch', images: [digit(1), wrong], settings, typicalityMean: null }))).toMatchObject({
+    expect(await answer(send('attackBatch', { images: [digit(1), wrong], settings, typicalityMean: null }))).toMatchObject({
       type: 'failed',
       message: "image 1 is 27x28x1; the model's input is 28x28x1: preprocess it first",
     });

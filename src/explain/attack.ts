@@ -136,7 +136,7 @@ export async function pgd(
       const previous = p;
       p = tf.tidy(() => {
         const moved =
-          norm === 'linf' ? tf.add(previous, tf.mul(stepSize, tf.sign(g))) : tf.add(previous, tf.mul(stepSize, tf.div(g, tf.maximum(tf.norm(g), 1e-30))));
+          norm === 'linf' ? tf.add(previous, tf.mul(stepSize, sign(g))) : tf.add(previous, tf.mul(stepSize, tf.div(g, tf.maximum(tf.norm(g), 1e-30))));
         const delta = tf.sub(moved, origin);
         const projected =
           norm === 'linf' ? tf.clipByValue(delta, -epsilon, epsilon) : tf.mul(delta, tf.minimum(1, tf.div(epsilon, tf.maximum(tf.norm(delta), 1e-30))));
@@ -155,6 +155,14 @@ export async function pgd(
     tf.dispose([p, origin]);
     maps.dispose();
   }
+}
+
+/**
+ * −1, 0 or 1 per value. Not tf.sign: the wasm backend's Sign returns 0 for |x| below about 1e-7
+ * (measured: 5e-10 → 0), which stalls L∞ steps once the posterior saturates.
+ */
+function sign(x: tf.Tensor): tf.Tensor {
+  return tf.sub(tf.cast(tf.greater(x, 0), 'float32'), tf.cast(tf.less(x, 0), 'float32'));
 }
 
 /**
