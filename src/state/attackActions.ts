@@ -7,7 +7,17 @@ import { messageOf } from './models';
 type Get = () => AppState;
 type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => void;
 
-export const DEFAULT_ATTACK: AttackView = { target: null, norm: 'linf', epsilon: 8, steps: 10, stepSize: 2, searchAttacks: 6 };
+/** Budgets of a similar strength in pixel units: 8/255 per value, or 400/255 over the image (MNIST-sized). */
+const NORM_DEFAULTS = { linf: { epsilon: 8, stepSize: 2 }, l2: { epsilon: 400, stepSize: 100 } } as const;
+export const DEFAULT_ATTACK: AttackView = { target: null, norm: 'linf', ...NORM_DEFAULTS.linf, steps: 10, searchAttacks: 6 };
+
+/** A norm switch brings that norm's default budget, unless the user changed the budget. */
+export function changeAttackView(view: AttackView, change: Partial<AttackView>): AttackView {
+  const next = { ...view, ...change };
+  const untouched = view.epsilon === NORM_DEFAULTS[view.norm].epsilon && view.stepSize === NORM_DEFAULTS[view.norm].stepSize;
+  if (change.norm && change.norm !== view.norm && untouched) Object.assign(next, NORM_DEFAULTS[change.norm]);
+  return next;
+}
 
 /** The settings as the worker takes them; the target is dropped when the model has fewer classes. */
 function attackSettings(view: AttackView, classes: number): AttackSettings {
@@ -48,7 +58,7 @@ export function createAttackActions(client: InferenceCalls, get: Get, set: Set) 
       set({ attack: s.attack.previous ? { status: 'done', value: s.attack.previous } : { status: 'idle' } });
     },
     setAttackView(change: Partial<AttackView>): void {
-      set((s) => ({ attackView: { ...s.attackView, ...change } }));
+      set((s) => ({ attackView: changeAttackView(s.attackView, change) }));
     },
     /** A new image or model: the attack shown was about the old one. */
     invalidate(): void {
