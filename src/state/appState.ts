@@ -119,6 +119,8 @@ export interface AppState {
   /** PGD on the current image with the attack view's settings. */
   runAttack(): Promise<void>;
   cancelAttack(): void;
+  /** Makes the last attack's 8-bit image the current input, so every panel explains it. */
+  exploreAttacked(): Promise<void>;
   copyPermalink(): Promise<void>;
   convertCheckpoint(file: File): Promise<void>;
   cancelConversion(): void;

@@ -269,6 +269,13 @@ export function createAppStore(
 
       compareWith: (modelId) => explainer.requestComparison(modelId),
       ...attackActions,
+
+      async exploreAttacked() {
+        const attack = get().attack;
+        if (attack.status !== 'done') return;
+        const { pixels } = attack.value;
+        await classify({ name: `${get().input?.name ?? 'image'}, attacked`, source: { kind: 'pixels', ...pixels }, galleryId: null });
+      },
       copyPermalink: () => links.copyPermalink(),
       ...createConversionActions(get, set, env, url, async ({ stored, select }) => {
         set((s) => ({ models: [...s.models.filter((m) => m.origin === 'bundled'), ...stored] }));

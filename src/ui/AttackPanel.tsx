@@ -77,6 +77,7 @@ export function AttackPanel() {
 function AttackResult({ outcome, classes }: { outcome: AttackOutcome; classes: string[] }) {
   const under = useApp((s) => s.classification?.input);
   const card = useApp((s) => s.model?.spec.card ?? {});
+  const explore = useApp((s) => s.exploreAttacked);
   const { report } = outcome;
   const headline = attackHeadline(report, classes);
   const rows = posteriorShift(report, classes);
@@ -141,7 +142,12 @@ function AttackResult({ outcome, classes }: { outcome: AttackOutcome; classes: s
           </span>
         </p>
       )}
-      <p className="hint">Computed in {(outcome.elapsedMs / 1000).toFixed(1)} s.</p>
+      <div className="controls">
+        <button type="button" className="button secondary" onClick={() => void explore()} data-testid="attack-explore">
+          Explore the attacked image
+        </button>
+        <span className="hint">Makes it the input of every panel (maps, latent editor, link). Computed in {(outcome.elapsedMs / 1000).toFixed(1)} s.</span>
+      </div>
     </div>
   );
 }

@@ -52,9 +52,17 @@ describe('attack panel, end to end in headless Chromium', () => {
 
     await mkdir(RESULTS, { recursive: true });
     await panel.screenshot({ path: join(RESULTS, 'attack-panel.png') });
+    await page.screenshot({ path: join(RESULTS, 'attack-page.png'), fullPage: true });
 
     // A bad value is refused with a message and the previous one kept.
     await page.getByTestId('attack-epsilon').fill('-3');
     await expect.poll(() => panel.getByRole('alert').first().textContent()).toContain('a number of at least 0; kept 64');
+    await page.getByTestId('attack-epsilon').fill('64');
+
+    // The attacked 8-bit image becomes the input: the posterior panel agrees with the attack's verdict.
+    await page.getByTestId('attack-explore').click();
+    await page.locator('figcaption', { hasText: 'attacked' }).first().waitFor();
+    await expect.poll(() => page.getByTestId('predicted-class').textContent()).toBe('6');
+    expect(await page.getByTestId('attack-result').count()).toBe(0);
   }, 300_000);
 });
