@@ -54,6 +54,24 @@ describe('attack panel, end to end in headless Chromium', () => {
     await panel.screenshot({ path: join(RESULTS, 'attack-panel.png') });
     await page.screenshot({ path: join(RESULTS, 'attack-page.png'), fullPage: true });
 
+    // The panel exports as PNG and SVG with its three pictures (canvases become images).
+    const files = await page.evaluate(async () => {
+      const got: { name: string; bytes: number[] }[] = [];
+      const done = new Promise<void>((resolve) =>
+        window.addEventListener('gc-lens-download', async (e) => {
+          const { blob, fileName } = (e as CustomEvent<{ blob: Blob; fileName: string }>).detail;
+          got.push({ name: fileName, bytes: Array.from(new Uint8Array(await blob.arrayBuffer())) });
+          if (got.length === 2) resolve();
+        }),
+      );
+      for (const b of document.querySelectorAll<HTMLButtonElement>('section[data-panel="attack"] .panel-export button')) b.click();
+      await done;
+      return got;
+    });
+    expect(files.map((f) => f.name).sort()).toEqual([expect.stringMatching(/\.png$/), expect.stringMatching(/\.svg$/)]);
+    const svg = Buffer.from(files.find((f) => f.name.endsWith('.svg'))!.bytes).toString('utf8');
+    expect((svg.match(/<image/g) ?? []).length).toBeGreaterThanOrEqual(3);
+
     // A bad value is refused with a message and the previous one kept.
     await page.getByTestId('attack-epsilon').fill('-3');
     await expect.poll(() => panel.getByRole('alert').first().textContent()).toContain('a number of at least 0; kept 64');
