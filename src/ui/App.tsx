@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { PanelId } from '../state/permalink';
+import { AttackPanel } from './AttackPanel';
 import { CalibrationPanel } from './CalibrationPanel';
 import { Header } from './Header';
 import { InputPanel } from './InputPanel';
@@ -20,6 +21,7 @@ const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   interpolation: InterpolationPanel,
   calibration: CalibrationPanel,
   trust: TrustPanel,
+  attack: AttackPanel,
 };
 
 const isCheckpoint = (file: File) => /\.(pt|pth)$/i.test(file.name);

@@ -16,6 +16,7 @@ const PANEL_NAMES: Record<PanelId, string> = {
   interpolation: 'Interpolation',
   calibration: 'Calibration',
   trust: 'Trust report',
+  attack: 'Adversarial probe',
 };
 
 export function Header() {
