@@ -5,6 +5,7 @@ import type { ModelIndexEntry } from '../formats/modelSpec';
 import { type InferenceCalls, SupersededError } from '../worker/client';
 import { TFJS_WASM_DIR } from '../worker/wasmAssets';
 import type { AppEnvironment, AppState, ChosenInput, GalleryImage, ModelChoice } from './appState';
+import { createAttackActions, DEFAULT_ATTACK } from './attackActions';
 import { createConversionActions } from './conversionActions';
 import { createExplainer } from './explainer';
 import { createLinkActions, type OpeningLink } from './linkActions';
@@ -48,6 +49,7 @@ export function createAppStore(
   return createStore<AppState>()((set, get) => {
     const explainer = createExplainer(client, get, set, url);
     const links = createLinkActions(get, set, env, () => explainer.refreshAll());
+    const { invalidate: invalidateAttack, ...attackActions } = createAttackActions(client, get, set);
 
     /** Classifies an input; keepView keeps the sliders (a link's). */
     async function classify(input: ChosenInput, keepView = false): Promise<boolean> {
@@ -57,6 +59,7 @@ export function createAppStore(
         const classification = await client.call('classify', { input: input.source });
         if (token !== inputToken) return false;
         explainer.invalidate();
+        invalidateAttack();
         set((s) => ({
           input,
           classification,
@@ -95,6 +98,7 @@ export function createAppStore(
         // The worker answers in request order: the last load to succeed is its active model.
         set({ model: { entry, spec }, classification: null, counterfactual: null, guide: null });
         explainer.invalidate();
+        invalidateAttack();
         if (token !== loadToken) return false;
         set({ loading: null });
         return true;
@@ -102,6 +106,16 @@ export function createAppStore(
         if (e instanceof SupersededError || token !== loadToken) return false;
         set({ loading: null, error: `${entry.name} could not be loaded: ${messageOf(e)}` });
         return false;
+      }
+    }
+
+    /** Starts the worker's compute backend; without one no model can load, and the page says why. */
+    async function startBackend(): Promise<void> {
+      try {
+        set({ backend: await client.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`), backends: env.backends, wasmThreads: env.wasmThreads }) });
+      } catch (e) {
+        set({ backendFailure: messageOf(e) });
+        throw new Error(`No model can run in this browser: ${messageOf(e)}`);
       }
     }
 
@@ -152,6 +166,7 @@ export function createAppStore(
       models: [],
       gallery: [],
       backend: null,
+      backendFailure: null,
       model: null,
       loading: null,
       input: null,
@@ -164,6 +179,8 @@ export function createAppStore(
       samples: { status: 'idle' },
       interpolation: { status: 'idle' },
       comparison: { modelId: null, task: { status: 'idle' } },
+      attackView: DEFAULT_ATTACK,
+      attack: { status: 'idle' },
       conversion: null,
       missingCheckpoint: null,
       error: null,
@@ -172,13 +189,13 @@ export function createAppStore(
 
       async start() {
         try {
-          const [bundled, backend, stored, gallery] = await Promise.all([
+          const [bundled, stored, gallery] = await Promise.all([
             fetchModelIndex(url('models/index.json')),
-            client.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`), backends: env.backends, wasmThreads: env.wasmThreads }),
             storedChoices(env),
             fetchGallery(url('gallery/index.json')),
+            startBackend(),
           ]);
-          set({ models: [...bundled.map((m): ModelChoice => ({ ...m, origin: 'bundled' })), ...stored], backend, gallery });
+          set({ models: [...bundled.map((m): ModelChoice => ({ ...m, origin: 'bundled' })), ...stored], gallery });
           const link = await links.readOpeningLink();
           await openLink(link, get().models.find((m) => m.id === link.model) ?? get().models[0]);
         } catch (e) {
@@ -215,6 +232,11 @@ export function createAppStore(
       setView(change) {
         set((s) => ({ view: { ...s.view, ...change } }));
         explainer.refreshAll();
+        links.scheduleFragment();
+      },
+
+      setTrustSummary(trust) {
+        set((s) => ({ view: { ...s.view, trust } }));
         links.scheduleFragment();
       },
 
@@ -262,6 +284,14 @@ export function createAppStore(
       },
 
       compareWith: (modelId) => explainer.requestComparison(modelId),
+      ...attackActions,
+
+      async exploreAttacked() {
+        const attack = get().attack;
+        if (attack.status !== 'done') return;
+        const { pixels } = attack.value;
+        await classify({ name: `${get().input?.name ?? 'image'}, attacked`, source: { kind: 'pixels', ...pixels }, galleryId: null });
+      },
       copyPermalink: () => links.copyPermalink(),
       ...createConversionActions(get, set, env, url, async ({ stored, select }) => {
         set((s) => ({ models: [...s.models.filter((m) => m.origin === 'bundled'), ...stored] }));

@@ -91,8 +91,8 @@ export interface Typicality {
 /** |z| of −log p(x) against the training data below which an image counts as typical. */
 const TYPICAL_Z = 2;
 
-/** The in-distribution mean and std of −log p(x) (nats) from the model card, or null when it has none. */
-function typicalityStats(card: Record<string, unknown>): { mean: number; std: number } | null {
+/** The card's in-distribution mean and std of −log p(x) in nats, or null when it has none. */
+export function typicalityStatistics(card: Record<string, unknown>): { mean: number; std: number } | null {
   const stats = card.typicality as { mean?: unknown; std?: unknown } | undefined;
   if (!stats || typeof stats.mean !== 'number' || typeof stats.std !== 'number' || !(stats.std > 0)) return null;
   return { mean: stats.mean, std: stats.std };
@@ -100,7 +100,7 @@ function typicalityStats(card: Record<string, unknown>): { mean: number; std: nu
 
 /** −log p(x) against the in-distribution mean and std from the model card, or null when the card has none. */
 export function typicality(card: Record<string, unknown>, logEvidence: number): Typicality | null {
-  const stats = typicalityStats(card);
+  const stats = typicalityStatistics(card);
   if (!stats) return null;
   const nll = -logEvidence;
   const z = (nll - stats.mean) / stats.std;
@@ -113,7 +113,7 @@ export function typicality(card: Record<string, unknown>, logEvidence: number): 
 
 /** The −log p(x) range (nats) that `typicality` calls typical, or null when the card has no statistics. */
 export function typicalRange(card: Record<string, unknown>): [number, number] | null {
-  const stats = typicalityStats(card);
+  const stats = typicalityStatistics(card);
   return stats && [stats.mean - TYPICAL_Z * stats.std, stats.mean + TYPICAL_Z * stats.std];
 }
 

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { PanelId } from '../state/permalink';
+import { AttackPanel } from './AttackPanel';
 import { CalibrationPanel } from './CalibrationPanel';
 import { Header } from './Header';
 import { InputPanel } from './InputPanel';
@@ -9,6 +10,7 @@ import { PosteriorPanel } from './PosteriorPanel';
 import { InterpolationPanel, SamplesPanel } from './SamplesPanel';
 import { StatusBar } from './StatusBar';
 import { useApp } from './storeContext';
+import { TrustPanel } from './TrustPanel';
 
 const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   input: InputPanel,
@@ -18,6 +20,8 @@ const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   samples: SamplesPanel,
   interpolation: InterpolationPanel,
   calibration: CalibrationPanel,
+  trust: TrustPanel,
+  attack: AttackPanel,
 };
 
 const isCheckpoint = (file: File) => /\.(pt|pth)$/i.test(file.name);
