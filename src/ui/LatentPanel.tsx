@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import { formatSliderId, type SliderId, sameSlider } from '../explain/sliderId';
 import type { ClassifierResult } from '../flow/classifier';
 import { posteriorBars, rankedClasses } from '../state/resultView';
-import { className, latentClassWords } from '../state/resultWords';
+import { className, latentClassWords, quotedClass } from '../state/resultWords';
 import { unlistedSliders } from '../state/sliders';
 import type { LatentGuide, SeparatingDimensionInfo } from '../worker/protocol';
 import { ClassSelect } from './ClassSelect';
@@ -65,9 +65,14 @@ export function LatentPanel() {
         />
       </div>
       <p className="hint">
-        Every slider changes z = f(x); the image is x′ = f⁻¹(z′), recomputed while you drag. Edits start from the original z, from class “{name(resolved.from)}
-        ”.
+        Every slider changes z = f(x); the image is x′ = f⁻¹(z′), recomputed while you drag. Edits start from the original z, from class{' '}
+        {quotedClass(classes, resolved.from)}.
       </p>
+      {resolved.from === resolved.toward && (
+        <p className="hint" data-testid="latent-same-class">
+          “Toward” is the class the edits start from, so no dimension separates them: choose another class to move toward.
+        </p>
+      )}
       <div className="latent-layout">
         <div className="sliders">
           <Slider id={toward} label={towardLabel} min={0} max={1.5} step={0.05} value={amount(toward)} onChange={setSlider} />

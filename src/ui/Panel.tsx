@@ -26,7 +26,7 @@ export function Panel({
 }) {
   const ref = useRef<HTMLElement>(null);
   const modelName = useApp((s) => s.model?.entry.name ?? 'no model loaded');
-  const caption: ExportContext = { title, model: modelName, ...context };
+  const caption: ExportContext = { ...context, title, model: context.model ?? modelName };
   return (
     <section className="panel" ref={ref} data-panel={id} aria-busy={busy || undefined}>
       <div className="panel-head">

@@ -150,7 +150,7 @@ describe('GC Lens panels (wasm)', () => {
     await openAt(
       page,
       session.url,
-      '#v=2&model=mnist-beta2&img=g:mnist-0&a=6&dir=toward-6:0.5&panels=input,posterior,map,latent,samples,interpolation,calibration',
+      '#v=2&model=mnist-beta2&img=g:mnist-0&a=6&to=6&dir=toward-6:0.5&panels=input,posterior,map,latent,samples,interpolation,calibration',
     );
     await page.getByTestId('interpolation-gallery').selectOption({ index: 2 });
     await page.getByTestId('interpolation').waitFor(POLL);
@@ -187,7 +187,8 @@ describe('GC Lens panels (wasm)', () => {
     expect(svgs.get('map')).toContain('class: “6” against');
     expect(svgs.get('map')).toContain('method: Exact latent decomposition');
     const latent = svgs.get('latent')!;
-    expect(latent).toMatch(/toward “\d” \(1 = all the way\): 0\.50/);
+    expect(latent).toContain('class: from “0” toward “6”');
+    expect(latent).toContain('toward “6” (1 = all the way): 0.50');
     expect(latent).toMatch(/z\[\d+\] \(share of the logit difference -?\d\.\d\d\): 0\.00/);
     expect(latent).toMatch(/PC 1 \(.*\): 0\.00/);
   });
@@ -198,7 +199,9 @@ describe('GC Lens panels (wasm)', () => {
     await context.route('https://images.example/**', (route) => {
       const path = new URL(route.request().url()).pathname;
       if (path === '/open.png') return route.fulfill({ body: image, headers: { 'content-type': 'image/png', 'access-control-allow-origin': '*' } });
-      if (path === '/closed.png') return route.fulfill({ body: image, headers: { 'content-type': 'image/png' } });
+      // Playwright adds "allow any origin" to fulfilled responses that name none: this one allows another site only.
+      if (path === '/closed.png')
+        return route.fulfill({ body: image, headers: { 'content-type': 'image/png', 'access-control-allow-origin': 'https://elsewhere.example' } });
       if (path === '/page.html')
         return route.fulfill({ body: '<!doctype html><p>hi', headers: { 'content-type': 'text/html', 'access-control-allow-origin': '*' } });
       return route.fulfill({ status: 404, body: 'no', headers: { 'access-control-allow-origin': '*' } });
