@@ -28,7 +28,7 @@ export function CalibrationPanel() {
   };
   return (
     <Panel id="calibration" title="Calibration and β" exportName="calibration" context={context}>
-      <label className="field">
+      <label className="field compare-picker">
         compare side by side with
         <select data-testid="compare-model" value={comparison.modelId ?? ''} onChange={(e) => void compareWith(e.target.value || null)}>
           <option value="">no other model</option>

@@ -1,4 +1,5 @@
 /** Each panel's own class, the β comparison row and its link, export captions, and drops of several files, links and text. */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
@@ -181,7 +182,9 @@ describe('GC Lens panels (wasm)', () => {
       expect(doc.desc, id).toMatch(/method: \S/);
       // The same words are visible: the caption band's text.
       expect(doc.texts.slice(0, 4), id).toEqual([title, ...doc.desc!.split('\n').slice(0, 3)]);
-      const png = PNG.sync.read((await nextDownload(() => page.getByTestId(`export-${id}-png`).click())).bytes);
+      const pngBytes = (await nextDownload(() => page.getByTestId(`export-${id}-png`).click())).bytes;
+      if (id === 'latent' || id === 'map') await writeFile(join(RESULTS, `app-panels-export-${id}.png`), pngBytes);
+      const png = PNG.sync.read(pngBytes);
       expect([png.width, png.height], id).toEqual([2 * doc.width, 2 * doc.height]);
     }
     expect(svgs.get('map')).toContain('class: “6” against');
