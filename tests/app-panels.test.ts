@@ -182,25 +182,25 @@ describe('dropped inputs', () => {
     serve();
     const { store, client } = await open();
     const from = client.calls.length;
-    await store.getState().dropInput({ files: [png('a.png'), png('b.png')], text: null });
+    await store.getState().dropInput({ files: [png('a.png'), png('b.png')], text: null, how: 'dropped' });
     expect(client.since(from, 'classify').map((c) => c.args)).toEqual([{ input: { kind: 'file', file: expect.any(File), name: 'a.png' } }]);
     expect(store.getState().inputNotice).toEqual({
       ok: true,
-      message: '2 files dropped; explaining a.png, the first. Drop one file at a time to use another.',
+      message: '2 files dropped; explaining a.png, the first. Use one file at a time to explain another.',
     });
-    await store.getState().dropInput({ files: [png('c.png')], text: null });
+    await store.getState().dropInput({ files: [png('c.png')], text: null, how: 'dropped' });
     expect(store.getState().inputNotice).toBeNull();
   });
 
-  it('says that dropped text which is not a link is not an image', async () => {
+  it('says that pasted text which is not a link is not an image', async () => {
     serve();
     const { store, client } = await open();
     const from = client.calls.length;
-    await store.getState().dropInput({ files: [], text: 'a seven, I think' });
+    await store.getState().dropInput({ files: [], text: 'a seven, I think', how: 'pasted' });
     expect(client.since(from, 'classify')).toEqual([]);
     expect(store.getState().inputNotice).toEqual({
       ok: false,
-      message: 'The dropped text is not an image or an image URL: drop an image file, or a link to an image (http or https).',
+      message: 'The pasted text is not an image or an image URL: use an image file, or a link to an image (http or https).',
     });
   });
 
@@ -209,7 +209,7 @@ describe('dropped inputs', () => {
     serve({ 'https://img.test/cats/seven.png': () => new Response(bytes, { headers: { 'content-type': 'image/png' } }) });
     const { store, client } = await open();
     const from = client.calls.length;
-    await store.getState().dropInput({ files: [], text: 'https://img.test/cats/seven.png\r\n' });
+    await store.getState().dropInput({ files: [], text: 'https://img.test/cats/seven.png\r\n', how: 'dropped' });
     expect(client.since(from, 'classify').map((c) => c.args)).toEqual([{ input: { kind: 'file', file: expect.any(Blob), name: 'seven.png (img.test)' } }]);
     expect(store.getState().inputNotice).toBeNull();
   });
@@ -218,12 +218,12 @@ describe('dropped inputs', () => {
     serve({ 'https://site.test/page': () => new Response('<html></html>', { headers: { 'content-type': 'text/html' } }) });
     const { store, client } = await open();
     const from = client.calls.length;
-    await store.getState().dropInput({ files: [], text: 'https://blocked.test/x.png' });
+    await store.getState().dropInput({ files: [], text: 'https://blocked.test/x.png', how: 'dropped' });
     expect(store.getState().inputNotice).toMatchObject({
       ok: false,
       message: expect.stringMatching(/^blocked\.test did not let this page read the image: .*CORS/),
     });
-    await store.getState().dropInput({ files: [], text: 'https://site.test/page' });
+    await store.getState().dropInput({ files: [], text: 'https://site.test/page', how: 'dropped' });
     expect(store.getState().inputNotice).toMatchObject({
       ok: false,
       message: 'The dropped link is not an image: site.test sent “text/html” that is not PNG, JPEG, GIF, WebP or BMP.',

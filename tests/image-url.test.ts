@@ -6,7 +6,7 @@ const url = new URL('https://img.test/a/seven.png');
 
 /** The error fetchImageUrl throws with this fetch. */
 async function failure(get: typeof fetch, options: { maxBytes?: number; timeoutMs?: number } = {}): Promise<ImageUrlError> {
-  const error = await fetchImageUrl(url, { fetch: get, ...options }).then(
+  const error = await fetchImageUrl(url, 'dropped', { fetch: get, ...options }).then(
     () => null,
     (e: unknown) => e,
   );
@@ -28,7 +28,7 @@ describe('dropped image links', () => {
 
   it('fetches an image in CORS mode without credentials and keeps its type', async () => {
     let init: RequestInit | undefined;
-    const blob = await fetchImageUrl(url, {
+    const blob = await fetchImageUrl(url, 'dropped', {
       fetch: async (_u, i) => {
         init = i;
         return new Response(PNG_HEAD, { headers: { 'content-type': 'image/png' } });
@@ -40,7 +40,9 @@ describe('dropped image links', () => {
   });
 
   it('accepts image bytes sent without an image type, and refuses other data', async () => {
-    const untyped = await fetchImageUrl(url, { fetch: async () => new Response(PNG_HEAD, { headers: { 'content-type': 'application/octet-stream' } }) });
+    const untyped = await fetchImageUrl(url, 'dropped', {
+      fetch: async () => new Response(PNG_HEAD, { headers: { 'content-type': 'application/octet-stream' } }),
+    });
     expect(untyped.size).toBe(PNG_HEAD.length);
     const html = await failure(async () => new Response('<!doctype html>', { headers: { 'content-type': 'text/html; charset=utf-8' } }));
     expect([html.reason, html.message]).toEqual([
@@ -54,7 +56,7 @@ describe('dropped image links', () => {
       throw new TypeError('Failed to fetch');
     });
     expect(e.reason).toBe('blocked');
-    expect(e.message).toMatch(/^img\.test did not let this page read the image: .*no CORS permission.*Failed to fetch.*drop the file instead\.$/);
+    expect(e.message).toMatch(/^img\.test did not let this page read the image: .*no CORS permission.*Failed to fetch.*use the file instead\.$/);
   });
 
   it('says which HTTP status the server answered', async () => {
@@ -75,7 +77,7 @@ describe('dropped image links', () => {
     const streamed = await failure(async () => new Response(endless), { maxBytes: 4096 });
     expect([streamed.reason, streamed.message]).toEqual([
       'too-large',
-      'The file at img.test is too large to fetch: over the 0.0 MiB limit for dropped links. Save it and drop the file instead.',
+      'The file at img.test is too large to fetch: over the 0.0 MiB limit for dropped links. Save it and use the file instead.',
     ]);
     expect(pulled).toBeLessThan(20);
   });

@@ -9,6 +9,8 @@ export interface Dropped {
   files: File[];
   /** The drop's text/uri-list, else its text/plain; null when it carries none. */
   text: string | null;
+  /** How it came: the words say so. */
+  how: 'dropped' | 'pasted';
 }
 
 export const isCheckpoint = (file: File) => /\.(pt|pth)$/i.test(file.name);
@@ -21,7 +23,7 @@ export function createDropActions(set: Set, chooseInput: (file: Blob, name: stri
   };
 
   return {
-    async dropInput({ files, text }: Dropped): Promise<void> {
+    async dropInput({ files, text, how }: Dropped): Promise<void> {
       const token = ++dropToken;
       set({ inputNotice: null });
       const [first] = files;
@@ -32,7 +34,7 @@ export function createDropActions(set: Set, chooseInput: (file: Blob, name: stri
           say(
             token,
             true,
-            `${files.length} files dropped; ${isCheckpoint(first) ? 'converting' : 'explaining'} ${name}, the first. Drop one file at a time to use another.`,
+            `${files.length} files ${how}; ${isCheckpoint(first) ? 'converting' : 'explaining'} ${name}, the first. Use one file at a time to explain another.`,
           );
         return started;
       }
@@ -42,14 +44,14 @@ export function createDropActions(set: Set, chooseInput: (file: Blob, name: stri
           token,
           false,
           text?.trim()
-            ? 'The dropped text is not an image or an image URL: drop an image file, or a link to an image (http or https).'
-            : 'The drop carried neither a file nor text: nothing was changed.',
+            ? `The ${how} text is not an image or an image URL: use an image file, or a link to an image (http or https).`
+            : `What was ${how} holds neither a file nor text: nothing was changed.`,
         );
         return;
       }
       say(token, true, `Fetching the image at ${url.host}…`);
       try {
-        const blob = await fetchImageUrl(url);
+        const blob = await fetchImageUrl(url, how);
         if (token !== dropToken) return;
         set({ inputNotice: null });
         await chooseInput(blob, urlImageName(url));

@@ -47,6 +47,7 @@ interface FetchOptions {
 /** The image at `url` as a Blob; throws ImageUrlError saying why not. */
 export async function fetchImageUrl(
   url: URL,
+  how: 'dropped' | 'pasted' = 'dropped',
   { maxBytes = MAX_URL_IMAGE_BYTES, timeoutMs = URL_TIMEOUT_MS, fetch: get = fetch }: FetchOptions = {},
 ): Promise<Blob> {
   const controller = new AbortController();
@@ -61,13 +62,13 @@ export async function fetchImageUrl(
       throw new ImageUrlError(
         'blocked',
         `${host} did not let this page read the image: the server does not allow other sites to fetch it (no CORS permission), or it could not be reached (${messageOf(e)}). ` +
-          'Save the image and drop the file instead.',
+          'Save the image and use the file instead.',
       );
     }
-    if (!response.ok) throw new ImageUrlError('http', `${host} answered HTTP ${response.status} for the dropped link; no image was fetched.`);
+    if (!response.ok) throw new ImageUrlError('http', `${host} answered HTTP ${response.status} for the ${how} link; no image was fetched.`);
     const declared = Number(response.headers.get('content-length'));
-    if (declared > maxBytes) throw tooLarge(host, maxBytes);
-    const bytes = await readCapped(response, maxBytes, host, controller.signal, timeoutMs);
+    if (declared > maxBytes) throw tooLarge(host, maxBytes, how);
+    const bytes = await readCapped(response, maxBytes, host, controller.signal, timeoutMs, how);
     const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (!(await readImageHeader(bytesReader(bytes))) && !type.startsWith('image/'))
       throw new ImageUrlError(
@@ -81,7 +82,14 @@ export async function fetchImageUrl(
 }
 
 /** The body, stopped as soon as it passes maxBytes. */
-async function readCapped(response: Response, maxBytes: number, host: string, signal: AbortSignal, timeoutMs: number): Promise<Uint8Array> {
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+  host: string,
+  signal: AbortSignal,
+  timeoutMs: number,
+  how: 'dropped' | 'pasted',
+): Promise<Uint8Array> {
   const reader = response.body?.getReader();
   if (!reader) return new Uint8Array(await response.arrayBuffer());
   const chunks: Uint8Array[] = [];
@@ -93,7 +101,7 @@ async function readCapped(response: Response, maxBytes: number, host: string, si
       total += value.length;
       if (total > maxBytes) {
         void reader.cancel();
-        throw tooLarge(host, maxBytes);
+        throw tooLarge(host, maxBytes, how);
       }
       chunks.push(value);
     }
@@ -111,6 +119,6 @@ async function readCapped(response: Response, maxBytes: number, host: string, si
 }
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
-const tooLarge = (host: string, max: number) =>
-  new ImageUrlError('too-large', `The file at ${host} is too large to fetch: over the ${mib(max)} limit for dropped links. Save it and drop the file instead.`);
+const tooLarge = (host: string, max: number, how: 'dropped' | 'pasted') =>
+  new ImageUrlError('too-large', `The file at ${host} is too large to fetch: over the ${mib(max)} limit for ${how} links. Save it and use the file instead.`);
 const timedOut = (host: string, ms: number) => new ImageUrlError('timed-out', `${host} did not send the image within ${ms / 1000} s; the fetch was stopped.`);

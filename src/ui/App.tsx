@@ -59,13 +59,13 @@ function useDropAndPaste(): void {
     const onDrop = (e: DragEvent) => {
       e.preventDefault();
       document.body.classList.remove('dragging');
-      if (e.dataTransfer) void dropInput(droppedData(e.dataTransfer));
+      if (e.dataTransfer) void dropInput(droppedData(e.dataTransfer, 'dropped'));
     };
     const onPaste = (e: ClipboardEvent) => {
-      const file = e.clipboardData?.files[0];
-      if (!file) return;
+      // Text pasted into a field is the field's; a link pasted elsewhere is an image link.
+      if (!e.clipboardData || (e.clipboardData.files.length === 0 && isEditable(e.target))) return;
       e.preventDefault();
-      void dropInput({ files: [file], text: null });
+      void dropInput(droppedData(e.clipboardData, 'pasted'));
     };
     window.addEventListener('dragover', onDragOver);
     window.addEventListener('dragleave', onDragLeave);
@@ -82,9 +82,12 @@ function useDropAndPaste(): void {
 
 const DROPPED_TYPES = ['Files', 'text/uri-list', 'text/plain'];
 
-function droppedData(data: DataTransfer): Dropped {
+const isEditable = (target: EventTarget | null) =>
+  target instanceof HTMLElement && (target.isContentEditable || target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement);
+
+function droppedData(data: DataTransfer, how: Dropped['how']): Dropped {
   const files = Array.from(data.files);
-  if (files.length) return { files, text: null };
+  if (files.length) return { files, text: null, how };
   const uris = data.getData('text/uri-list');
-  return { files, text: uris || data.getData('text/plain') || null };
+  return { files, text: uris || data.getData('text/plain') || null, how };
 }

@@ -201,7 +201,8 @@ describe('GC Lens panels (wasm)', () => {
     const image = probePng(3).buffer;
     await context.route('https://images.example/**', (route) => {
       const path = new URL(route.request().url()).pathname;
-      if (path === '/open.png') return route.fulfill({ body: image, headers: { 'content-type': 'image/png', 'access-control-allow-origin': '*' } });
+      if (path === '/open.png' || path === '/pasted.png')
+        return route.fulfill({ body: image, headers: { 'content-type': 'image/png', 'access-control-allow-origin': '*' } });
       // Playwright adds "allow any origin" to fulfilled responses that name none: this one allows another site only.
       if (path === '/closed.png')
         return route.fulfill({ body: image, headers: { 'content-type': 'image/png', 'access-control-allow-origin': 'https://elsewhere.example' } });
@@ -242,6 +243,24 @@ describe('GC Lens panels (wasm)', () => {
     expect(await said('a handwritten seven', false)).toContain('The dropped text is not an image or an image URL');
     // None of the refused drops replaced the image.
     expect(await page.locator('figcaption', { hasText: 'open.png (images.example)' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Dismiss the note on the dropped input' }).click();
+    // A link pasted outside a field is fetched too; text pasted into a field stays the field's.
+    const paste = (selector: string, text: string) =>
+      page.evaluate(
+        ({ selector, text }) => {
+          const dt = new DataTransfer();
+          dt.setData('text/plain', text);
+          document.querySelector(selector)!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+        },
+        { selector, text },
+      );
+    await paste('[data-testid="sample-seed"]', 'https://images.example/page.html');
+    await paste('main', 'https://images.example/pasted.png');
+    await waitForInput(page, 'pasted.png (images.example)');
+    expect(await notice.count(), 'the paste into the seed field was left alone').toBe(0);
+    expect(await said('not a link at all', false)).toContain('The dropped text is not an image or an image URL');
+    await paste('main', 'seven');
+    await expect.poll(() => notice.textContent(), POLL).toContain('The pasted text is not an image or an image URL');
     await dropFile(page, { name: 'single.png', type: 'image/png', bytes: image });
     await waitForInput(page, 'single.png');
     expect(await notice.count()).toBe(0);
