@@ -8,6 +8,8 @@ export function PosteriorPanel() {
   const classification = useApp((s) => s.classification);
   const spec = useApp((s) => s.model?.spec);
   const classifying = useApp((s) => s.classifying);
+  // Once the start is over: the backend failed, or a load did and no earlier model stands.
+  const noModel = useApp((s) => Boolean(s.backendFailure) || (s.models.length > 0 && !s.model && !s.loading));
   const result = classification?.result;
   const context = {
     classes: spec ? `all ${spec.classes.length} classes` : 'none yet',
@@ -19,7 +21,7 @@ export function PosteriorPanel() {
       {result && spec ? (
         <ModelSummary result={result} spec={spec} maxBars={MAX_BARS} />
       ) : (
-        <p className="hint">{classifying ? 'Classifying…' : 'Choose an input to see p(y|x), log p(x|y) and bits/dim.'}</p>
+        <p className="hint">{classifying ? 'Classifying…' : noModel ? 'No model is loaded.' : 'Choose an input to see p(y|x), log p(x|y) and bits/dim.'}</p>
       )}
     </Panel>
   );
