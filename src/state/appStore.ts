@@ -5,6 +5,7 @@ import type { ModelIndexEntry } from '../formats/modelSpec';
 import { type InferenceCalls, SupersededError } from '../worker/client';
 import { TFJS_WASM_DIR } from '../worker/wasmAssets';
 import type { AppEnvironment, AppState, ChosenInput, GalleryImage, ModelChoice } from './appState';
+import { createAttackActions, DEFAULT_ATTACK } from './attackActions';
 import { createConversionActions } from './conversionActions';
 import { createDropActions } from './dropActions';
 import { createExplainer } from './explainer';
@@ -49,6 +50,7 @@ export function createAppStore(
   return createStore<AppState>()((set, get) => {
     const explainer = createExplainer(client, get, set, url);
     const links = createLinkActions(get, set, env, () => explainer.refreshAll());
+    const { invalidate: invalidateAttack, ...attackActions } = createAttackActions(client, get, set);
 
     /** Classifies an input; keepView keeps the sliders (a link's). */
     async function classify(input: ChosenInput, keepView = false): Promise<boolean> {
@@ -58,6 +60,7 @@ export function createAppStore(
         const classification = await client.call('classify', { input: input.source });
         if (token !== inputToken) return false;
         explainer.invalidate();
+        invalidateAttack();
         set((s) => ({
           input,
           classification,
@@ -96,6 +99,7 @@ export function createAppStore(
         // The worker answers in request order: the last load to succeed is its active model.
         set({ model: { entry, spec }, classification: null, counterfactual: null, guide: null });
         explainer.invalidate();
+        invalidateAttack();
         if (token !== loadToken) return false;
         set({ loading: null });
         return true;
@@ -185,6 +189,8 @@ export function createAppStore(
       samples: { status: 'idle' },
       interpolation: { status: 'idle' },
       comparison: { modelId: null, task: { status: 'idle' } },
+      attackView: DEFAULT_ATTACK,
+      attack: { status: 'idle' },
       conversion: null,
       missingCheckpoint: null,
       error: null,
@@ -249,6 +255,11 @@ export function createAppStore(
         links.scheduleFragment();
       },
 
+      setTrustSummary(trust) {
+        set((s) => ({ view: { ...s.view, trust } }));
+        links.scheduleFragment();
+      },
+
       setMap(change) {
         set((s) => ({ view: { ...s.view, map: { ...s.view.map, ...change } } }));
         explainer.requestMap();
@@ -307,6 +318,14 @@ export function createAppStore(
       async compareWith(modelId) {
         await explainer.requestComparison(modelId);
         links.scheduleFragment();
+      },
+      ...attackActions,
+
+      async exploreAttacked() {
+        const attack = get().attack;
+        if (attack.status !== 'done') return;
+        const { pixels } = attack.value;
+        await classify({ name: `${get().input?.name ?? 'image'}, attacked`, source: { kind: 'pixels', ...pixels }, galleryId: null });
       },
       copyPermalink: () => links.copyPermalink(),
       ...createConversionActions(get, set, env, url, async ({ stored, select }) => {

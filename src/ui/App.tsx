@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import type { Dropped } from '../state/dropActions';
 import type { PanelId } from '../state/permalink';
+import { AttackPanel } from './AttackPanel';
 import { CalibrationPanel } from './CalibrationPanel';
 import { Header } from './Header';
 import { InputPanel } from './InputPanel';
@@ -10,6 +11,7 @@ import { PosteriorPanel } from './PosteriorPanel';
 import { InterpolationPanel, SamplesPanel } from './SamplesPanel';
 import { StatusBar } from './StatusBar';
 import { useApp } from './storeContext';
+import { TrustPanel } from './TrustPanel';
 
 const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   input: InputPanel,
@@ -19,6 +21,8 @@ const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   samples: SamplesPanel,
   interpolation: InterpolationPanel,
   calibration: CalibrationPanel,
+  trust: TrustPanel,
+  attack: AttackPanel,
 };
 
 export function App() {

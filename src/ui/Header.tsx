@@ -15,6 +15,8 @@ const PANEL_NAMES: Record<PanelId, string> = {
   samples: 'Samples',
   interpolation: 'Interpolation',
   calibration: 'Calibration',
+  trust: 'Trust report',
+  attack: 'Adversarial probe',
 };
 
 export function Header() {

@@ -9,11 +9,13 @@ import * as tf from '@tensorflow/tfjs';
 import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
 import { activeBackend, BACKEND_ORDER, type BackendChoice, chooseBackend } from '../flow/backend';
 import type { GenerativeClassifier } from '../flow/classifier';
+import { attackCurrent, attackImages } from './attackCalls';
 import { edit, interpolate, latentGuide, likelihoodMap, sample } from './explainCalls';
 import { modelInputImage } from './modelInputImage';
 import { pixelsToImage } from './modelPixels';
 import type { Calls, CallType, ModelSource, Reconstruction, WorkerRequest, WorkerResponse } from './protocol';
 import { loadFromSource, prepareInput, requireModel, session } from './session';
+import { trustBatch } from './trustBatch';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -30,7 +32,9 @@ let draining = false;
 /** The quick request being answered, with the means to cancel it. */
 let current: { request: WorkerRequest; controller: AbortController } | null = null;
 
-const LONG_TYPES: readonly CallType[] = ['map', 'sample', 'interpolate'];
+const LONG_TYPES: readonly CallType[] = ['map', 'sample', 'interpolate', 'trustBatch', 'attack', 'attackBatch'];
+/** Long requests that do not read the current image: a new image leaves them running. */
+const IMAGE_FREE_TYPES: readonly CallType[] = ['trustBatch', 'attackBatch'];
 /** Quick requests about the current image: a new image makes them moot. */
 const IMAGE_TYPES: readonly CallType[] = ['latentGuide', 'edit'];
 /** Requests a new image does not overtake: it needs the backend and the model they set. */
@@ -78,7 +82,7 @@ const handlers: { [K in CallType]: Handler<K> } = {
   async classify({ input }) {
     const started = performance.now();
     // Long requests read the current image: they are about the old one now.
-    await cancelLongRequests();
+    await cancelLongRequests(IMAGE_FREE_TYPES);
     const m = requireModel();
     const prepared = await prepareInput(input, m);
     const { channels, height, width } = m.spec.input;
@@ -110,6 +114,9 @@ const handlers: { [K in CallType]: Handler<K> } = {
   edit: ({ from, sliders }, signal) => edit(from, sliders, signal),
   sample: ({ classIndex, count, seed, temperature }, signal) => sample(classIndex, count, seed, temperature, signal),
   interpolate: ({ other, steps }, signal) => interpolate(other, steps, signal),
+  trustBatch: ({ images }, signal) => trustBatch(images, signal),
+  attack: ({ id, settings, searchAttacks }, signal) => attackCurrent(settings, searchAttacks, signal, progressOf(id)),
+  attackBatch: ({ id, images, settings, typicalityMean }, signal) => attackImages(images, settings, typicalityMean, signal, progressOf(id)),
 
   async compare({ id, model, input }) {
     const key = sourceKey(model);
@@ -144,6 +151,17 @@ const handlers: { [K in CallType]: Handler<K> } = {
     return { numTensors, numBytes };
   },
 };
+
+/** Progress of a long request, spaced out like a load's. */
+function progressOf(id: number): (done: number, total: number) => void {
+  let lastPost = 0;
+  return (done, total) => {
+    const now = performance.now();
+    if (now - lastPost < PROGRESS_INTERVAL_MS && done < total) return;
+    lastPost = now;
+    post({ type: 'progress', id, done, total });
+  };
+}
 
 /** x̂ = f⁻¹(z) and the per-pixel error max_c |x − x̂| on the [0, 1] pixel scale. */
 async function reconstruct(m: GenerativeClassifier, x: Float32Array, z: Float32Array): Promise<Reconstruction> {
@@ -180,7 +198,7 @@ export function onMessage(event: MessageEvent<WorkerRequest>): void {
   const waiting = queue.findIndex((q) => q.type === request.type);
   if (waiting >= 0) post({ type: 'superseded', id: queue.splice(waiting, 1)[0].id });
   if (request.type === 'classify') {
-    for (const r of running.values()) r.controller.abort();
+    for (const [type, r] of running) if (!IMAGE_FREE_TYPES.includes(type)) r.controller.abort();
     if (current && IMAGE_TYPES.includes(current.request.type)) current.controller.abort();
     for (let i = queue.length - 1; i >= 0; i--) if (IMAGE_TYPES.includes(queue[i].type)) post({ type: 'superseded', id: queue.splice(i, 1)[0].id });
     const first = queue.findIndex((q) => !SETUP_TYPES.includes(q.type));
@@ -213,8 +231,8 @@ function startLong(request: WorkerRequest): void {
   running.set(request.type, { controller, settled });
 }
 
-async function cancelLongRequests(): Promise<void> {
-  const all = [...running.values()];
+async function cancelLongRequests(keep: readonly CallType[] = []): Promise<void> {
+  const all = [...running].filter(([type]) => !keep.includes(type)).map(([, r]) => r);
   for (const r of all) r.controller.abort();
   await Promise.all(all.map((r) => r.settled));
 }
