@@ -205,7 +205,7 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
       .join((enter) => {
         const m = enter.append('g').attr('class', 'mark');
         m.append('circle').attr('r', 4).attr('cy', 9);
-        m.append('text').attr('y', 24).attr('font-size', 9).attr('text-anchor', 'middle');
+        m.append('text').attr('y', 24).attr('font-size', 11).attr('text-anchor', 'middle');
         return m;
       });
     g.attr('transform', (d) => `translate(${x(d.at)}, 0)`);
