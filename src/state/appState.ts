@@ -72,6 +72,8 @@ export interface AppState {
   models: ModelChoice[];
   gallery: GalleryImage[];
   backend: BackendChoice | null;
+  /** Why no compute backend could be started (each backend tried, with its reason); no model loads then. */
+  backendFailure: string | null;
   model: LoadedModel | null;
   loading: LoadingModel | null;
   input: ChosenInput | null;
