@@ -44,9 +44,9 @@ export function LatentPanel() {
           />
           {guide && (
             <>
-              <h4>
+              <h3>
                 Dimensions that separate “{name(guide.a)}” from “{name(guide.b)}”
-              </h4>
+              </h3>
               {guide.separating.map((d) => (
                 <DimensionSlider
                   key={d.index}
@@ -57,7 +57,7 @@ export function LatentPanel() {
                   nameB={name(guide.b)}
                 />
               ))}
-              <h4>Principal directions of the class means</h4>
+              <h3>Principal directions of the class means</h3>
               {guide.principalStd.map((std, j) => (
                 <Slider
                   // biome-ignore lint/suspicious/noArrayIndexKey: principal direction j is the slider's identity
@@ -74,7 +74,7 @@ export function LatentPanel() {
                   onChange={setSlider}
                 />
               ))}
-              <h4>What the class means do not explain</h4>
+              <h3>What the class means do not explain</h3>
               <Slider
                 id={{ kind: 'residual' }}
                 label={
@@ -87,7 +87,7 @@ export function LatentPanel() {
                 value={amount({ kind: 'residual' })}
                 onChange={setSlider}
               />
-              {unlisted.length > 0 && <h4 data-testid="unlisted-sliders">Moved sliders not listed above (from a link, or set for other classes)</h4>}
+              {unlisted.length > 0 && <h3 data-testid="unlisted-sliders">Moved sliders not listed above (from a link, or set for other classes)</h3>}
               {unlisted.map((s) => (
                 <Slider
                   key={formatSliderId(s.direction)}
@@ -205,7 +205,7 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
       .join((enter) => {
         const m = enter.append('g').attr('class', 'mark');
         m.append('circle').attr('r', 4).attr('cy', 9);
-        m.append('text').attr('y', 24).attr('font-size', 9).attr('text-anchor', 'middle');
+        m.append('text').attr('y', 24).attr('font-size', 11).attr('text-anchor', 'middle');
         return m;
       });
     g.attr('transform', (d) => `translate(${x(d.at)}, 0)`);
