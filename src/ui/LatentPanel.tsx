@@ -78,9 +78,9 @@ export function LatentPanel() {
           <Slider id={toward} label={towardLabel} min={0} max={1.5} step={0.05} value={amount(toward)} onChange={setSlider} />
           {guide && (
             <>
-              <h4>
+              <h3>
                 Dimensions that separate “{name(guide.a)}” from “{name(guide.b)}”
-              </h4>
+              </h3>
               {guide.separating.map((d) => (
                 <DimensionSlider
                   key={d.index}
@@ -91,13 +91,13 @@ export function LatentPanel() {
                   nameB={name(guide.b)}
                 />
               ))}
-              <h4>Principal directions of the class means</h4>
+              <h3>Principal directions of the class means</h3>
               {principal.map(({ id, label, std }) => (
                 <Slider key={formatSliderId(id)} id={id} label={label} min={-3 * std} max={3 * std} step={std / 20} value={amount(id)} onChange={setSlider} />
               ))}
-              <h4>What the class means do not explain</h4>
+              <h3>What the class means do not explain</h3>
               {residual && <Slider id={residual.id} label={residual.label} min={-1} max={1} step={0.05} value={amount(residual.id)} onChange={setSlider} />}
-              {unlisted.length > 0 && <h4 data-testid="unlisted-sliders">Moved sliders not listed above (from a link, or set for other classes)</h4>}
+              {unlisted.length > 0 && <h3 data-testid="unlisted-sliders">Moved sliders not listed above (from a link, or set for other classes)</h3>}
               {unlisted.map((s) => (
                 <Slider
                   key={formatSliderId(s.direction)}
@@ -233,7 +233,7 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
       .join((enter) => {
         const m = enter.append('g').attr('class', 'mark');
         m.append('circle').attr('r', 4).attr('cy', 9);
-        m.append('text').attr('y', 24).attr('font-size', 9).attr('text-anchor', 'middle');
+        m.append('text').attr('y', 24).attr('font-size', 11).attr('text-anchor', 'middle');
         return m;
       });
     g.attr('transform', (d) => `translate(${x(d.at)}, 0)`);

@@ -39,17 +39,23 @@ export function Panel({
           {busy && <span className="hint">updating…</span>}
         </h2>
         <div className="panel-export">
-          {(['png', 'svg'] as const).map((format) => (
-            <button
-              key={format}
-              type="button"
-              className="link-button"
-              data-testid={`export-${id}-${format}`}
-              onClick={() => void exportPanel(ref.current!, exportName, format, caption)}
-            >
-              {format.toUpperCase()}
-            </button>
-          ))}
+          {(['png', 'svg'] as const).map((format) => {
+            // The visible "PNG" alone does not say which panel it exports.
+            const action = `Export the “${title}” panel as ${format.toUpperCase()}`;
+            return (
+              <button
+                key={format}
+                type="button"
+                className="link-button"
+                aria-label={action}
+                title={action}
+                data-testid={`export-${id}-${format}`}
+                onClick={() => void exportPanel(ref.current!, exportName, format, caption)}
+              >
+                {format.toUpperCase()}
+              </button>
+            );
+          })}
         </div>
       </div>
       {children}
