@@ -131,3 +131,8 @@ export function calibration(card: Record<string, unknown>): { bins: ReliabilityB
   if (!bins.length) return null;
   return { bins, ece: typeof c.ece === 'number' ? c.ece : null, source: typeof c.source === 'string' ? c.source : null };
 }
+
+/** The most probable class of the first image. */
+export function predictedClass(result: ClassifierResult): number {
+  return resolveClasses(result.posterior.subarray(0, result.classes), 'predicted', 'predicted').a;
+}

@@ -1,32 +1,46 @@
 import { useMemo } from 'react';
 import { galleryFor } from '../state/models';
 import { typicalRange } from '../state/resultView';
-import { className } from '../state/resultWords';
+import { className, quotedClass } from '../state/resultWords';
 import type { ImageStrip, SampleStrip } from '../worker/protocol';
+import { ClassSelect } from './ClassSelect';
 import { formatProbability } from './format';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
-import { useApp, useResolvedClasses } from './storeContext';
+import { useApp, usePanelClasses } from './storeContext';
 
 export function SamplesPanel() {
   const sampling = useApp((s) => s.view.sampling);
   const setSampling = useApp((s) => s.setSampling);
   const samples = useApp((s) => s.samples);
   const spec = useApp((s) => s.model?.spec);
-  const resolved = useResolvedClasses();
-  if (!spec || !resolved) return null;
+  const classIndex = usePanelClasses()?.samples;
+  if (!spec || classIndex === undefined) return null;
   const { classes } = spec;
   const shown = samples.status === 'done' ? samples.value : samples.status === 'running' ? samples.previous : null;
   const range = typicalRange(spec.card);
   const testBits = spec.card.measured.find((m) => m.name === 'bits per dimension')?.value;
   const typicalMode = sampling.keep === 'typical' && range !== null;
+  const temperature = typicalMode ? `T = ${shown ? shown.temperature.toFixed(2) : '…'} (found for typical samples)` : `T = ${sampling.temperature.toFixed(2)}`;
+  const context = {
+    classes: quotedClass(classes, classIndex),
+    method: `z = μ + T·ε, x = f⁻¹(z); seed ${sampling.seed}, ${temperature}, ${sampling.count} samples; each labelled with the class p(y|x) gives it and its −log p(x)`,
+  };
   return (
-    <Panel id="samples" title="Class-conditional samples" exportName="samples" busy={samples.status === 'running'}>
+    <Panel id="samples" title="Class-conditional samples" exportName="samples" busy={samples.status === 'running'} context={context}>
       <p className="hint">
-        z = μ + T·ε for class “{classes[resolved.a]}” (the explained class), ε from numpy's RandomState(seed): the same seed gives the same images everywhere.
-        Each sample x = f⁻¹(z) is classified again: its caption is the class p(y|x) gives it, and −log p(x) in bits/dim (lower is more likely).
+        z = μ + T·ε for class {quotedClass(classes, classIndex)}, ε from numpy's RandomState(seed): the same seed gives the same images everywhere. Each sample
+        x = f⁻¹(z) is classified again: its caption is the class p(y|x) gives it, and −log p(x) in bits/dim (lower is more likely).
       </p>
       <div className="controls">
+        <ClassSelect
+          label="class"
+          classes={classes}
+          value={sampling.target}
+          words={{ predicted: 'the predicted class' }}
+          onChange={(target) => setSampling({ target })}
+          testId="samples-class"
+        />
         <label className="field">
           seed
           <input
@@ -116,8 +130,12 @@ export function InterpolationPanel() {
   const allGallery = useApp((s) => s.gallery);
   const gallery = useMemo(() => galleryFor(allGallery, model), [allGallery, model]);
   if (!model) return null;
+  const context = {
+    classes: 'each step labelled with its predicted class',
+    method: `the straight line in z from this image to ${interpolation.other ? `“${interpolation.other.name}”` : 'a second image'}, each step decoded by f⁻¹`,
+  };
   return (
-    <Panel id="interpolation" title="Interpolation in z" exportName="interpolation" busy={interpolation.status === 'running'}>
+    <Panel id="interpolation" title="Interpolation in z" exportName="interpolation" busy={interpolation.status === 'running'} context={context}>
       <p className="hint">From the current image to a second one along the straight line between their latents, each step decoded by f⁻¹.</p>
       <div className="controls">
         <label className="field">
