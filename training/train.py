@@ -19,6 +19,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import DATASETS, DEFAULT_DATA_DIR, load_split, normalize, train_batch  # noqa: E402
+from from_package import load_package_into  # noqa: E402
 from gc_model import build_from_config  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,6 +65,9 @@ def parse_args(argv=None):
     p.add_argument('--run-dir', default=None, help='resume file and history (default training/runs/<name>)')
     p.add_argument('--out', default=None, help='exported checkpoint (default <run-dir>/model.pt)')
     p.add_argument('--resume', default=None, help='a resume.pt written by this script')
+    p.add_argument('--init', default=None,
+                   help='warm start: weights from an exported checkpoint (.pt) or a converted '
+                        'package folder (public/models/<id>); optimizer and schedule start fresh')
     return p.parse_args(argv)
 
 
@@ -105,7 +109,7 @@ def make_config(args, topo):
         'label_smoothing': args.label_smoothing, 'batch_size': args.batch_size,
         'optimizer': args.optimizer, 'lr': args.lr, 'epochs': args.epochs, 'seed': args.seed,
         'train_images': args.limit or 0, 'augment': not args.no_augment,
-    }
+    } | ({'init': os.path.basename(os.path.normpath(args.init))} if getattr(args, 'init', None) else {})
 
 
 def ib_loss(model, logits, logdet, labels, beta, smoothing):
@@ -131,6 +135,22 @@ def test_accuracy(model, images, labels, cfg, device, batch=500):
         nll_sum += model.nll_joint(logits, logdet).sum().item()
     model.train()
     return correct / len(images), nll_sum / len(images)
+
+
+def warm_start(model, source, train_x, cfg, device):
+    """Loads `source` (checkpoint file or package folder) into the freshly built model."""
+    if os.path.isdir(source):
+        gen = torch.Generator().manual_seed(0)
+        x = torch.from_numpy(train_x[:5000]).float() / 255.0
+        calib = normalize(x + torch.rand(x.shape, generator=gen) / 256.0, cfg['mean'], cfg['std'])
+        load_package_into(model, source, calib.to(device))
+    else:
+        ckpt = torch.load(source, map_location='cpu', weights_only=False)
+        model.inn.load_state_dict(ckpt['inn'], strict=True)
+        for name in ('mu', 'mu_t', 'mu_m'):
+            getattr(model, name).data.copy_(ckpt[name])
+    model.train()
+    print(f'warm start from {source}', flush=True)
 
 
 def atomic_save(obj, path):
@@ -187,6 +207,8 @@ def main(argv=None):
     train_x_dev = torch.from_numpy(train_x).to(device)  # uint8; fits any GPU
     train_y_dev = torch.from_numpy(train_y).to(device)
     test_x, test_y = load_split(args.dataset, 'test', args.data_dir, args.test_limit)
+    if getattr(args, 'init', None) and not resume:
+        warm_start(model, args.init, train_x, cfg, device)
     steps_per_epoch = len(train_x) // args.batch_size
     if steps_per_epoch == 0:
         raise SystemExit('fewer training images than one batch')
