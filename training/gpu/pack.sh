@@ -27,6 +27,8 @@ PART_BYTES="${PART_BYTES:-$((CALL_BYTES - TREE - MARGIN))}"
 [ $((TREE + PART_BYTES)) -le "$CALL_BYTES" ] || die "PART_BYTES $PART_BYTES + tree $TREE exceed CALL_BYTES"
 
 STAGE="$REPO/.gpu"
+# Not ignored, .gpu/ would travel whole with every call.
+git -C "$REPO" check-ignore -q .gpu/up-00 || die "$REPO/.gitignore must ignore /.gpu/"
 rm -rf "$STAGE"
 mkdir -p "$STAGE/bundles"
 # Bundle mnist: the MNIST grids + Fashion-MNIST test set; bundle cifar10: the CIFAR-10 grids.
