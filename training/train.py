@@ -109,7 +109,7 @@ def make_config(args, topo):
         'label_smoothing': args.label_smoothing, 'batch_size': args.batch_size,
         'optimizer': args.optimizer, 'lr': args.lr, 'epochs': args.epochs, 'seed': args.seed,
         'train_images': args.limit or 0, 'augment': not args.no_augment,
-    } | ({'init': os.path.basename(os.path.normpath(args.init))} if getattr(args, 'init', None) else {})
+    }
 
 
 def ib_loss(model, logits, logdet, labels, beta, smoothing):
@@ -138,19 +138,25 @@ def test_accuracy(model, images, labels, cfg, device, batch=500):
 
 
 def warm_start(model, source, train_x, cfg, device):
-    """Loads `source` (checkpoint file or package folder) into the freshly built model."""
+    """Loads `source` (checkpoint file or package folder) into the freshly built model; returns
+    what the card says about it (`init_from`: where the weights came from and how they were trained)."""
     if os.path.isdir(source):
         gen = torch.Generator().manual_seed(0)
         x = torch.from_numpy(train_x[:5000]).float() / 255.0
         calib = normalize(x + torch.rand(x.shape, generator=gen) / 256.0, cfg['mean'], cfg['std'])
-        load_package_into(model, source, calib.to(device))
+        spec = load_package_into(model, source, calib.to(device))
+        before = spec.get('card', {}).get('training', {})
+        origin = {'package': spec.get('id', os.path.basename(os.path.normpath(source)))}
     else:
         ckpt = torch.load(source, map_location='cpu', weights_only=False)
         model.inn.load_state_dict(ckpt['inn'], strict=True)
         for name in ('mu', 'mu_t', 'mu_m'):
             getattr(model, name).data.copy_(ckpt[name])
+        before = ckpt.get('gclens', {})
+        origin = {'checkpoint': os.path.basename(source)}
     model.train()
     print(f'warm start from {source}', flush=True)
+    return dict(origin, **{k: before[k] for k in ('beta', 'epochs_done', 'train_seconds', 'init_from') if k in before})
 
 
 def atomic_save(obj, path):
@@ -208,7 +214,9 @@ def main(argv=None):
     train_y_dev = torch.from_numpy(train_y).to(device)
     test_x, test_y = load_split(args.dataset, 'test', args.data_dir, args.test_limit)
     if getattr(args, 'init', None) and not resume:
-        warm_start(model, args.init, train_x, cfg, device)
+        cfg['init_from'] = warm_start(model, args.init, train_x, cfg, device)
+    elif resume and 'init_from' in resume:
+        cfg['init_from'] = resume['init_from']
     steps_per_epoch = len(train_x) // args.batch_size
     if steps_per_epoch == 0:
         raise SystemExit('fewer training images than one batch')
@@ -290,7 +298,7 @@ def main(argv=None):
         atomic_save(model.export_dict(gclens), args.out)
         atomic_save({'model': model.state_dict(), 'optimizer': opt.state_dict(), 'epoch': epoch,
                      'step': step, 'train_seconds': elapsed, 'generator': gen.get_state(),
-                     'args': vars(args)}, os.path.join(args.run_dir, 'resume.pt'))
+                     'args': vars(args), **({'init_from': cfg['init_from']} if 'init_from' in cfg else {})}, os.path.join(args.run_dir, 'resume.pt'))
         if args.max_steps and step >= args.max_steps:
             break
     print(f'done: {args.out}', flush=True)
