@@ -1,11 +1,13 @@
 /** The shape of the app's state; the actions live in appStore.ts and its helpers. */
 
+import type { AttackSettings } from '../explain/attack';
 import type { SliderId } from '../explain/sliderId';
 import type { BackendChoice } from '../flow/backendChoice';
 import type { ConversionProgress } from '../formats/convertToPackage';
 import type { ModelIndexEntry, ModelSpec } from '../formats/modelSpec';
 import type { StoredModel } from '../storage/packageStore';
 import type {
+  AttackOutcome,
   Classification,
   Counterfactual,
   ImageInput,
@@ -16,6 +18,7 @@ import type {
   SideBySide,
   SliderValue,
 } from '../worker/protocol';
+import type { Dropped } from './dropActions';
 import type { CheckpointRef, PermalinkState } from './permalink';
 
 export interface ModelChoice extends ModelIndexEntry {
@@ -54,7 +57,7 @@ export interface ChosenInput {
 }
 
 /** The view settings that travel in links (the model and the images travel separately), with typed slider ids. */
-export type ViewSettings = Omit<PermalinkState, 'model' | 'checkpoint' | 'image' | 'interpolateTo' | 'sliders'> & { sliders: SliderValue[] };
+export type ViewSettings = Omit<PermalinkState, 'model' | 'checkpoint' | 'image' | 'interpolateTo' | 'sliders' | 'compare'> & { sliders: SliderValue[] };
 
 export type Task<T> =
   | { status: 'idle' }
@@ -62,6 +65,9 @@ export type Task<T> =
   | { status: 'running'; previous: T | null; steps?: { done: number; total: number } }
   | { status: 'done'; value: T }
   | { status: 'failed'; message: string; previous: T | null };
+
+/** The attack panel's settings: the attack's, and how many more attacks bracket the smallest flipping ε. */
+export type AttackView = AttackSettings & { searchAttacks: number };
 
 export interface ConversionState {
   fileName: string;
@@ -72,6 +78,8 @@ export interface AppState {
   models: ModelChoice[];
   gallery: GalleryImage[];
   backend: BackendChoice | null;
+  /** Why no compute backend could be started (each backend tried, with its reason); no model loads then. */
+  backendFailure: string | null;
   model: LoadedModel | null;
   loading: LoadingModel | null;
   input: ChosenInput | null;
@@ -85,9 +93,13 @@ export interface AppState {
   /** other: the second image, named, with its gallery id (links carry it). */
   interpolation: Task<Interpolation> & { other?: Pick<ChosenInput, 'name' | 'galleryId'> };
   comparison: { modelId: string | null; task: Task<SideBySide> };
+  attackView: AttackView;
+  attack: Task<AttackOutcome>;
   conversion: ConversionState | null;
   /** Shown inline; the rest of the state stays as it was. */
   error: string | null;
+  /** What happened to a drop or paste that was not simply one image file (several files, a URL, text). */
+  inputNotice: { ok: boolean; message: string } | null;
   /** The checkpoint the opening link needs and this browser has not converted; its view opens once it is added. */
   missingCheckpoint: CheckpointRef | null;
   /** What was wrong with the link the page was opened with. */
@@ -99,8 +111,17 @@ export interface AppState {
   selectModel(id: string): Promise<void>;
   chooseInput(file: Blob, name: string): Promise<void>;
   chooseGallery(id: string): Promise<void>;
+  /** A drop or paste: the first file (saying so when there were more), an image URL fetched with CORS, or a notice for text. */
+  dropInput(dropped: Dropped): Promise<void>;
+  dismissInputNotice(): void;
   setView(change: Partial<ViewSettings>): void;
+  /** The trust report's counts and metrics, for the link (explanations are not recomputed). */
+  setTrustSummary(summary: ViewSettings['trust']): void;
   setMap(change: Partial<ViewSettings['map']>): void;
+  /** The map's explained class and contrast; the other panels keep theirs. */
+  setMapClasses(change: Partial<Pick<ViewSettings, 'target' | 'contrast'>>): void;
+  /** The latent editor's classes; the other panels keep theirs. */
+  setLatentClasses(change: Partial<ViewSettings['latent']>): void;
   /** Stops the map being computed; the previous one (if any) stays. */
   cancelMap(): void;
   setSlider(direction: SliderId, amount: number): void;
@@ -108,6 +129,12 @@ export interface AppState {
   setSampling(change: Partial<ViewSettings['sampling']>): void;
   interpolateWith(source: { file: Blob; name: string } | { galleryId: string }): Promise<void>;
   compareWith(modelId: string | null): Promise<void>;
+  setAttackView(change: Partial<AttackView>): void;
+  /** PGD on the current image with the attack view's settings. */
+  runAttack(): Promise<void>;
+  cancelAttack(): void;
+  /** Makes the last attack's 8-bit image the current input, so every panel explains it. */
+  exploreAttacked(): Promise<void>;
   copyPermalink(): Promise<void>;
   convertCheckpoint(file: File): Promise<void>;
   cancelConversion(): void;

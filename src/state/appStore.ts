@@ -5,7 +5,9 @@ import type { ModelIndexEntry } from '../formats/modelSpec';
 import { type InferenceCalls, SupersededError } from '../worker/client';
 import { TFJS_WASM_DIR } from '../worker/wasmAssets';
 import type { AppEnvironment, AppState, ChosenInput, GalleryImage, ModelChoice } from './appState';
+import { createAttackActions, DEFAULT_ATTACK } from './attackActions';
 import { createConversionActions } from './conversionActions';
+import { createDropActions } from './dropActions';
 import { createExplainer } from './explainer';
 import { createLinkActions, type OpeningLink } from './linkActions';
 import { galleryFor, messageOf, modelSource, storedChoice } from './models';
@@ -48,6 +50,7 @@ export function createAppStore(
   return createStore<AppState>()((set, get) => {
     const explainer = createExplainer(client, get, set, url);
     const links = createLinkActions(get, set, env, () => explainer.refreshAll());
+    const { invalidate: invalidateAttack, ...attackActions } = createAttackActions(client, get, set);
 
     /** Classifies an input; keepView keeps the sliders (a link's). */
     async function classify(input: ChosenInput, keepView = false): Promise<boolean> {
@@ -57,6 +60,7 @@ export function createAppStore(
         const classification = await client.call('classify', { input: input.source });
         if (token !== inputToken) return false;
         explainer.invalidate();
+        invalidateAttack();
         set((s) => ({
           input,
           classification,
@@ -95,6 +99,7 @@ export function createAppStore(
         // The worker answers in request order: the last load to succeed is its active model.
         set({ model: { entry, spec }, classification: null, counterfactual: null, guide: null });
         explainer.invalidate();
+        invalidateAttack();
         if (token !== loadToken) return false;
         set({ loading: null });
         return true;
@@ -102,6 +107,16 @@ export function createAppStore(
         if (e instanceof SupersededError || token !== loadToken) return false;
         set({ loading: null, error: `${entry.name} could not be loaded: ${messageOf(e)}` });
         return false;
+      }
+    }
+
+    /** Starts the worker's compute backend; without one no model can load, and the page says why. */
+    async function startBackend(): Promise<void> {
+      try {
+        set({ backend: await client.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`), backends: env.backends, wasmThreads: env.wasmThreads }) });
+      } catch (e) {
+        set({ backendFailure: messageOf(e) });
+        throw new Error(`No model can run in this browser: ${messageOf(e)}`);
       }
     }
 
@@ -141,6 +156,15 @@ export function createAppStore(
         await showDefaultImage();
       }
       await interpolateFromLink(link.interpolateTo);
+      await compareFromLink(link.compare);
+    }
+
+    async function compareFromLink(id: string | null): Promise<void> {
+      if (!id) return;
+      if (id === get().model?.entry.id) links.addNotice(`The link compares ${get().model?.entry.name} with itself; no comparison is shown.`);
+      else if (!get().models.some((m) => m.id === id))
+        links.addNotice(`The model to compare with in the link ("${id}") is not available here; no comparison is shown, the rest of the view is.`);
+      else await explainer.requestComparison(id);
     }
 
     async function showDefaultImage(): Promise<void> {
@@ -152,33 +176,37 @@ export function createAppStore(
       models: [],
       gallery: [],
       backend: null,
+      backendFailure: null,
       model: null,
       loading: null,
       input: null,
       classification: null,
       classifying: false,
-      view: (({ model: _m, checkpoint: _c, image: _i, interpolateTo: _s, ...view }) => ({ ...view, sliders: [] }))(defaultPermalinkState()),
+      view: (({ model: _m, checkpoint: _c, image: _i, interpolateTo: _s, compare: _x, ...view }) => ({ ...view, sliders: [] }))(defaultPermalinkState()),
       map: { status: 'idle' },
       guide: null,
       counterfactual: null,
       samples: { status: 'idle' },
       interpolation: { status: 'idle' },
       comparison: { modelId: null, task: { status: 'idle' } },
+      attackView: DEFAULT_ATTACK,
+      attack: { status: 'idle' },
       conversion: null,
       missingCheckpoint: null,
       error: null,
+      inputNotice: null,
       linkNotices: [],
       linkStatus: null,
 
       async start() {
         try {
-          const [bundled, backend, stored, gallery] = await Promise.all([
+          const [bundled, stored, gallery] = await Promise.all([
             fetchModelIndex(url('models/index.json')),
-            client.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`), backends: env.backends, wasmThreads: env.wasmThreads }),
             storedChoices(env),
             fetchGallery(url('gallery/index.json')),
+            startBackend(),
           ]);
-          set({ models: [...bundled.map((m): ModelChoice => ({ ...m, origin: 'bundled' })), ...stored], backend, gallery });
+          set({ models: [...bundled.map((m): ModelChoice => ({ ...m, origin: 'bundled' })), ...stored], gallery });
           const link = await links.readOpeningLink();
           await openLink(link, get().models.find((m) => m.id === link.model) ?? get().models[0]);
         } catch (e) {
@@ -202,9 +230,18 @@ export function createAppStore(
         else await showDefaultImage();
       },
 
-      chooseInput: (file, name) => classify({ name, source: { kind: 'file', file, name }, galleryId: null }).then(() => undefined),
+      async chooseInput(file, name) {
+        set({ inputNotice: null });
+        await classify({ name, source: { kind: 'file', file, name }, galleryId: null });
+      },
+      ...createDropActions(
+        set,
+        (file, name) => get().chooseInput(file, name),
+        (file) => get().convertCheckpoint(file),
+      ),
 
       async chooseGallery(id) {
+        set({ inputNotice: null });
         try {
           await classify(await galleryInput(id));
         } catch (e) {
@@ -218,9 +255,26 @@ export function createAppStore(
         links.scheduleFragment();
       },
 
+      setTrustSummary(trust) {
+        set((s) => ({ view: { ...s.view, trust } }));
+        links.scheduleFragment();
+      },
+
       setMap(change) {
         set((s) => ({ view: { ...s.view, map: { ...s.view.map, ...change } } }));
         explainer.requestMap();
+        links.scheduleFragment();
+      },
+
+      setMapClasses(change) {
+        set((s) => ({ view: { ...s.view, ...change } }));
+        explainer.requestMap();
+        links.scheduleFragment();
+      },
+
+      setLatentClasses(change) {
+        set((s) => ({ view: { ...s.view, latent: { ...s.view.latent, ...change } } }));
+        explainer.requestLatent();
         links.scheduleFragment();
       },
 
@@ -261,7 +315,18 @@ export function createAppStore(
         }
       },
 
-      compareWith: (modelId) => explainer.requestComparison(modelId),
+      async compareWith(modelId) {
+        await explainer.requestComparison(modelId);
+        links.scheduleFragment();
+      },
+      ...attackActions,
+
+      async exploreAttacked() {
+        const attack = get().attack;
+        if (attack.status !== 'done') return;
+        const { pixels } = attack.value;
+        await classify({ name: `${get().input?.name ?? 'image'}, attacked`, source: { kind: 'pixels', ...pixels }, galleryId: null });
+      },
       copyPermalink: () => links.copyPermalink(),
       ...createConversionActions(get, set, env, url, async ({ stored, select }) => {
         set((s) => ({ models: [...s.models.filter((m) => m.origin === 'bundled'), ...stored] }));

@@ -3,9 +3,10 @@ import { deflateRaw, filterRows, fromBase64Url, inflateRawExactly, toBase64Url, 
 
 /**
  * The view as it travels in the URL fragment: one versioned schema, written as
- * `v=1&model=…&img=…&…` in a fixed key order, with defaults left out.
+ * `v=2&model=…&img=…&…` in a fixed key order, with defaults left out.
+ * Version 2 gave the latent editor and the samples their own classes (version 1 shared the map's).
  */
-export const PERMALINK_VERSION = 1;
+export const PERMALINK_VERSION = 2;
 /**
  * Longest fragment written or read, in characters: half of the 2 MB Chromium takes in a URL. A 224² photo
  * (the ImageNet model's input) takes about 100–250k characters, so links that carry one work in browsers,
@@ -17,7 +18,7 @@ export const LONG_LINK_LENGTH = 8_000;
 /** The only strings a link can carry besides the fixed enums. */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration'] as const;
+export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration', 'trust', 'attack'] as const;
 export type PanelId = (typeof PANELS)[number];
 
 /** The class explained: an index, or whichever class the model predicts. */
@@ -36,6 +37,17 @@ export interface CheckpointRef {
   sha256: string;
 }
 
+/** A trust report as a link carries it: its counts and metrics, never its images or folder names. */
+export interface TrustSummary {
+  images: number;
+  labelled: number;
+  inImages: number;
+  outImages: number;
+  accuracy: number | null;
+  ece: number | null;
+  auroc: number | null;
+}
+
 export interface PermalinkState {
   model: string | null;
   /** Set for models converted from a checkpoint: the recipient's copy has another id, so the link names the file by content. */
@@ -43,14 +55,23 @@ export interface PermalinkState {
   image: PermalinkImage | null;
   /** The interpolation's second image. */
   interpolateTo: PermalinkImage | null;
+  /** The map's explained class. */
   target: ClassChoice;
+  /** The map's contrast. */
   contrast: ContrastChoice;
+  /** The latent editor's classes: edits start from `from`; "toward" sliders lead to `toward` ('predicted': the most probable class other than `from`). */
+  latent: { from: ClassChoice; toward: ClassChoice };
+  /** The other model shown side by side with this one, by id. */
+  compare: string | null;
   map: { method: MapMethod; objective: MapObjective; steps: number; patch: number; stride: number; fill: number };
   /** Latent editor sliders: direction id → amount, at most MAX_SLIDERS, ids unique. */
   sliders: { direction: string; amount: number }[];
-  sampling: { seed: number; count: number; temperature: number };
+  /** target: the class sampled from. */
+  sampling: { target: ClassChoice; seed: number; count: number; temperature: number };
   /** Panels shown, in order. */
   panels: PanelId[];
+  /** The last trust report's counts and metrics. */
+  trust: TrustSummary | null;
 }
 
 export const MAX_SLIDERS = 32;
@@ -108,6 +129,7 @@ function field<O, P extends keyof O>(key: string, owner: (s: PermalinkState) => 
 const top = (s: PermalinkState) => s;
 const map = (s: PermalinkState) => s.map;
 const sampling = (s: PermalinkState) => s.sampling;
+const latent = (s: PermalinkState) => s.latent;
 
 /** Every setting a link carries, in the order it is written and read, with its default. */
 const FIELDS: Field[] = [
@@ -117,6 +139,9 @@ const FIELDS: Field[] = [
   field('img2', top, 'interpolateTo', null, imageCodec('interpolation')),
   field('a', top, 'target', 'predicted', choiceCodec('explained class', ['predicted'])),
   field('b', top, 'contrast', 'predicted', choiceCodec('contrast class', ['predicted', 'mean'])),
+  field('from', latent, 'from', 'predicted', choiceCodec("latent editor's class", ['predicted'])),
+  field('to', latent, 'toward', 'predicted', choiceCodec("latent editor's toward class", ['predicted'])),
+  field('cmp', top, 'compare', null, idCodec('compared model')),
   field('map', map, 'method', 'decomposition', enumCodec('map method', MAP_METHODS)),
   field('f', map, 'objective', 'likelihood', enumCodec('map objective', MAP_OBJECTIVES)),
   field('steps', map, 'steps', 64, numberCodec('integration steps', LIMITS.steps)),
@@ -124,15 +149,17 @@ const FIELDS: Field[] = [
   field('stride', map, 'stride', 4, numberCodec('patch stride', LIMITS.stride)),
   field('fill', map, 'fill', 0, numberCodec('patch fill value', LIMITS.fill)),
   field('dir', top, 'sliders', [], slidersCodec()),
+  field('sample', sampling, 'target', 'predicted', choiceCodec("samples' class", ['predicted'])),
   field('seed', sampling, 'seed', 0, numberCodec('sample seed', LIMITS.seed)),
   field('n', sampling, 'count', 4, numberCodec('sample count', LIMITS.count)),
   field('temp', sampling, 'temperature', 1, numberCodec('temperature', LIMITS.temperature)),
-  field('panels', top, 'panels', ['input', 'posterior', 'map', 'latent', 'samples', 'calibration'], panelsCodec()),
+  field('panels', top, 'panels', ['input', 'posterior', 'map', 'latent', 'samples', 'calibration', 'trust'], panelsCodec()),
+  field('trust', top, 'trust', null, trustCodec()),
 ];
 const VERSION_KEY = 'v';
 
 export function defaultPermalinkState(): PermalinkState {
-  const state = { map: {}, sampling: {} } as PermalinkState;
+  const state = { map: {}, sampling: {}, latent: {} } as PermalinkState;
   for (const f of FIELDS) f.reset(state);
   return state;
 }
@@ -234,14 +261,21 @@ async function readFragment(fragment: string, notices: NoticeList): Promise<Perm
     if (value === null) problems.push(`The setting "${key}" has no readable value and was ignored.`);
     else values.set(key, value);
   }
-  readVersion(values.get(VERSION_KEY), notices);
+  const version = readVersion(values.get(VERSION_KEY), notices);
   for (const p of problems) notices.add(p);
   for (const f of FIELDS) {
     const raw = values.get(f.key);
     // A missing setting keeps its default silently.
     if (raw !== undefined) await f.read(raw, state, notices);
   }
+  if (version === 1) shareMapClasses(state);
   return state;
+}
+
+/** Version 1 links had one class choice for the map, the latent editor and the samples: they open as they were sent. */
+function shareMapClasses(state: PermalinkState): void {
+  state.latent = { from: state.target, toward: state.contrast === 'mean' ? 'predicted' : state.contrast };
+  state.sampling.target = state.target;
 }
 
 function decode(raw: string): string | null {
@@ -252,13 +286,16 @@ function decode(raw: string): string | null {
   }
 }
 
-function readVersion(raw: string | undefined, notices: NoticeList): void {
+/** The link's version, read as the current one when missing or unreadable. */
+function readVersion(raw: string | undefined, notices: NoticeList): number {
   if (raw === undefined) notices.add(`The link has no version; it was read as version ${PERMALINK_VERSION}.`);
   else if (!/^[1-9][0-9]{0,8}$/.test(raw)) notices.add(`The link's version is unreadable; it was read as version ${PERMALINK_VERSION}.`);
   else if (Number(raw) > PERMALINK_VERSION)
     notices.add(
       `The link was made by a newer version of GC Lens (link version ${Number(raw)}, this is ${PERMALINK_VERSION}); settings this version knows were kept.`,
     );
+  else return Number(raw);
+  return PERMALINK_VERSION;
 }
 
 const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -369,6 +406,46 @@ function panelsCodec(): Codec<PanelId[]> {
       if (out.length) return out;
       notices.add('The link shows no known panel; the default layout is used.');
       return fallback;
+    },
+  };
+}
+
+const TRUST_COUNTS = ['images', 'labelled', 'inImages', 'outImages'] as const;
+const TRUST_METRICS = ['accuracy', 'ece', 'auroc'] as const;
+/** How each part of a trust summary is spelled in a link. */
+const TRUST_KEYS: Record<keyof TrustSummary, string> = {
+  images: 'n',
+  labelled: 'lab',
+  inImages: 'in',
+  outImages: 'out',
+  accuracy: 'acc',
+  ece: 'ece',
+  auroc: 'auroc',
+};
+
+/** `n:401,lab:300,in:300,out:100,acc:0.98…,ece:0.05…,auroc:0.97…`: metrics at full precision, a missing one left out. */
+function trustCodec(): Codec<TrustSummary | null> {
+  return {
+    write: (t) => t && (Object.keys(TRUST_KEYS) as (keyof TrustSummary)[]).flatMap((k) => (t[k] === null ? [] : [`${TRUST_KEYS[k]}:${t[k]}`])).join(','),
+    read(raw, notices) {
+      const values = new Map(raw.split(',').map((part) => [part.slice(0, part.indexOf(':')), part.slice(part.indexOf(':') + 1)] as const));
+      const summary = { accuracy: null, ece: null, auroc: null } as unknown as TrustSummary;
+      let ok = true;
+      for (const k of TRUST_COUNTS) {
+        const v = Number(values.get(TRUST_KEYS[k]) ?? NaN);
+        ok &&= Number.isInteger(v) && v >= 0 && v <= 1e9;
+        summary[k] = v;
+      }
+      for (const k of TRUST_METRICS) {
+        const text = values.get(TRUST_KEYS[k]);
+        if (text === undefined) continue;
+        const v = NUMBER_PATTERN.test(text) ? Number(text) : NaN;
+        ok &&= v >= 0 && v <= 1;
+        summary[k] = v;
+      }
+      if (ok) return summary;
+      notices.add("The trust report's metrics in the link are not in a known form and were ignored.");
+      return null;
     },
   };
 }

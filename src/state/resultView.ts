@@ -88,10 +88,17 @@ export interface Typicality {
   level: 'typical' | 'unusual' | 'atypical';
 }
 
-/** −log p(x) against the in-distribution mean and std from the model card, or null when the card has none. */
-export function typicality(card: Record<string, unknown>, logEvidence: number): Typicality | null {
+/** The card's in-distribution mean and std of −log p(x) in nats, or null when it has none. */
+export function typicalityStatistics(card: Record<string, unknown>): { mean: number; std: number } | null {
   const stats = card.typicality as { mean?: unknown; std?: unknown } | undefined;
   if (!stats || typeof stats.mean !== 'number' || typeof stats.std !== 'number' || !(stats.std > 0)) return null;
+  return { mean: stats.mean, std: stats.std };
+}
+
+/** −log p(x) against the in-distribution mean and std from the model card, or null when the card has none. */
+export function typicality(card: Record<string, unknown>, logEvidence: number): Typicality | null {
+  const stats = typicalityStatistics(card);
+  if (!stats) return null;
   const nll = -logEvidence;
   const z = (nll - stats.mean) / stats.std;
   const size = Math.abs(z);
@@ -114,4 +121,9 @@ export function calibration(card: Record<string, unknown>): { bins: ReliabilityB
   const bins = c.bins.filter((b): b is ReliabilityBin => typeof b?.confidence === 'number' && typeof b?.accuracy === 'number' && typeof b?.count === 'number');
   if (!bins.length) return null;
   return { bins, ece: typeof c.ece === 'number' ? c.ece : null, source: typeof c.source === 'string' ? c.source : null };
+}
+
+/** The most probable class of the first image. */
+export function predictedClass(result: ClassifierResult): number {
+  return resolveClasses(result.posterior.subarray(0, result.classes), 'predicted', 'predicted').a;
 }

@@ -15,6 +15,8 @@ const PANEL_NAMES: Record<PanelId, string> = {
   samples: 'Samples',
   interpolation: 'Interpolation',
   calibration: 'Calibration',
+  trust: 'Trust report',
+  attack: 'Adversarial probe',
 };
 
 export function Header() {
@@ -59,6 +61,11 @@ function ModelPicker() {
       <label>
         Model
         <select data-testid="model-picker" value={selectedId} disabled={models.length === 0} onChange={(e) => void selectModel(e.target.value)}>
+          {!selectedId && models.length > 0 && (
+            <option value="" disabled>
+              no model loaded
+            </option>
+          )}
           <optgroup label="Bundled with GC Lens">{group('bundled')}</optgroup>
           {models.some((m) => m.origin === 'stored') && <optgroup label="Converted in this browser">{group('stored')}</optgroup>}
         </select>
@@ -141,6 +148,13 @@ function PanelToggles() {
 
 function BackendBadge() {
   const backend = useApp((s) => s.backend);
+  const failure = useApp((s) => s.backendFailure);
+  if (failure)
+    return (
+      <span className="badge warn" data-testid="backend-badge" data-backend="" data-failed="true" title={failure}>
+        no compute backend
+      </span>
+    );
   const lines = backend?.skipped.map((s) => `${s.name} passed over: ${s.reason}`) ?? [];
   if (backend?.emulatedBy) lines.unshift(`${backend.name} is emulated on the CPU by ${backend.emulatedBy}: expect it to be slow`);
   const threads = backend?.threads ? ` (${backend.threads} thread${backend.threads === 1 ? '' : 's'})` : '';

@@ -61,13 +61,13 @@ export function Heatmap({ values, width, height, scale, extent, under, size = 22
       .append('g')
       .attr('transform', 'translate(0, 8)')
       .call(axisBottom(x).ticks(4, '.2~g').tickSizeOuter(0))
-      .call((g) => g.selectAll('text').attr('font-size', 10).attr('fill', '#374151'));
+      .call((g) => g.selectAll('text').attr('font-size', 11).attr('fill', '#374151'));
     legendGroup
       .append('text')
       .attr('x', size / 2)
       .attr('y', 36)
       .attr('text-anchor', 'middle')
-      .attr('font-size', 10)
+      .attr('font-size', 11)
       .attr('fill', '#6b7280')
       .text(legend);
   }, [values, width, height, scale, extent, under, size, legend]);

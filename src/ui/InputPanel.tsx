@@ -1,6 +1,7 @@
-import { useMemo } from 'react';
+import { type ChangeEvent, useMemo } from 'react';
 import { galleryFor } from '../state/models';
-import { inputNoteText } from '../state/resultWords';
+import { predictedClass } from '../state/resultView';
+import { inputNoteText, quotedClass } from '../state/resultWords';
 import { DrawingPad } from './DrawingPad';
 import { Heatmap } from './Heatmap';
 import { ImageCanvas } from './ImageCanvas';
@@ -17,23 +18,31 @@ export function InputPanel() {
   const classification = useApp((s) => s.classification);
   const gallery = useMemo(() => galleryFor(allGallery, model), [allGallery, model]);
   const gray = model?.spec.input.channels === 1;
+  const predicted = classification && model ? quotedClass(model.spec.classes, predictedClass(classification.result)) : null;
+  const context = {
+    classes: predicted ? `predicted ${predicted}` : 'none yet',
+    method: `x: the exact model input${input ? ` (${input.name})` : ''}; x̂ = f⁻¹(f(x)); |x − x̂| per pixel`,
+  };
+  const takeFile = (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.currentTarget.files?.[0];
+    if (file) void chooseInput(file, file.name);
+    e.currentTarget.value = '';
+  };
 
   return (
-    <Panel id="input" title="Input" exportName="input">
+    <Panel id="input" title="Input" exportName="input" context={context}>
+      {/* Touch screens cannot drop or paste: they get the camera and the photo picker instead (styles.css, .touch-only). */}
       <div data-testid="drop-zone" className="drop-zone">
-        <span>Drop an image anywhere on the page, paste one (Ctrl/Cmd+V), or</span>
+        <span className="pointer-only">Drop an image anywhere on the page, paste one (Ctrl/Cmd+V), or</span>
+        <span className="touch-only">Take a photo of something to classify, or choose one from your photos.</span>
+        <label className="button touch-only">
+          Take a photo
+          <input data-testid="camera-input" type="file" accept="image/*" capture="environment" onChange={takeFile} />
+        </label>
         <label className="button">
-          choose a file
-          <input
-            data-testid="file-input"
-            type="file"
-            accept="image/*"
-            onChange={(e) => {
-              const file = e.currentTarget.files?.[0];
-              if (file) void chooseInput(file, file.name);
-              e.currentTarget.value = '';
-            }}
-          />
+          <span className="pointer-only">choose a file</span>
+          <span className="touch-only">Choose a photo</span>
+          <input data-testid="file-input" type="file" accept="image/*" onChange={takeFile} />
         </label>
       </div>
       {gallery.length > 0 && (
