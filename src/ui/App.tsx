@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { PanelId } from '../state/permalink';
 import { CalibrationPanel } from './CalibrationPanel';
 import { Header } from './Header';
@@ -9,6 +9,7 @@ import { PosteriorPanel } from './PosteriorPanel';
 import { InterpolationPanel, SamplesPanel } from './SamplesPanel';
 import { StatusBar } from './StatusBar';
 import { useApp } from './storeContext';
+import { Tour, tourWanted } from './Tour';
 
 const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   input: InputPanel,
@@ -24,10 +25,12 @@ const isCheckpoint = (file: File) => /\.(pt|pth)$/i.test(file.name);
 
 export function App() {
   const panels = useApp((s) => s.view.panels);
+  const [touring, setTouring] = useState(tourWanted);
   useDropAndPaste();
   return (
     <div className="app">
-      <Header />
+      <Header onTour={() => setTouring(true)} />
+      {touring && <Tour onClose={() => setTouring(false)} />}
       <StatusBar />
       <main className="panels">
         {panels.map((p) => {

@@ -1,6 +1,8 @@
 import { axisBottom, axisLeft, scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
 import { calibration, posteriorBars, type ReliabilityBin, rankedClasses } from '../state/resultView';
+import { formatBitsPerDim, formatPercent } from './format';
+import { Help, TermName } from './Help';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { PosteriorChart } from './PosteriorChart';
@@ -19,12 +21,19 @@ export function CalibrationPanel() {
     <Panel id="calibration" title="Calibration and β" exportName="calibration">
       <div className="calibration-layout">
         <div>
-          <h3>Reliability {typeof beta === 'number' || typeof beta === 'string' ? `(β = ${beta})` : ''}</h3>
+          <h3>
+            Reliability <Help term="reliability" />{' '}
+            {(typeof beta === 'number' || typeof beta === 'string') && (
+              <>
+                (β = {beta} <Help term="beta" />)
+              </>
+            )}
+          </h3>
           {reliability ? (
             <>
               <ReliabilityDiagram bins={reliability.bins} />
               <p data-testid="ece">
-                ECE = {reliability.ece !== null ? `${(100 * reliability.ece).toFixed(2)} %` : 'not given'}
+                <TermName term="ece" /> = {reliability.ece !== null ? formatPercent(reliability.ece) : 'not given'}
                 {reliability.source && <span className="hint"> ({reliability.source})</span>}
               </p>
             </>
@@ -67,7 +76,7 @@ function SideBySideView() {
     <div className="side-by-side" data-testid="side-by-side">
       <ImageCanvas image={task.value.classification.input} size={96} label="the second model's input" />
       <p>
-        {task.value.spec.name}: bits/dim {task.value.classification.result.bitsPerDim[0].toFixed(3)}
+        {task.value.spec.name}: {formatBitsPerDim(task.value.classification.result.bitsPerDim[0])} <Help term="bitsPerDim" />
       </p>
       {bars && <PosteriorChart bars={bars} testId="compare-posterior" />}
     </div>

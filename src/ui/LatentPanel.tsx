@@ -1,14 +1,15 @@
 import { scaleLinear, select } from 'd3';
-import { useEffect, useMemo, useRef } from 'react';
+import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { formatSliderId, type SliderId, sameSlider } from '../explain/sliderId';
-import type { ClassifierResult } from '../flow/classifier';
-import { posteriorBars, rankedClasses } from '../state/resultView';
+import { posteriorBars, rankedScores } from '../state/resultView';
 import { className } from '../state/resultWords';
 import { unlistedSliders } from '../state/sliders';
 import type { SeparatingDimensionInfo } from '../worker/protocol';
+import { formatCoordinate, formatPercent } from './format';
+import { Help } from './Help';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
-import { PosteriorChart } from './PosteriorChart';
+import { PosteriorChart, PosteriorChartKey } from './PosteriorChart';
 import { useApp, useResolvedClasses } from './storeContext';
 
 const COUNTERFACTUAL_BARS = 6;
@@ -29,7 +30,8 @@ export function LatentPanel() {
   return (
     <Panel id="latent" title="Latent editor" exportName="latent-editor">
       <p className="hint">
-        Every slider changes z = f(x); the image is x′ = f⁻¹(z′), recomputed while you drag. Edits start from the original z, from class “{name(resolved.a)}”.
+        Every slider changes the latent z = f(x) <Help term="latent" />; the image is x′ = f⁻¹(z′), recomputed while you drag. Edits start from the original z,
+        from class “{name(resolved.a)}”.
       </p>
       <div className="latent-layout">
         <div className="sliders">
@@ -64,8 +66,8 @@ export function LatentPanel() {
                   key={j}
                   id={{ kind: 'principal', index: j }}
                   label={
-                    `PC ${j + 1} (${(100 * guide.principalShare[j]).toFixed(0)} % of the means' variance; ` +
-                    `z at ${guide.principalCoordinates[j].toFixed(1)})`
+                    `PC ${j + 1} (${formatPercent(guide.principalShare[j], { decimals: 0 })} of the means' variance; ` +
+                    `z at ${formatCoordinate(guide.principalCoordinates[j])})`
                   }
                   min={-3 * std}
                   max={3 * std}
@@ -78,7 +80,7 @@ export function LatentPanel() {
               <Slider
                 id={{ kind: 'residual' }}
                 label={
-                  `residual strength: ‖r‖ = ${guide.residual.norm.toFixed(1)} (rms ${guide.residual.rms.toFixed(2)} per dimension, ` +
+                  `residual strength: ‖r‖ = ${formatCoordinate(guide.residual.norm)} (rms ${formatCoordinate(guide.residual.rms)} per dimension, ` +
                   `outside ${guide.residual.subspaceDims} principal directions); −1 removes it`
                 }
                 min={-1}
@@ -120,9 +122,11 @@ interface SliderProps {
   step: number;
   value: number;
   onChange: (id: SliderId, v: number) => void;
+  /** Drawn under the range input at its exact width. */
+  below?: ReactNode;
 }
 
-function Slider({ id, label, min, max, step, value, onChange }: SliderProps) {
+function Slider({ id, label, min, max, step, value, onChange, below }: SliderProps) {
   return (
     <label className="slider">
       <span>{label}</span>
@@ -137,7 +141,8 @@ function Slider({ id, label, min, max, step, value, onChange }: SliderProps) {
           value={value}
           onChange={(e) => onChange(id, Number(e.target.value))}
         />
-        <output>{value.toFixed(2)}</output>
+        <output>{formatCoordinate(value)}</output>
+        {below}
       </span>
     </label>
   );
@@ -162,40 +167,49 @@ function DimensionSlider({
     <div className="dimension">
       <Slider
         id={{ kind: 'dimension', index: dim.index }}
-        label={`z[${dim.index}] (share of the logit difference ${dim.contribution.toFixed(2)})`}
+        label={`z[${dim.index}] (share of the logit difference ${formatPercent(dim.contribution, { decimals: 0 })})`}
         min={low - dim.z}
         max={high - dim.z}
         step={0.05}
         value={amount}
         onChange={onChange}
-      />
-      <DimensionStrip
-        low={low}
-        high={high}
-        marks={[
-          { at: dim.meanA, label: `μ ${nameA}`, color: '#1d4ed8' },
-          { at: dim.meanB, label: `μ ${nameB}`, color: '#b45309' },
-          { at: dim.z + amount, label: 'z′', color: '#111827' },
-        ]}
+        below={
+          <DimensionStrip
+            low={low}
+            high={high}
+            marks={[
+              { key: 'a', at: dim.meanA, label: `μ ${nameA}`, color: '#1d4ed8' },
+              { key: 'b', at: dim.meanB, label: `μ ${nameB}`, color: '#b45309' },
+              { key: 'z', at: dim.z + amount, label: 'z′', color: '#111827' },
+            ]}
+          />
+        }
       />
     </div>
   );
 }
 
-/** One latent coordinate on an axis, with both class means marked. */
-function DimensionStrip({ low, high, marks }: { low: number; high: number; marks: { at: number; label: string; color: string }[] }) {
+/** Half the range thumb's width (styles.css): the thumb's center runs from this inset to the width less it. */
+const THUMB_INSET = 8;
+
+/**
+ * One latent coordinate on an axis as wide as its slider, with both class means and z′ marked; z′ sits under
+ * the slider's thumb. Labels that would collide move to a second line.
+ */
+function DimensionStrip({ low, high, marks }: { low: number; high: number; marks: { key: string; at: number; label: string; color: string }[] }) {
   const ref = useRef<SVGSVGElement>(null);
+  const width = useWidth(ref);
   useEffect(() => {
-    const width = 260;
-    const x = scaleLinear([low, high], [6, width - 6]);
-    const svg = select(ref.current!).attr('viewBox', `0 0 ${width} 26`);
+    if (!width) return;
+    const x = scaleLinear([low, high], [THUMB_INSET, width - THUMB_INSET]);
+    const svg = select(ref.current!).attr('viewBox', `0 0 ${width} ${STRIP_HEIGHT}`);
     svg
       .selectAll('line.axis')
       .data([0])
       .join('line')
       .attr('class', 'axis')
-      .attr('x1', 6)
-      .attr('x2', width - 6)
+      .attr('x1', THUMB_INSET)
+      .attr('x2', width - THUMB_INSET)
       .attr('y1', 9)
       .attr('y2', 9)
       .attr('stroke', '#d1d5db');
@@ -205,27 +219,53 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
       .join((enter) => {
         const m = enter.append('g').attr('class', 'mark');
         m.append('circle').attr('r', 4).attr('cy', 9);
-        m.append('text').attr('y', 24).attr('font-size', 9).attr('text-anchor', 'middle');
+        m.append('text').attr('font-size', 11).attr('text-anchor', 'middle');
         return m;
       });
-    g.attr('transform', (d) => `translate(${x(d.at)}, 0)`);
+    const rows = labelRows(marks.map((d) => x(d.at)));
+    g.attr('transform', (d) => `translate(${x(d.at)}, 0)`).attr('data-mark', (d) => d.key);
     g.select('circle').attr('fill', (d) => d.color);
     g.select('text')
+      .attr('y', (_, i) => 25 + 12 * rows[i])
       .attr('fill', (d) => d.color)
       .text((d) => d.label);
-  }, [low, high, marks]);
-  return <svg ref={ref} className="strip" width={260} height={26} aria-hidden="true" />;
+  }, [low, high, marks, width]);
+  return <svg ref={ref} className="strip" height={STRIP_HEIGHT} aria-hidden="true" />;
+}
+
+const STRIP_HEIGHT = 42;
+/** Labels closer than this (in px) share no line. */
+const LABEL_GAP = 34;
+
+/** The line (0 or 1) of each label at these x positions: a label goes to line 1 when it would touch one already on line 0. */
+function labelRows(xs: number[]): number[] {
+  const taken: number[] = [];
+  return xs.map((x) => {
+    if (taken.some((t) => Math.abs(t - x) < LABEL_GAP)) return 1;
+    taken.push(x);
+    return 0;
+  });
+}
+
+/** An element's rendered width in CSS pixels, kept up to date. */
+function useWidth(ref: React.RefObject<Element | null>): number {
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const element = ref.current!;
+    const observer = new ResizeObserver(() => setWidth(element.getBoundingClientRect().width));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
 }
 
 function Counterfactual() {
   const counterfactual = useApp((s) => s.counterfactual);
   const classes = useApp((s) => s.model?.spec.classes);
-  const bars = useMemo(() => {
-    if (!counterfactual || !classes) return null;
-    const k = counterfactual.posterior.length;
-    const result = { classes: k, posterior: counterfactual.posterior, logLikelihood: new Float64Array(k).fill(NaN) } as unknown as ClassifierResult;
-    return posteriorBars(rankedClasses(result, classes), COUNTERFACTUAL_BARS).map((b) => ({ ...b, logLikelihood: null }));
-  }, [counterfactual, classes]);
+  const bars = useMemo(
+    () => counterfactual && classes && posteriorBars(rankedScores(counterfactual.posterior, counterfactual.logits, classes), COUNTERFACTUAL_BARS),
+    [counterfactual, classes],
+  );
   if (!counterfactual || !bars) return <p className="hint">Decoding…</p>;
   return (
     <div className="counterfactual">
@@ -235,7 +275,8 @@ function Counterfactual() {
           {counterfactual.original ? 'x′ = x: no slider moves z' : 'x′ = f⁻¹(z′)'}
         </figcaption>
       </figure>
-      <PosteriorChart bars={bars} testId="counterfactual-posterior" highlight={bars[0]?.classIndex ?? undefined} />
+      <PosteriorChartKey beside="latentFit" />
+      <PosteriorChart bars={bars} beside="latentFit" testId="counterfactual-posterior" highlight={bars[0]?.classIndex ?? undefined} />
     </div>
   );
 }

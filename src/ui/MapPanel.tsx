@@ -2,7 +2,9 @@ import { useEffect, useMemo, useState } from 'react';
 import { MAP_METHODS, type MapMethod } from '../explain/mapMethods';
 import { CHECK_RULES, mapExplanation } from '../state/resultWords';
 import { ClassSelect } from './ClassSelect';
+import { formatLogDifference, formatRelativeError } from './format';
 import { Heatmap } from './Heatmap';
+import { Help } from './Help';
 import { METHOD_DEFINITIONS, METHOD_NAMES } from './mapDefinitions';
 import { Panel } from './Panel';
 import { divergingScale } from './raster';
@@ -104,13 +106,19 @@ function MapView() {
             testId="likelihood-map"
           />
           <div className="map-facts" data-testid="map-facts" data-method={shown.request.method}>
-            <p>{explanation}</p>
+            <p data-testid="map-explanation">
+              {explanation}{' '}
+              <Help
+                term={shown.request.method === 'occlusion' ? 'occlusion' : shown.explains.kind === 'logit-difference' ? 'logitDifference' : 'completeness'}
+              />
+            </p>
             {shown.check ? (
               <p data-testid="map-check" data-relative-error={shown.check.relativeError}>
-                {CHECK_RULES[shown.check.rule]}: {shown.check.total.toFixed(4)} vs {shown.check.expected.toFixed(4)}{' '}
+                {CHECK_RULES[shown.check.rule]}: {formatLogDifference(shown.check.total)} vs {formatLogDifference(shown.check.expected)}{' '}
                 <span className={shown.check.relativeError < 1e-3 ? 'badge ok' : 'badge warn'}>
-                  relative error {shown.check.relativeError.toExponential(1)}
-                </span>
+                  relative error {formatRelativeError(shown.check.relativeError)}
+                </span>{' '}
+                <Help term="completeness" />
               </p>
             ) : (
               <p className="hint">Occlusion has no sum rule to check.</p>

@@ -1,7 +1,9 @@
 import { scaleLinear, select } from 'd3';
 import { useEffect, useRef } from 'react';
 import type { PosteriorBar } from '../state/resultView';
-import { formatProbability } from './format';
+import { formatNats, formatProbability } from './format';
+import { GLOSSARY } from './glossary';
+import { Help } from './Help';
 
 const WIDTH = 560;
 const ROW = 22;
@@ -10,11 +12,24 @@ const VALUE_WIDTH = 64;
 const LIKELIHOOD_WIDTH = 96;
 const HEADER = 16;
 
+/** What the chart prints beside each bar: a per-class value in nats. */
+export type BesideTerm = 'logLikelihood' | 'latentFit';
+
 /**
- * p(y|x) as horizontal bars with log p(x|y) beside each; bars carry data-class-index and
- * data-probability. Colors are attributes, not CSS, so that exported SVGs keep them.
+ * p(y|x) as horizontal bars with a per-class value in nats beside each (log p(x|y) by default); bars carry
+ * data-class-index and data-probability. Colors are attributes, not CSS, so that exported SVGs keep them.
  */
-export function PosteriorChart({ bars, highlight, testId = 'posterior-chart' }: { bars: PosteriorBar[]; highlight?: number; testId?: string }) {
+export function PosteriorChart({
+  bars,
+  highlight,
+  beside = 'logLikelihood',
+  testId = 'posterior-chart',
+}: {
+  bars: PosteriorBar[];
+  highlight?: number;
+  beside?: BesideTerm;
+  testId?: string;
+}) {
   const ref = useRef<SVGSVGElement>(null);
 
   useEffect(() => {
@@ -24,7 +39,7 @@ export function PosteriorChart({ bars, highlight, testId = 'posterior-chart' }: 
     const x = scaleLinear([0, 1], [0, barWidth]);
     svg
       .selectAll('text.head')
-      .data(['p(y|x)', 'log p(x|y)'])
+      .data([GLOSSARY.posterior.name, `${GLOSSARY[beside].name}, nats`])
       .join('text')
       .attr('class', 'head')
       .attr('x', (_, i) => (i === 0 ? LABEL_WIDTH : WIDTH - 4))
@@ -90,8 +105,25 @@ export function PosteriorChart({ bars, highlight, testId = 'posterior-chart' }: 
       .attr('data-class-index', (d) => d.classIndex ?? 'rest')
       .attr('data-probability', (d) => d.probability);
     rows.select('text.value').text((d) => formatProbability(d.probability));
-    rows.select('text.likelihood').text((d) => (d.logLikelihood === null ? '' : d.logLikelihood.toFixed(1)));
-  }, [bars, highlight]);
+    rows.select('text.likelihood').text((d) => (d.beside === null ? '' : formatNats(d.beside, { unit: false })));
+  }, [bars, highlight, beside]);
 
-  return <svg ref={ref} className="posterior-chart" data-testid={testId} role="img" aria-label="posterior p(y|x) per class, with log p(x|y) in nats" />;
+  return (
+    <svg
+      ref={ref}
+      className="posterior-chart"
+      data-testid={testId}
+      role="img"
+      aria-label={`posterior p(y|x) per class, with ${GLOSSARY[beside].name} in nats`}
+    />
+  );
+}
+
+/** The chart's two columns named, each with its help (SVG text cannot hold a button). */
+export function PosteriorChartKey({ beside = 'logLikelihood' }: { beside?: BesideTerm }) {
+  return (
+    <p className="chart-key">
+      bars: {GLOSSARY.posterior.name} <Help term="posterior" /> · right: {GLOSSARY[beside].name} in nats <Help term={beside} />
+    </p>
+  );
 }

@@ -1,8 +1,9 @@
 import { useMemo } from 'react';
-import { entropy, posteriorBars, rankedClasses, typicality } from '../state/resultView';
-import { formatProbability } from './format';
+import { entropy, hasRandomWeights, posteriorBars, rankedClasses, typicality } from '../state/resultView';
+import { formatBitsPerDim, formatEntropy, formatNats, formatProbability, formatZScore } from './format';
+import { Help, TermName } from './Help';
 import { Panel } from './Panel';
-import { PosteriorChart } from './PosteriorChart';
+import { PosteriorChart, PosteriorChartKey } from './PosteriorChart';
 import { useApp } from './storeContext';
 
 const MAX_BARS = 12;
@@ -27,40 +28,59 @@ export function PosteriorPanel() {
   const k = result.classes;
   return (
     <Panel id="posterior" title="Posterior" exportName="posterior" busy={classifying}>
+      {hasRandomWeights(spec.card) && (
+        <p className="random-weights" data-testid="random-weights">
+          <strong>Random weights:</strong> these probabilities mean nothing. This model is untrained; it shows that every number is computed exactly, not what
+          the image is.
+        </p>
+      )}
       <dl className="summary">
         <div>
           <dt>predicted class</dt>
           <dd data-testid="predicted-class">{top.label}</dd>
         </div>
         <div>
-          <dt>p(y|x)</dt>
+          <dt>
+            <TermName term="posterior" />
+          </dt>
           <dd>{formatProbability(top.probability)}</dd>
         </div>
         <div>
-          <dt title="H = −Σ p log p; log K is the most uncertain">entropy</dt>
+          <dt>
+            <TermName term="entropy" />
+          </dt>
           <dd data-testid="entropy">
-            {entropy(result.posterior.subarray(0, k)).toFixed(3)} <span className="hint">of {Math.log(k).toFixed(2)} nats</span>
+            {formatEntropy(entropy(result.posterior.subarray(0, k)))} <span className="hint">of at most {formatEntropy(Math.log(k))} nats</span>
           </dd>
         </div>
         <div>
-          <dt>bits/dim</dt>
+          <dt>
+            <TermName term="bitsPerDim" />
+          </dt>
           <dd data-testid="bits-per-dim" data-value={result.bitsPerDim[0]}>
-            {result.bitsPerDim[0].toFixed(3)}
+            {formatBitsPerDim(result.bitsPerDim[0], { unit: false })}
           </dd>
         </div>
       </dl>
       <div className={`typicality ${typical?.level ?? 'unknown'}`} data-testid="typicality">
+        <span className="typicality-head">
+          <TermName term="typicality" />
+        </span>{' '}
         {typical ? (
           <>
-            <strong>−log p(x) = {typical.nll.toFixed(1)} nats</strong>, z = {typical.z.toFixed(2)} against the training data: {typical.verdict}.
+            <strong>
+              −log p(x) = {formatNats(typical.nll)} <Help term="negativeLogEvidence" />
+            </strong>
+            , z = {formatZScore(typical.z)} <Help term="typicalityScore" /> against the training data: {typical.verdict}.
           </>
         ) : (
           <>
-            −log p(x) = {(-result.logEvidence[0]).toFixed(1)} nats. <strong>No statistics for this model</strong>: its card gives no in-distribution mean and
-            spread of −log p(x), so typicality cannot be judged.
+            −log p(x) = {formatNats(-result.logEvidence[0])} <Help term="negativeLogEvidence" />. <strong>No statistics for this model</strong>: its card gives
+            no in-distribution mean and spread of −log p(x), so typicality cannot be judged.
           </>
         )}
       </div>
+      <PosteriorChartKey />
       <PosteriorChart bars={bars} highlight={top.classIndex} />
       {k > MAX_BARS && (
         <p className="hint">

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { galleryFor } from '../state/models';
 import { className } from '../state/resultWords';
 import type { ImageStrip } from '../worker/protocol';
+import { formatCoordinate } from './format';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { useApp, useResolvedClasses } from './storeContext';
@@ -41,7 +42,7 @@ export function SamplesPanel() {
           />
         </label>
         <label className="field slider-field">
-          temperature T = {sampling.temperature.toFixed(2)}
+          temperature T = {formatCoordinate(sampling.temperature)}
           <input type="range" min={0} max={2} step={0.05} value={sampling.temperature} onChange={(e) => setSampling({ temperature: Number(e.target.value) })} />
         </label>
       </div>
