@@ -33,7 +33,7 @@ export function CalibrationPanel() {
             <>
               <ReliabilityDiagram bins={reliability.bins} />
               <p data-testid="ece">
-                <TermName term="ece" /> = {reliability.ece !== null ? formatPercent(reliability.ece) : 'not given'}
+                <TermName term="ece" /> = <span data-testid="ece-value">{reliability.ece !== null ? formatPercent(reliability.ece) : 'not given'}</span>
                 {reliability.source && <span className="hint"> ({reliability.source})</span>}
               </p>
             </>

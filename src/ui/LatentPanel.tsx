@@ -47,7 +47,7 @@ export function LatentPanel() {
           {guide && (
             <>
               <h4>
-                Dimensions that separate “{name(guide.a)}” from “{name(guide.b)}”
+                Dimensions that separate “{name(guide.a)}” from “{name(guide.b)}” <Help term="separatingShare" />
               </h4>
               {guide.separating.map((d) => (
                 <DimensionSlider

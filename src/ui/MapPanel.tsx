@@ -1,14 +1,24 @@
 import { useEffect, useMemo, useState } from 'react';
 import { MAP_METHODS, type MapMethod } from '../explain/mapMethods';
 import { CHECK_RULES, mapExplanation } from '../state/resultWords';
+import type { LikelihoodMap } from '../worker/protocol';
 import { ClassSelect } from './ClassSelect';
 import { formatLogDifference, formatRelativeError } from './format';
+import type { Term } from './glossary';
 import { Heatmap } from './Heatmap';
 import { Help } from './Help';
 import { METHOD_DEFINITIONS, METHOD_NAMES } from './mapDefinitions';
 import { Panel } from './Panel';
 import { divergingScale } from './raster';
 import { useApp } from './storeContext';
+
+/** The glossary entry of what a map explains. */
+const EXPLAINS_TERMS: Record<LikelihoodMap['explains']['kind'], Term> = {
+  'logit-difference': 'logitDifference',
+  'logit-difference-from-baseline': 'logitDifference',
+  'likelihood-from-baseline': 'logLikelihood',
+  occlusion: 'occlusion',
+};
 
 export function MapPanel() {
   const classes = useApp((s) => s.model?.spec.classes);
@@ -106,11 +116,8 @@ function MapView() {
             testId="likelihood-map"
           />
           <div className="map-facts" data-testid="map-facts" data-method={shown.request.method}>
-            <p data-testid="map-explanation">
-              {explanation}{' '}
-              <Help
-                term={shown.request.method === 'occlusion' ? 'occlusion' : shown.explains.kind === 'logit-difference' ? 'logitDifference' : 'completeness'}
-              />
+            <p>
+              <span data-testid="map-explanation">{explanation}</span> <Help term={EXPLAINS_TERMS[shown.explains.kind]} />
             </p>
             {shown.check ? (
               <p data-testid="map-check" data-relative-error={shown.check.relativeError}>

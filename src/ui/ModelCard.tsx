@@ -59,7 +59,7 @@ function Metrics({ title, metrics, empty }: { title: string; metrics: ModelCardM
                     <Help term={term} />
                   </>
                 )}
-                : <strong>{formatMetric(m.value, m.unit, term)}</strong> <span className="hint">({m.source})</span>
+                : <strong className="metric-value">{formatMetric(m.value, m.unit, term)}</strong> <span className="hint">({m.source})</span>
                 {m.definition && (
                   <details className="metric-definition">
                     <summary>how it was measured</summary>

@@ -50,7 +50,10 @@ export function PosteriorPanel() {
             <TermName term="entropy" />
           </dt>
           <dd data-testid="entropy">
-            {formatEntropy(entropy(result.posterior.subarray(0, k)))} <span className="hint">of at most {formatEntropy(Math.log(k))} nats</span>
+            {formatEntropy(entropy(result.posterior.subarray(0, k)))}{' '}
+            <span className="hint">
+              of at most {formatEntropy(Math.log(k))} nats <Help term="nats" />
+            </span>
           </dd>
         </div>
         <div>

@@ -3,6 +3,7 @@ import { galleryFor } from '../state/models';
 import { className } from '../state/resultWords';
 import type { ImageStrip } from '../worker/protocol';
 import { formatCoordinate } from './format';
+import { Help } from './Help';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { useApp, useResolvedClasses } from './storeContext';
@@ -42,7 +43,9 @@ export function SamplesPanel() {
           />
         </label>
         <label className="field slider-field">
-          temperature T = {formatCoordinate(sampling.temperature)}
+          <span>
+            temperature T = {formatCoordinate(sampling.temperature)} <Help term="temperature" />
+          </span>
           <input type="range" min={0} max={2} step={0.05} value={sampling.temperature} onChange={(e) => setSampling({ temperature: Number(e.target.value) })} />
         </label>
       </div>

@@ -13,7 +13,7 @@ function signed(text: string): string {
   return text.startsWith('-') ? MINUS + text.slice(1) : text;
 }
 
-/** digits significant digits; scientific below 1e-3 and from 1e6 on; no trailing zeros lost in fixed notation. */
+/** At least digits significant digits (whole numbers keep all theirs); scientific below 1e-3 and from 1e6 on. */
 export function formatSignificant(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return Number.isNaN(value) ? 'not a number' : value > 0 ? '∞' : `${MINUS}∞`;
   if (value === 0) return '0';
