@@ -8,6 +8,16 @@ import { useApp } from './storeContext';
 
 const MAX_BARS = 12;
 
+/** Said wherever −log p(x) is negative, since a negative "negative log" surprises most readers. */
+function NegativeDensityNote() {
+  return (
+    <span className="hint" data-testid="negative-nll-note">
+      {' '}
+      It is negative because the density of normalised pixel values can exceed 1; that is normal here.
+    </span>
+  );
+}
+
 export function PosteriorPanel() {
   const classification = useApp((s) => s.classification);
   const spec = useApp((s) => s.model?.spec);
@@ -75,11 +85,13 @@ export function PosteriorPanel() {
               −log p(x) = {formatNats(typical.nll)} <Help term="negativeLogEvidence" />
             </strong>
             , z = {formatZScore(typical.z)} <Help term="typicalityScore" /> against the training data: {typical.verdict}.
+            {typical.nll < 0 && <NegativeDensityNote />}
           </>
         ) : (
           <>
             −log p(x) = {formatNats(-result.logEvidence[0])} <Help term="negativeLogEvidence" />. <strong>No statistics for this model</strong>: its card gives
             no in-distribution mean and spread of −log p(x), so typicality cannot be judged.
+            {result.logEvidence[0] > 0 && <NegativeDensityNote />}
           </>
         )}
       </div>

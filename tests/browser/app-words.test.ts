@@ -82,6 +82,9 @@ describe('GC Lens for a newcomer (wasm)', () => {
       .evaluateAll((dts) => dts.map((dt) => [dt.textContent?.trim() ?? '', dt.querySelector('.help-button') !== null] as const));
     expect(terms.filter(([name, helped]) => name !== 'predicted class' && !helped)).toEqual([]);
     expect(terms.length).toBe(4);
+    // −log p(x) of an MNIST digit is negative, and the page says why where it says the number.
+    expect(await page.getByTestId('typicality').textContent()).toMatch(/−log p\(x\) = −\d+\.\d nats/);
+    expect(await page.getByTestId('negative-nll-note').textContent()).toMatch(/density of normalised pixel values can exceed 1/);
     for (const testId of ['help-negativeLogEvidence', 'help-typicality', 'help-logLikelihood', 'help-reconstructionError', 'help-ece', 'help-latentFit'])
       expect(await page.getByTestId(testId).count(), testId).toBeGreaterThan(0);
 
