@@ -11,18 +11,20 @@ export function ModelCard() {
   const { spec, entry } = model;
   const caveats = Array.isArray(spec.card.caveats) ? (spec.card.caveats as unknown[]).filter((c): c is string => typeof c === 'string') : [];
   const { channels, height, width } = spec.input;
+  const beta = typeof spec.card.beta === 'number' || typeof spec.card.beta === 'string' ? spec.card.beta : null;
   return (
     <details className="model-card" data-testid="model-card">
       <summary>
         <strong>{spec.name}</strong> · {width}×{height}×{channels}, {spec.classes.length} classes, {formatBytes(entry.bytes)},{' '}
         {entry.origin === 'stored' ? 'converted in this browser' : 'bundled'}
-        {(typeof spec.card.beta === 'number' || typeof spec.card.beta === 'string') && (
-          <>
-            , β = {spec.card.beta} <Help term="beta" />
-          </>
-        )}
+        {beta !== null && `, β = ${beta}`}
       </summary>
       {spec.description && <p>{spec.description}</p>}
+      {beta !== null && (
+        <p>
+          Trained with β = {beta} <Help term="beta" />
+        </p>
+      )}
       <Metrics title="Reported" metrics={spec.card.reported} empty="Nothing reported." />
       <Metrics title="Measured" metrics={spec.card.measured} empty="Nothing measured yet." />
       {caveats.length > 0 && (
