@@ -56,13 +56,33 @@ function tfjsWasmThreadsSelfContained(): Plugin {
   };
 }
 
+/**
+ * Fails a worker's build when a chunk imports the worker's entry chunk: WebKit would evaluate the entry a second time
+ * (see src/worker/lazyWorkerEntry.ts).
+ */
+function workerEntryImportedByNone(): Plugin {
+  return {
+    name: 'gc-lens:worker-entry-imported-by-none',
+    generateBundle(_options, bundle) {
+      const chunks = Object.values(bundle).filter((c) => c.type === 'chunk');
+      for (const entry of chunks.filter((c) => c.isEntry))
+        for (const c of chunks)
+          if (c.imports.includes(entry.fileName) || c.dynamicImports.includes(entry.fileName))
+            this.error(
+              `${c.fileName} imports the worker entry ${entry.fileName}, which WebKit would evaluate twice: ` +
+                'make the entry only import its code lazily (src/worker/lazyWorkerEntry.ts)',
+            );
+    },
+  };
+}
+
 export default defineConfig({
   // The page's own tfjs (the test and bench pages) and the workers' both need the threads fix.
   plugins: [react(), tfjsWasmBinaries(), tfjsWasmThreadsSelfContained()],
   server: { headers: CROSS_ORIGIN_ISOLATION },
   preview: { headers: CROSS_ORIGIN_ISOLATION },
   // The worker imports backends lazily, which needs code splitting.
-  worker: { format: 'es', plugins: () => [tfjsWasmThreadsSelfContained()] },
+  worker: { format: 'es', plugins: () => [tfjsWasmThreadsSelfContained(), workerEntryImportedByNone()] },
   // The dependency scan does not follow the worker: pre-bundle its imports up front rather than reload the page.
   optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
 });

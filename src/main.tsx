@@ -2,9 +2,11 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BACKEND_ORDER, type BackendName } from './flow/backendChoice';
 import { createAppStore } from './state/appStore';
+import { createTrustStore } from './state/trustStore';
 import { deleteStoredModel, listStoredModels } from './storage/packageStore';
 import { App } from './ui/App';
 import { StoreProvider } from './ui/storeContext';
+import { TrustProvider } from './ui/trustContext';
 import { InferenceClient } from './worker/client';
 import { ConversionClient } from './worker/conversionClient';
 import './ui/styles.css';
@@ -33,17 +35,28 @@ const store = createAppStore(client, new URL(import.meta.env.BASE_URL, location.
   pageUrl: location.href,
 });
 
+const trust = createTrustStore(client, {
+  model: () => {
+    const model = store.getState().model;
+    return model && { id: model.entry.id, spec: model.spec };
+  },
+  explore: (file, name) => store.getState().chooseInput(file, name),
+  now: () => performance.now(),
+});
+
 // A link pasted into this tab's address bar changes only the fragment: open it as a fresh page
 // (the app's own fragment updates use replaceState, which fires no hashchange).
 window.addEventListener('hashchange', () => location.reload());
 
 // ?debug exposes the store and the worker client to tests and to the console.
-if (params.has('debug')) Object.assign(window, { gcLens: { store, client } });
+if (params.has('debug')) Object.assign(window, { gcLens: { store, client, trust } });
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <StoreProvider store={store}>
-      <App />
+      <TrustProvider store={trust}>
+        <App />
+      </TrustProvider>
     </StoreProvider>
   </StrictMode>,
 );

@@ -154,3 +154,37 @@ describe('app store', () => {
     expect(linkStatus?.href).not.toContain('img2');
   });
 });
+
+describe('app store, when the start fails', () => {
+  let client: FakeClient;
+  let store: AppStore;
+
+  beforeEach(() => {
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ models: MODELS })));
+    client = new FakeClient();
+    store = createAppStore(client, BASE, { backends: ['wasm'] });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('says which backend could not start and why, and loads no model', async () => {
+    const started = store.getState().start();
+    await settle();
+    const failure = 'the wasm backend could not be started: Make sure the server can serve the `.wasm` file';
+    client.last('init').reject(new Error(failure));
+    await started;
+    expect(store.getState()).toMatchObject({ backend: null, backendFailure: failure, model: null, loading: null, models: [] });
+    expect(store.getState().error).toBe(`No model can run in this browser: ${failure}`);
+    expect(client.calls.map((c) => c.type)).toEqual(['init']);
+  });
+
+  it('keeps no half-loaded model when the first load fails', async () => {
+    const started = store.getState().start();
+    await settle();
+    client.last('init').resolve({ name: 'wasm', skipped: [] });
+    await settle();
+    client.last('load').reject(new Error('model.json: HTTP 404'));
+    await started;
+    expect(store.getState()).toMatchObject({ model: null, loading: null, classification: null, error: 'Model A could not be loaded: model.json: HTTP 404' });
+    expect(client.calls.map((c) => c.type)).toEqual(['init', 'load']);
+  });
+});

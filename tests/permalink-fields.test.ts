@@ -24,6 +24,7 @@ const changes: Record<string, (s: PermalinkState) => void> = {
   n: (s) => (s.sampling.count = 9),
   temp: (s) => (s.sampling.temperature = 0.5),
   panels: (s) => (s.panels = ['map', 'input']),
+  trust: (s) => (s.trust = { images: 401, labelled: 300, inImages: 300, outImages: 100, accuracy: 0.9833333333333333, ece: 0.05203691549788205, auroc: null }),
 };
 
 const keysOf = (fragment: string) => fragment.split('&').map((part) => part.slice(0, part.indexOf('=')));

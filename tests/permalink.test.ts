@@ -78,6 +78,18 @@ function randomState(seed: number): PermalinkState {
     sampling: { seed: g.inRange(LIMITS.seed), count: g.inRange(LIMITS.count), temperature: g.inRange(LIMITS.temperature) },
     panels: PANELS.filter(() => g.next() < 0.6).sort(() => g.next() - 0.5),
     interpolateTo: randomImage(g),
+    trust:
+      g.next() < 0.5
+        ? null
+        : {
+            images: g.int(0, 1e6),
+            labelled: g.int(0, 1e6),
+            inImages: g.int(0, 1e6),
+            outImages: g.int(0, 1e6),
+            accuracy: g.next(),
+            ece: g.next() < 0.3 ? null : g.next(),
+            auroc: g.next(),
+          },
   };
 }
 

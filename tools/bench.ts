@@ -18,6 +18,7 @@ import { benchmarkClassifier, type PassTimes } from './lib/benchmark';
 import { classifierFromCheckpoint } from './lib/memoryModel';
 import { nodePackageFiles } from './lib/nodePackageFiles';
 import { type CheckpointLayout, syntheticCheckpoint } from './lib/syntheticCheckpoint';
+import { mnistPngFiles, type TrustThroughput, trustThroughput } from './lib/trustBench';
 
 /** The reference fixtures copied into the repository (tests/fixtures/reference-gc/PROVENANCE.md). */
 const FIXTURES = join(import.meta.dirname, '..', 'tests', 'fixtures', 'reference-gc');
@@ -28,14 +29,15 @@ interface Row extends PassTimes {
 }
 
 async function main(): Promise<void> {
-  const { flags } = parseArgs(process.argv.slice(2), ['no-torch', 'no-webgpu']);
+  const { flags } = parseArgs(process.argv.slice(2), ['no-torch', 'no-webgpu', 'no-trust', 'trust-only']);
   const reps = Number(flags.get('reps') ?? 10);
   const fullReps = Number(flags.get('full-reps') ?? 3);
   const backends = (flags.get('backends') ?? 'wasm,cpu').split(',') as BackendName[];
   const out = flags.get('out') ?? 'bench-results/node.json';
   const layout = JSON.parse(await readFile(join(FIXTURES, 'imagenet_layout.json'), 'utf8')) as CheckpointLayout;
   const rows: Row[] = [];
-  for (const backend of backends) {
+  const trustOnly = flags.has('trust-only');
+  for (const backend of trustOnly ? [] : backends) {
     await chooseBackend([backend]);
     const models: [string, () => Promise<GenerativeClassifier>, number][] = [
       ['reference-mini 3x48x48', () => loadClassifier(nodePackageFiles('public/models/reference-mini')), reps],
@@ -49,13 +51,30 @@ async function main(): Promise<void> {
       process.stderr.write(`${name} on ${backend}: done\n`);
     }
   }
-  if (!flags.has('no-torch')) rows.push(...(await torchRows(fullReps)));
-  printTable(rows);
-  const webgpuDispatches = flags.has('no-webgpu') ? null : dispatchCounts();
+  if (!flags.has('no-torch') && !trustOnly) rows.push(...(await torchRows(fullReps)));
+  if (rows.length) printTable(rows);
+  const webgpuDispatches = flags.has('no-webgpu') || trustOnly ? null : dispatchCounts();
+  const trust = flags.has('no-trust') ? null : await trustRows();
   await mkdir(dirname(out), { recursive: true });
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version };
-  await writeFile(out, `${JSON.stringify({ machine, date: new Date().toISOString(), rows, webgpuDispatches }, null, 1)}\n`);
+  await writeFile(out, `${JSON.stringify({ machine, date: new Date().toISOString(), rows, webgpuDispatches, trust }, null, 1)}\n`);
   process.stderr.write(`wrote ${out}\n`);
+}
+
+/** Trust report: the first 300 MNIST test digits as PNG files through mnist-beta2 on wasm, per batch size. */
+async function trustRows(): Promise<TrustThroughput[]> {
+  await chooseBackend(['wasm']);
+  const model = await loadClassifier(nodePackageFiles('public/models/mnist-beta2'));
+  const files = await mnistPngFiles(join(import.meta.dirname, '..', 'tests', 'fixtures', 'trust'));
+  const rows: TrustThroughput[] = [];
+  try {
+    for (const batch of [1, 8, 32]) rows.push(await trustThroughput(model, files, batch));
+  } finally {
+    model.dispose();
+  }
+  console.log(`\nTrust report throughput, mnist-beta2 (1x28x28) on wasm, ${files.length} PNG files decoded, preprocessed and classified:`);
+  for (const r of rows) console.log(`  batch ${String(r.batch).padStart(2)}: ${r.imagesPerSecond.toFixed(0).padStart(5)} images/s (${r.seconds.toFixed(2)} s)`);
+  return rows;
 }
 
 type Passes = { forward: number; posterior: number; inverse: number };

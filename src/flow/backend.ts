@@ -27,7 +27,36 @@ export async function chooseBackend(order: BackendName[] = BACKEND_ORDER, option
     if (typeof result === 'string') skipped.push({ name, reason: result });
     else return { name, skipped, ...result };
   }
-  throw new Error(`no compute backend works here: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}`);
+  if (skipped.length === 1) throw new Error(`the ${skipped[0].name} backend could not be started: ${skipped[0].reason}`);
+  throw new Error(`no compute backend could be started: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/**
+ * tf.setBackend, failing with the backend's own error: tfjs only answers false (and logs why outside prod mode).
+ * The registered factory is wrapped while it runs, to keep its error.
+ */
+async function startBackend(name: BackendName): Promise<void> {
+  const entry = tf.engine().registryFactory[name];
+  if (!entry) throw new Error('it is not registered');
+  const { factory } = entry;
+  let failure: unknown;
+  const keep = (e: unknown): never => {
+    failure = e;
+    throw e;
+  };
+  entry.factory = () => {
+    try {
+      const backend = factory();
+      return backend instanceof Promise ? backend.catch(keep) : backend;
+    } catch (e) {
+      return keep(e);
+    }
+  };
+  try {
+    if (!(await tf.setBackend(name))) throw failure ?? new Error('TensorFlow.js could not start it');
+  } finally {
+    entry.factory = factory;
+  }
 }
 
 /** Activates one backend; returns the reason it cannot be used, or what emulates it. */
@@ -64,9 +93,8 @@ async function tryBackend(name: BackendName, options: BackendOptions, onlyChoice
         }
       }
     }
-    const started = await tf.setBackend(name);
+    await startBackend(name);
     restoreCores();
-    if (!started) return 'failed to initialize';
     await tf.ready();
     if (name === 'webgl') {
       if (!tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) return 'cannot render float32 textures';

@@ -72,6 +72,8 @@ export interface AppState {
   models: ModelChoice[];
   gallery: GalleryImage[];
   backend: BackendChoice | null;
+  /** Why no compute backend could be started (each backend tried, with its reason); no model loads then. */
+  backendFailure: string | null;
   model: LoadedModel | null;
   loading: LoadingModel | null;
   input: ChosenInput | null;
@@ -100,6 +102,8 @@ export interface AppState {
   chooseInput(file: Blob, name: string): Promise<void>;
   chooseGallery(id: string): Promise<void>;
   setView(change: Partial<ViewSettings>): void;
+  /** The trust report's counts and metrics, for the link (explanations are not recomputed). */
+  setTrustSummary(summary: ViewSettings['trust']): void;
   setMap(change: Partial<ViewSettings['map']>): void;
   /** Stops the map being computed; the previous one (if any) stays. */
   cancelMap(): void;

@@ -105,6 +105,16 @@ export function createAppStore(
       }
     }
 
+    /** Starts the worker's compute backend; without one no model can load, and the page says why. */
+    async function startBackend(): Promise<void> {
+      try {
+        set({ backend: await client.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`), backends: env.backends, wasmThreads: env.wasmThreads }) });
+      } catch (e) {
+        set({ backendFailure: messageOf(e) });
+        throw new Error(`No model can run in this browser: ${messageOf(e)}`);
+      }
+    }
+
     async function interpolateFromLink(image: PermalinkImage | null): Promise<void> {
       if (image?.kind === 'embedded') {
         const { width, height, channels, pixels } = image;
@@ -152,6 +162,7 @@ export function createAppStore(
       models: [],
       gallery: [],
       backend: null,
+      backendFailure: null,
       model: null,
       loading: null,
       input: null,
@@ -172,13 +183,13 @@ export function createAppStore(
 
       async start() {
         try {
-          const [bundled, backend, stored, gallery] = await Promise.all([
+          const [bundled, stored, gallery] = await Promise.all([
             fetchModelIndex(url('models/index.json')),
-            client.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`), backends: env.backends, wasmThreads: env.wasmThreads }),
             storedChoices(env),
             fetchGallery(url('gallery/index.json')),
+            startBackend(),
           ]);
-          set({ models: [...bundled.map((m): ModelChoice => ({ ...m, origin: 'bundled' })), ...stored], backend, gallery });
+          set({ models: [...bundled.map((m): ModelChoice => ({ ...m, origin: 'bundled' })), ...stored], gallery });
           const link = await links.readOpeningLink();
           await openLink(link, get().models.find((m) => m.id === link.model) ?? get().models[0]);
         } catch (e) {
@@ -215,6 +226,11 @@ export function createAppStore(
       setView(change) {
         set((s) => ({ view: { ...s.view, ...change } }));
         explainer.refreshAll();
+        links.scheduleFragment();
+      },
+
+      setTrustSummary(trust) {
+        set((s) => ({ view: { ...s.view, trust } }));
         links.scheduleFragment();
       },
 

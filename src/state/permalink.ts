@@ -17,7 +17,7 @@ export const LONG_LINK_LENGTH = 8_000;
 /** The only strings a link can carry besides the fixed enums. */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration'] as const;
+export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration', 'trust'] as const;
 export type PanelId = (typeof PANELS)[number];
 
 /** The class explained: an index, or whichever class the model predicts. */
@@ -36,6 +36,17 @@ export interface CheckpointRef {
   sha256: string;
 }
 
+/** A trust report as a link carries it: its counts and metrics, never its images or folder names. */
+export interface TrustSummary {
+  images: number;
+  labelled: number;
+  inImages: number;
+  outImages: number;
+  accuracy: number | null;
+  ece: number | null;
+  auroc: number | null;
+}
+
 export interface PermalinkState {
   model: string | null;
   /** Set for models converted from a checkpoint: the recipient's copy has another id, so the link names the file by content. */
@@ -51,6 +62,8 @@ export interface PermalinkState {
   sampling: { seed: number; count: number; temperature: number };
   /** Panels shown, in order. */
   panels: PanelId[];
+  /** The last trust report's counts and metrics. */
+  trust: TrustSummary | null;
 }
 
 export const MAX_SLIDERS = 32;
@@ -127,7 +140,8 @@ const FIELDS: Field[] = [
   field('seed', sampling, 'seed', 0, numberCodec('sample seed', LIMITS.seed)),
   field('n', sampling, 'count', 4, numberCodec('sample count', LIMITS.count)),
   field('temp', sampling, 'temperature', 1, numberCodec('temperature', LIMITS.temperature)),
-  field('panels', top, 'panels', ['input', 'posterior', 'map', 'latent', 'samples', 'calibration'], panelsCodec()),
+  field('panels', top, 'panels', ['input', 'posterior', 'map', 'latent', 'samples', 'calibration', 'trust'], panelsCodec()),
+  field('trust', top, 'trust', null, trustCodec()),
 ];
 const VERSION_KEY = 'v';
 
@@ -369,6 +383,46 @@ function panelsCodec(): Codec<PanelId[]> {
       if (out.length) return out;
       notices.add('The link shows no known panel; the default layout is used.');
       return fallback;
+    },
+  };
+}
+
+const TRUST_COUNTS = ['images', 'labelled', 'inImages', 'outImages'] as const;
+const TRUST_METRICS = ['accuracy', 'ece', 'auroc'] as const;
+/** How each part of a trust summary is spelled in a link. */
+const TRUST_KEYS: Record<keyof TrustSummary, string> = {
+  images: 'n',
+  labelled: 'lab',
+  inImages: 'in',
+  outImages: 'out',
+  accuracy: 'acc',
+  ece: 'ece',
+  auroc: 'auroc',
+};
+
+/** `n:401,lab:300,in:300,out:100,acc:0.98…,ece:0.05…,auroc:0.97…`: metrics at full precision, a missing one left out. */
+function trustCodec(): Codec<TrustSummary | null> {
+  return {
+    write: (t) => t && (Object.keys(TRUST_KEYS) as (keyof TrustSummary)[]).flatMap((k) => (t[k] === null ? [] : [`${TRUST_KEYS[k]}:${t[k]}`])).join(','),
+    read(raw, notices) {
+      const values = new Map(raw.split(',').map((part) => [part.slice(0, part.indexOf(':')), part.slice(part.indexOf(':') + 1)] as const));
+      const summary = { accuracy: null, ece: null, auroc: null } as unknown as TrustSummary;
+      let ok = true;
+      for (const k of TRUST_COUNTS) {
+        const v = Number(values.get(TRUST_KEYS[k]) ?? NaN);
+        ok &&= Number.isInteger(v) && v >= 0 && v <= 1e9;
+        summary[k] = v;
+      }
+      for (const k of TRUST_METRICS) {
+        const text = values.get(TRUST_KEYS[k]);
+        if (text === undefined) continue;
+        const v = NUMBER_PATTERN.test(text) ? Number(text) : NaN;
+        ok &&= v >= 0 && v <= 1;
+        summary[k] = v;
+      }
+      if (ok) return summary;
+      notices.add("The trust report's metrics in the link are not in a known form and were ignored.");
+      return null;
     },
   };
 }

@@ -10,6 +10,7 @@ import { InterpolationPanel, SamplesPanel } from './SamplesPanel';
 import { StatusBar } from './StatusBar';
 import { useApp } from './storeContext';
 import { Tour, tourWanted } from './Tour';
+import { TrustPanel } from './TrustPanel';
 
 const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   input: InputPanel,
@@ -19,6 +20,7 @@ const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   samples: SamplesPanel,
   interpolation: InterpolationPanel,
   calibration: CalibrationPanel,
+  trust: TrustPanel,
 };
 
 const isCheckpoint = (file: File) => /\.(pt|pth)$/i.test(file.name);

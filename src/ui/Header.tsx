@@ -16,6 +16,7 @@ const PANEL_NAMES: Record<PanelId, string> = {
   samples: 'Samples',
   interpolation: 'Interpolation',
   calibration: 'Calibration',
+  trust: 'Trust report',
 };
 
 export function Header({ onTour }: { onTour: () => void }) {
@@ -68,6 +69,11 @@ function ModelPicker() {
       <label>
         Model
         <select data-testid="model-picker" value={selectedId} disabled={models.length === 0} onChange={(e) => void selectModel(e.target.value)}>
+          {!selectedId && models.length > 0 && (
+            <option value="" disabled>
+              no model loaded
+            </option>
+          )}
           <optgroup label="Bundled with GC Lens">{group('bundled')}</optgroup>
           {models.some((m) => m.origin === 'stored') && <optgroup label="Converted in this browser">{group('stored')}</optgroup>}
         </select>
@@ -150,6 +156,13 @@ function PanelToggles() {
 
 function BackendBadge() {
   const backend = useApp((s) => s.backend);
+  const failure = useApp((s) => s.backendFailure);
+  if (failure)
+    return (
+      <span className="badge warn" data-testid="backend-badge" data-backend="" data-failed="true" title={failure}>
+        no compute backend
+      </span>
+    );
   const lines = backend?.skipped.map((s) => `${s.name} passed over: ${s.reason}`) ?? [];
   if (backend?.emulatedBy) lines.unshift(`${backend.name} is emulated on the CPU by ${backend.emulatedBy}: expect it to be slow`);
   const threads = backend?.threads ? ` (${backend.threads} thread${backend.threads === 1 ? '' : 's'})` : '';

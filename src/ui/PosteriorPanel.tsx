@@ -22,6 +22,8 @@ export function PosteriorPanel() {
   const classification = useApp((s) => s.classification);
   const spec = useApp((s) => s.model?.spec);
   const classifying = useApp((s) => s.classifying);
+  // Once the start is over: the backend failed, or a load did and no earlier model stands.
+  const noModel = useApp((s) => Boolean(s.backendFailure) || (s.models.length > 0 && !s.model && !s.loading));
   const result = classification?.result;
   const ranked = useMemo(() => (result && spec ? rankedClasses(result, spec.classes) : null), [result, spec]);
   const bars = useMemo(() => ranked && posteriorBars(ranked, MAX_BARS), [ranked]);
@@ -29,7 +31,7 @@ export function PosteriorPanel() {
   if (!result || !ranked || !bars || !spec)
     return (
       <Panel id="posterior" title="Posterior" exportName="posterior">
-        <p className="hint">{classifying ? 'Classifying…' : 'Choose an input to see p(y|x), log p(x|y) and bits/dim.'}</p>
+        <p className="hint">{classifying ? 'Classifying…' : noModel ? 'No model is loaded.' : 'Choose an input to see p(y|x), log p(x|y) and bits/dim.'}</p>
       </Panel>
     );
 

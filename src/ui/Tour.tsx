@@ -33,6 +33,11 @@ const STEPS: { panel: PanelId; title: string; text: string }[] = [
     title: 'Check the model',
     text: 'How far its probabilities can be taken at their word, and the same image under a model trained with another β.',
   },
+  {
+    panel: 'trust',
+    title: 'Try it on your own images',
+    text: 'Run the model over a folder of images: its accuracy, its calibration, and how well −log p(x) flags images unlike its training data.',
+  },
 ];
 
 const STORAGE_KEY = 'gc-lens:tour-done';

@@ -73,6 +73,8 @@ async function frameCount(file: Blob, type: string): Promise<number> {
   try {
     if (!(await ImageDecoder.isTypeSupported(type))) return 1;
     const decoder = new ImageDecoder({ data: file.stream(), type });
+    // close() rejects `completed` (AbortError) while data is still unread; Firefox reports that as uncaught.
+    decoder.completed.catch(() => {});
     try {
       await decoder.tracks.ready;
       return decoder.tracks.selectedTrack?.frameCount ?? 1;

@@ -2,6 +2,7 @@
 
 import type { MapMethod, MapObjective } from '../explain/mapMethods';
 import type { SliderId } from '../explain/sliderId';
+import type { ImageOutcome } from '../explain/trustOutcomes';
 import type { BackendChoice, BackendName } from '../flow/backendChoice';
 import type { ClassifierResult } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
@@ -149,6 +150,15 @@ export interface SideBySide {
   classification: Omit<Classification, 'reconstruction' | 'pixels' | 'elapsedMs'>;
 }
 
+/** One image of a trust report, as the page holds it. */
+export interface TrustImage {
+  name: string;
+  file: Blob;
+}
+
+/** A trust-report image classified, or skipped with the reason. */
+export type TrustImageResult = ({ ok: true } & ImageOutcome) | { ok: false; error: string };
+
 /** Each call: what the page sends and what the worker answers. */
 export interface Calls {
   /** Chooses the compute backend (once per worker); backends defaults to webgpu → webgl → wasm → cpu; wasmThreads overrides tfjs's thread count. */
@@ -168,6 +178,8 @@ export interface Calls {
   compare: { args: { model: ModelSource; input: ImageInput }; result: SideBySide };
   /** x = f⁻¹([z_fc, z_conv]) as normalized NHWC. */
   decode: { args: { zFc: Float32Array; zConv: Float32Array; batch: number }; result: Float32Array };
+  /** One batch of a trust report, decoded and preprocessed as a single image, then classified together; it leaves the current image alone. */
+  trustBatch: { args: { images: TrustImage[] }; result: TrustImageResult[] };
   /** Debugging: TensorFlow.js's live tensor count, which must stay flat over repeated interactions. */
   memory: { args: object; result: { numTensors: number; numBytes: number } };
   /** Stops the running long request of this type (its caller gets 'superseded'); answered at once. */

@@ -54,4 +54,25 @@ describe('the app, end to end in headless Chromium', () => {
     await expect.poll(() => page.getByTestId('error').textContent(), { timeout: 30_000 }).toContain('“notes.txt” is not an image');
     expect(await page.locator(BARS).count()).toBe(10);
   }, 180_000);
+
+  it('says which backend could not start and why, and loads no model', async () => {
+    const { page } = session;
+    // The wasm binaries cannot be fetched, as on a host that does not serve them.
+    await page.route('**/tfjs-wasm/*.wasm', (route) => route.abort());
+    try {
+      await page.goto(`${session.url}?backend=wasm`);
+      await expect
+        .poll(() => page.getByTestId('error').textContent(), { timeout: 60_000 })
+        .toMatch(/^No model can run in this browser: the wasm backend could not be started: \S/);
+      const badge = page.getByTestId('backend-badge');
+      expect(await badge.getAttribute('data-failed')).toBe('true');
+      expect(await badge.getAttribute('title')).toMatch(/^the wasm backend could not be started: /);
+      expect(await page.getByTestId('model-picker').isDisabled()).toBe(true);
+      expect(await page.locator(BARS).count()).toBe(0);
+      expect(await page.getByText('No model is loaded.').count()).toBe(1);
+      await page.screenshot({ path: join(RESULTS, 'app-smoke-no-backend.png') });
+    } finally {
+      await page.unroute('**/tfjs-wasm/*.wasm');
+    }
+  });
 });

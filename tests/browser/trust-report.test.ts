@@ -1,0 +1,221 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/fixtures';
+import { requirePythonTorch } from '../helpers/requirements';
+import { fashionTestImages, greyPng, mnistTestDigits, pythonTrustMetrics } from '../helpers/trustData';
+import { writeZip } from '../helpers/zipWriter';
+import { ROOT } from './app-helpers';
+import { useBrowserSession } from './session';
+
+const MNIST = 300;
+const FASHION = 100;
+const POLL = { timeout: 240_000, interval: 250 };
+
+/** MNIST digits in folders named by their class index, Fashion-MNIST in "fashion", a text file among the digits. */
+async function writeImageFolder(root: string): Promise<void> {
+  const digits = await mnistTestDigits(MNIST);
+  const fashion = await fashionTestImages(FASHION);
+  for (let y = 0; y < 10; y++) await mkdir(join(root, 'set', String(y)), { recursive: true });
+  await mkdir(join(root, 'set', 'fashion'), { recursive: true });
+  for (const [i, pixels] of digits.images.entries())
+    await writeFile(join(root, 'set', String(digits.labels[i]), `mnist-${String(i).padStart(3, '0')}.png`), greyPng(pixels));
+  for (const [i, pixels] of fashion.images.entries())
+    await writeFile(join(root, 'set', 'fashion', `fashion-${String(i).padStart(3, '0')}.png`), greyPng(pixels));
+  await writeFile(join(root, 'set', '3', 'notes.txt'), 'not an image');
+}
+
+interface CsvRow {
+  file: string;
+  folder: string;
+  labelIndex: number | null;
+  predicted: number;
+  confidence: number;
+  negLogPx: number;
+}
+
+function parseCsv(text: string): CsvRow[] {
+  const [header, ...lines] = text.trim().split('\n');
+  const columns = header.split(',');
+  const at = (name: string) => columns.indexOf(name);
+  return lines.map((line) => {
+    const f = line.split(',');
+    return {
+      file: f[at('file')],
+      folder: f[at('folder')],
+      labelIndex: f[at('label_index')] === '' ? null : Number(f[at('label_index')]),
+      predicted: Number(f[at('predicted_index')]),
+      confidence: Number(f[at('p_y_given_x')]),
+      negLogPx: Number(f[at('neg_log_px_nats')]),
+    };
+  });
+}
+
+async function captureDownloads(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const files: { name: string; text: Promise<string> }[] = [];
+    window.addEventListener('gc-lens-download', (e) => {
+      const { blob, fileName } = (e as CustomEvent<{ blob: Blob; fileName: string }>).detail;
+      files.push({ name: fileName, text: blob.text() });
+    });
+    Object.assign(window, { downloadedFiles: files });
+  });
+}
+
+async function download(page: Page, testId: string): Promise<string> {
+  const count = () => page.evaluate(() => (window as unknown as { downloadedFiles: unknown[] }).downloadedFiles.length);
+  const before = await count();
+  await page.getByTestId(testId).click();
+  await expect.poll(count, POLL).toBe(before + 1);
+  return page.evaluate(() => (window as unknown as { downloadedFiles: { text: Promise<string> }[] }).downloadedFiles.at(-1)!.text);
+}
+
+const value = async (page: Page, testId: string) => Number(await page.getByTestId(testId).getAttribute('data-value'));
+
+describe('trust report, end to end in headless Chromium', () => {
+  const session = useBrowserSession({ viewport: { width: 1300, height: 1000 }, timeout: 90_000 });
+  let root: string;
+  let python: string;
+
+  beforeAll(async () => {
+    python = requirePythonTorch();
+    root = await tempDir('trust-');
+    await writeImageFolder(root);
+  });
+
+  async function openApp(page: Page): Promise<void> {
+    await page.goto(`${session.url}?backend=wasm&debug#v=1&model=mnist-beta2&panels=trust`);
+    await page.getByTestId('trust-input').waitFor({ state: 'attached', timeout: 90_000 });
+    await expect
+      .poll(
+        () => page.evaluate(() => Boolean((window as unknown as { gcLens: { store: { getState(): { model: unknown } } } }).gcLens.store.getState().model)),
+        POLL,
+      )
+      .toBe(true);
+  }
+
+  it('a folder of MNIST and Fashion-MNIST gives the accuracy, ECE and typicality AUROC of evaluate.py', async () => {
+    const { page } = session;
+    await openApp(page);
+    await page.getByTestId('trust-input').setInputFiles(join(root, 'set'));
+    const folders = page.getByTestId('trust-folders');
+    await folders.waitFor();
+    // The preview: digit folders matched by index, "fashion" unlabelled with a message.
+    expect(await folders.locator('tbody tr').count()).toBe(11);
+    expect(await folders.locator('tr[data-folder="set/7"] [data-testid="trust-folder-label"]').inputValue()).toBe('7');
+    expect(await folders.locator('tr[data-folder="set/fashion"] [data-testid="trust-folder-label"]').inputValue()).toBe('');
+    expect(await page.getByTestId('trust-notes').textContent()).toContain('“fashion” matches no class name or index (0–9)');
+    await folders.locator('tr[data-folder="set/fashion"] [data-testid="trust-folder-role"]').selectOption('out');
+    await mkdir(join(ROOT, 'test-results'), { recursive: true });
+    await page.locator('section[data-panel="trust"]').screenshot({ path: join(ROOT, 'test-results', 'trust-preview.png') });
+
+    await page.getByTestId('trust-run').click();
+    await page.locator('[data-testid="trust-accuracy"][data-value]').waitFor({ timeout: 240_000 });
+    const progress = page.getByTestId('trust-progress');
+    expect(await progress.getAttribute('data-done')).toBe(String(MNIST + FASHION + 1));
+    expect(await progress.getAttribute('data-total')).toBe(String(MNIST + FASHION + 1));
+    // The text file is skipped, counted and named.
+    const skipped = page.getByTestId('trust-skipped');
+    expect(await skipped.getAttribute('data-count')).toBe('1');
+    expect(await skipped.textContent()).toContain('set/3/notes.txt');
+
+    await captureDownloads(page);
+    const rows = parseCsv(await download(page, 'trust-export-csv'));
+    expect(rows).toHaveLength(MNIST + FASHION);
+    const labelled = rows.filter((r) => r.labelIndex !== null);
+    expect(labelled).toHaveLength(MNIST);
+    const card = JSON.parse(await download(page, 'trust-export-json')) as { typicalityMean: { value: number; source: string } };
+    expect(card.typicalityMean.source).toBe('card');
+    const theirs = pythonTrustMetrics(python, {
+      predicted: labelled.map((r) => r.predicted),
+      confidence: labelled.map((r) => r.confidence),
+      classes: 10,
+      labels: labelled.map((r) => r.labelIndex),
+      in_neg_log_px: labelled.map((r) => r.negLogPx),
+      out_neg_log_px: rows.filter((r) => r.folder === 'set/fashion').map((r) => r.negLogPx),
+      mean: card.typicalityMean.value,
+    });
+    const accuracy = await value(page, 'trust-accuracy');
+    const ece = await value(page, 'trust-ece');
+    const auroc = await value(page, 'trust-auroc');
+    expect(accuracy).toBe(theirs.accuracy);
+    expect(Math.abs(ece - (theirs.ece ?? Number.NaN))).toBeLessThan(1e-6);
+    expect(Math.abs(auroc - (theirs.auroc ?? Number.NaN))).toBeLessThan(1e-6);
+    // The numbers say something: a trained MNIST model, and Fashion-MNIST mostly told apart.
+    expect(accuracy).toBeGreaterThan(0.9);
+    expect(auroc).toBeGreaterThan(0.8);
+    console.log(`browser trust report: accuracy ${accuracy}, ECE ${ece} (python ${theirs.ece}), AUROC ${auroc} (python ${theirs.auroc})`);
+    for (const id of ['trust-reliability', 'trust-confusion', 'trust-histogram', 'trust-roc']) expect(await page.getByTestId(id).count(), id).toBe(1);
+    await page.locator('section[data-panel="trust"]').screenshot({ path: join(ROOT, 'test-results', 'trust-report.png') });
+
+    // The page's link carries the counts and metrics (at full precision), and a recipient sees them, without the images.
+    await expect.poll(() => page.evaluate(() => location.hash), POLL).toContain(`trust=n:${MNIST + FASHION}`);
+    const hash = await page.evaluate(() => location.hash);
+    expect(hash).toContain(`acc:${accuracy}`);
+    expect(hash).toContain(`auroc:${auroc}`);
+    const recipient = await session.context.newPage();
+    await recipient.goto(`${session.url}?backend=wasm${hash}`);
+    const linked = recipient.getByTestId('trust-linked');
+    await linked.waitFor({ timeout: 90_000 });
+    expect(await linked.textContent()).toContain(`accuracy ${(100 * accuracy).toFixed(2)} %`);
+    expect(await linked.textContent()).toContain('not its images');
+    await recipient.close();
+
+    // A click on a row opens that image in the explorer.
+    await page.getByTestId('trust-table').locator('tbody tr').first().getByRole('button').click();
+    await expect
+      .poll(
+        () =>
+          page.evaluate(
+            () => (window as unknown as { gcLens: { store: { getState(): { input: { name: string } | null } } } }).gcLens.store.getState().input?.name,
+          ),
+        POLL,
+      )
+      .toMatch(/^(mnist|fashion)-\d{3}\.png$/);
+  }, 400_000);
+
+  it('cancel keeps the images that finished and says so', async () => {
+    const { page } = session;
+    await openApp(page);
+    await page.getByTestId('trust-input').setInputFiles(join(root, 'set'));
+    await page.getByTestId('trust-folders').waitFor();
+    await page.getByTestId('trust-run').click();
+    await expect.poll(async () => Number(await page.getByTestId('trust-progress').getAttribute('data-done')), POLL).toBeGreaterThan(0);
+    await page.getByTestId('trust-cancel').click();
+    const message = page.getByTestId('trust-message');
+    await message.waitFor({ timeout: 60_000 });
+    const done = Number(await page.getByTestId('trust-progress').getAttribute('data-done'));
+    expect(done).toBeLessThan(MNIST + FASHION + 1);
+    expect(await message.textContent()).toContain(`Cancelled after ${done} of ${MNIST + FASHION + 1} images`);
+    expect(await page.locator('[data-testid="trust-accuracy"][data-value]').count()).toBe(1);
+  }, 300_000);
+
+  it('a zip with an empty folder, a zip bomb and a file that is no zip each get a clear message', async () => {
+    const { page } = session;
+    await openApp(page);
+    const digits = await mnistTestDigits(3);
+    const zip = writeZip([
+      { name: 'digits/1/a.png', data: greyPng(digits.images[0]) },
+      { name: 'digits/2/b.png', data: greyPng(digits.images[1]), stored: true },
+      { name: 'digits/empty/', data: new Uint8Array() },
+    ]);
+    await page.getByTestId('trust-files').setInputFiles({ name: 'digits.zip', mimeType: 'application/zip', buffer: zip });
+    await page.getByTestId('trust-folders').waitFor();
+    expect(await page.getByTestId('trust-notes').textContent()).toContain('The folder “digits/digits/empty” is empty.');
+    await page.getByTestId('trust-run').click();
+    await page.locator('[data-testid="trust-accuracy"][data-value]').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('trust-progress').getAttribute('data-done')).toBe('2');
+
+    const zeros = new Uint8Array(64 * 1024 ** 2);
+    const deflated = deflateRawSync(zeros);
+    const bomb = writeZip(Array.from({ length: 4 }, (_, i) => ({ name: `x/${i}.png`, data: zeros, deflated })));
+    await page.getByTestId('trust-files').setInputFiles({ name: 'bomb.zip', mimeType: 'application/zip', buffer: bomb });
+    await expect.poll(async () => (await page.getByTestId('trust-notes').textContent()) ?? '', POLL).toContain('“bomb.zip” looks like a zip bomb');
+    expect(await page.getByTestId('trust-notes').textContent()).toContain('There is nothing to run');
+
+    await page.getByTestId('trust-files').setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip at all') });
+    await expect.poll(async () => (await page.getByTestId('trust-notes').textContent()) ?? '', POLL).toContain('“broken.zip” cannot be read as a zip');
+  }, 300_000);
+});
