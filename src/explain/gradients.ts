@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { GenerativeClassifier } from '../flow/classifier';
+import { type GenerativeClassifier, logSumExp } from '../flow/classifier';
 import { withUnfusedConvolutions } from '../flow/layers/subnet';
 import { assertClassIndex, assertSingleImage, yieldUnlessAborted } from './checks';
 
@@ -10,7 +10,9 @@ export type Objective =
   /** log p(x|y) in nats. */
   | { kind: 'likelihood'; classIndex: number }
   /** logit_a − logit_b, or logit_a − the mean of all logits. */
-  | { kind: 'logitDifference'; classIndex: number; contrast: number | 'mean' };
+  | { kind: 'logitDifference'; classIndex: number; contrast: number | 'mean' }
+  /** log p(y|x) = logit_y − logsumexp(logits): what adversarial attacks push. */
+  | { kind: 'logPosterior'; classIndex: number };
 
 /** Attributions at pixel resolution; arrays are row-major over (h, w[, c]). */
 export interface Attribution {
@@ -88,10 +90,8 @@ async function attribute(
   signal?: AbortSignal,
   onStep?: (done: number, total: number) => void,
 ): Promise<Attribution> {
-  assertObjective(objective, model.mixture.classes);
   const [, height, width, channels] = x.shape;
-  // Unfused convolutions differentiate lazily: no filter gradients (wasm has no kernel for them).
-  const gradient = tf.grad((points: tf.Tensor) => withUnfusedConvolutions(() => tf.sum(objectiveTensor(model, points, objective))));
+  const gradient = objectiveGradient(model, objective);
   let gradientSum = tf.zerosLike(x);
   try {
     for (let start = 0; start < alphas.length; start += batchSize) {
@@ -135,11 +135,22 @@ async function attribute(
   };
 }
 
+/**
+ * x ↦ ∇ₓ Σ_b f(x_b) with respect to the normalized input: the one gradient every map and the
+ * adversarial attack use. The caller disposes the returned tensor.
+ */
+export function objectiveGradient(model: Model, objective: Objective): (x: tf.Tensor) => tf.Tensor {
+  assertObjective(objective, model.mixture.classes);
+  // Unfused convolutions differentiate lazily: no filter gradients (wasm has no kernel for them).
+  return tf.grad((points: tf.Tensor) => withUnfusedConvolutions(() => tf.sum(objectiveTensor(model, points, objective))));
+}
+
 /** f for each image of a batch [B]; constants left out (they cancel in gradients and differences). */
 function objectiveTensor(model: Model, x: tf.Tensor, objective: Objective): tf.Tensor {
   const { logits, logDet } = model.forwardTensors(x);
   const column = (y: number) => tf.squeeze(tf.slice(logits, [0, y], [-1, 1]), [1]);
   if (objective.kind === 'likelihood') return tf.add(column(objective.classIndex), logDet);
+  if (objective.kind === 'logPosterior') return tf.sub(column(objective.classIndex), tf.logSumExp(logits, 1));
   const other = objective.contrast === 'mean' ? tf.mean(logits, 1) : column(objective.contrast);
   return tf.sub(column(objective.classIndex), other);
 }
@@ -151,6 +162,7 @@ async function objectiveValues(model: Model, x: tf.Tensor, objective: Objective)
   return Array.from({ length: r.batch }, (_, i) => {
     const a = i * k + objective.classIndex;
     if (objective.kind === 'likelihood') return r.logLikelihood[a];
+    if (objective.kind === 'logPosterior') return r.logits[a] - logSumExp(r.logits.subarray(i * k, (i + 1) * k));
     if (objective.contrast !== 'mean') return r.logits[a] - r.logits[i * k + objective.contrast];
     let mean = 0;
     for (let y = 0; y < k; y++) mean += r.logits[i * k + y] / k;

@@ -1,11 +1,13 @@
 /** The shape of the app's state; the actions live in appStore.ts and its helpers. */
 
+import type { AttackSettings } from '../explain/attack';
 import type { SliderId } from '../explain/sliderId';
 import type { BackendChoice } from '../flow/backendChoice';
 import type { ConversionProgress } from '../formats/convertToPackage';
 import type { ModelIndexEntry, ModelSpec } from '../formats/modelSpec';
 import type { StoredModel } from '../storage/packageStore';
 import type {
+  AttackOutcome,
   Classification,
   Counterfactual,
   ImageInput,
@@ -63,6 +65,9 @@ export type Task<T> =
   | { status: 'done'; value: T }
   | { status: 'failed'; message: string; previous: T | null };
 
+/** The attack panel's settings: the attack's, and how many more attacks bracket the smallest flipping ε. */
+export type AttackView = AttackSettings & { searchAttacks: number };
+
 export interface ConversionState {
   fileName: string;
   progress: ConversionProgress | null;
@@ -87,6 +92,8 @@ export interface AppState {
   /** other: the second image, named, with its gallery id (links carry it). */
   interpolation: Task<Interpolation> & { other?: Pick<ChosenInput, 'name' | 'galleryId'> };
   comparison: { modelId: string | null; task: Task<SideBySide> };
+  attackView: AttackView;
+  attack: Task<AttackOutcome>;
   conversion: ConversionState | null;
   /** Shown inline; the rest of the state stays as it was. */
   error: string | null;
@@ -112,6 +119,12 @@ export interface AppState {
   setSampling(change: Partial<ViewSettings['sampling']>): void;
   interpolateWith(source: { file: Blob; name: string } | { galleryId: string }): Promise<void>;
   compareWith(modelId: string | null): Promise<void>;
+  setAttackView(change: Partial<AttackView>): void;
+  /** PGD on the current image with the attack view's settings. */
+  runAttack(): Promise<void>;
+  cancelAttack(): void;
+  /** Makes the last attack's 8-bit image the current input, so every panel explains it. */
+  exploreAttacked(): Promise<void>;
   copyPermalink(): Promise<void>;
   convertCheckpoint(file: File): Promise<void>;
   cancelConversion(): void;

@@ -5,6 +5,7 @@ import type { ModelIndexEntry } from '../formats/modelSpec';
 import { type InferenceCalls, SupersededError } from '../worker/client';
 import { TFJS_WASM_DIR } from '../worker/wasmAssets';
 import type { AppEnvironment, AppState, ChosenInput, GalleryImage, ModelChoice } from './appState';
+import { createAttackActions, DEFAULT_ATTACK } from './attackActions';
 import { createConversionActions } from './conversionActions';
 import { createExplainer } from './explainer';
 import { createLinkActions, type OpeningLink } from './linkActions';
@@ -48,6 +49,7 @@ export function createAppStore(
   return createStore<AppState>()((set, get) => {
     const explainer = createExplainer(client, get, set, url);
     const links = createLinkActions(get, set, env, () => explainer.refreshAll());
+    const { invalidate: invalidateAttack, ...attackActions } = createAttackActions(client, get, set);
 
     /** Classifies an input; keepView keeps the sliders (a link's). */
     async function classify(input: ChosenInput, keepView = false): Promise<boolean> {
@@ -57,6 +59,7 @@ export function createAppStore(
         const classification = await client.call('classify', { input: input.source });
         if (token !== inputToken) return false;
         explainer.invalidate();
+        invalidateAttack();
         set((s) => ({
           input,
           classification,
@@ -95,6 +98,7 @@ export function createAppStore(
         // The worker answers in request order: the last load to succeed is its active model.
         set({ model: { entry, spec }, classification: null, counterfactual: null, guide: null });
         explainer.invalidate();
+        invalidateAttack();
         if (token !== loadToken) return false;
         set({ loading: null });
         return true;
@@ -175,6 +179,8 @@ export function createAppStore(
       samples: { status: 'idle' },
       interpolation: { status: 'idle' },
       comparison: { modelId: null, task: { status: 'idle' } },
+      attackView: DEFAULT_ATTACK,
+      attack: { status: 'idle' },
       conversion: null,
       missingCheckpoint: null,
       error: null,
@@ -278,6 +284,14 @@ export function createAppStore(
       },
 
       compareWith: (modelId) => explainer.requestComparison(modelId),
+      ...attackActions,
+
+      async exploreAttacked() {
+        const attack = get().attack;
+        if (attack.status !== 'done') return;
+        const { pixels } = attack.value;
+        await classify({ name: `${get().input?.name ?? 'image'}, attacked`, source: { kind: 'pixels', ...pixels }, galleryId: null });
+      },
       copyPermalink: () => links.copyPermalink(),
       ...createConversionActions(get, set, env, url, async ({ stored, select }) => {
         set((s) => ({ models: [...s.models.filter((m) => m.origin === 'bundled'), ...stored] }));

@@ -17,7 +17,7 @@ export const LONG_LINK_LENGTH = 8_000;
 /** The only strings a link can carry besides the fixed enums. */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration', 'trust'] as const;
+export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration', 'trust', 'attack'] as const;
 export type PanelId = (typeof PANELS)[number];
 
 /** The class explained: an index, or whichever class the model predicts. */

@@ -92,10 +92,17 @@ export interface Typicality {
   level: 'typical' | 'unusual' | 'atypical';
 }
 
-/** −log p(x) against the in-distribution mean and std from the model card, or null when the card has none. */
-export function typicality(card: Record<string, unknown>, logEvidence: number): Typicality | null {
+/** The card's in-distribution mean and std of −log p(x) in nats, or null when it has none. */
+export function typicalityStatistics(card: Record<string, unknown>): { mean: number; std: number } | null {
   const stats = card.typicality as { mean?: unknown; std?: unknown } | undefined;
   if (!stats || typeof stats.mean !== 'number' || typeof stats.std !== 'number' || !(stats.std > 0)) return null;
+  return { mean: stats.mean, std: stats.std };
+}
+
+/** −log p(x) against the in-distribution mean and std from the model card, or null when the card has none. */
+export function typicality(card: Record<string, unknown>, logEvidence: number): Typicality | null {
+  const stats = typicalityStatistics(card);
+  if (!stats) return null;
   const nll = -logEvidence;
   const z = (nll - stats.mean) / stats.std;
   const size = Math.abs(z);

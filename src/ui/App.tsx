@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { PanelId } from '../state/permalink';
+import { AttackPanel } from './AttackPanel';
 import { CalibrationPanel } from './CalibrationPanel';
 import { Header } from './Header';
 import { InputPanel } from './InputPanel';
@@ -21,6 +22,7 @@ const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   interpolation: InterpolationPanel,
   calibration: CalibrationPanel,
   trust: TrustPanel,
+  attack: AttackPanel,
 };
 
 const isCheckpoint = (file: File) => /\.(pt|pth)$/i.test(file.name);

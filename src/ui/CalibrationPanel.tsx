@@ -45,7 +45,12 @@ export function CalibrationPanel() {
         </div>
         <div>
           <h3>The same image under another model</h3>
-          <select data-testid="compare-model" value={comparison.modelId ?? ''} onChange={(e) => void compareWith(e.target.value || null)}>
+          <select
+            data-testid="compare-model"
+            aria-label="Model to compare with"
+            value={comparison.modelId ?? ''}
+            onChange={(e) => void compareWith(e.target.value || null)}
+          >
             <option value="">choose a model…</option>
             {models
               .filter((m) => m.id !== current)
@@ -107,23 +112,25 @@ function ReliabilityDiagram({ bins }: { bins: ReliabilityBin[] }) {
     svg
       .append('g')
       .attr('transform', `translate(0, ${y(0)})`)
-      .call(axisBottom(x).ticks(5));
+      .call(axisBottom(x).ticks(5))
+      .attr('font-size', 11);
     svg
       .append('g')
       .attr('transform', `translate(${x(0)}, 0)`)
-      .call(axisLeft(y).ticks(5));
+      .call(axisLeft(y).ticks(5))
+      .attr('font-size', 11);
     svg
       .append('text')
       .attr('x', size / 2)
       .attr('y', size - 2)
       .attr('text-anchor', 'middle')
-      .attr('font-size', 10)
+      .attr('font-size', 11)
       .text('confidence');
     svg
       .append('text')
       .attr('transform', `translate(10, ${size / 2}) rotate(-90)`)
       .attr('text-anchor', 'middle')
-      .attr('font-size', 10)
+      .attr('font-size', 11)
       .text('accuracy');
   }, [bins]);
   return <svg ref={ref} width={240} height={240} role="img" aria-label="reliability diagram" data-testid="reliability-diagram" />;

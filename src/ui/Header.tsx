@@ -17,6 +17,7 @@ const PANEL_NAMES: Record<PanelId, string> = {
   interpolation: 'Interpolation',
   calibration: 'Calibration',
   trust: 'Trust report',
+  attack: 'Adversarial probe',
 };
 
 export function Header({ onTour }: { onTour: () => void }) {

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { type ChangeEvent, useMemo } from 'react';
 import { galleryFor } from '../state/models';
 import { inputNoteText } from '../state/resultWords';
 import { DrawingPad } from './DrawingPad';
@@ -19,23 +19,26 @@ export function InputPanel() {
   const classification = useApp((s) => s.classification);
   const gallery = useMemo(() => galleryFor(allGallery, model), [allGallery, model]);
   const gray = model?.spec.input.channels === 1;
+  const takeFile = (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.currentTarget.files?.[0];
+    if (file) void chooseInput(file, file.name);
+    e.currentTarget.value = '';
+  };
 
   return (
     <Panel id="input" title="Input" exportName="input">
+      {/* Touch screens cannot drop or paste: they get the camera and the photo picker instead (styles.css, .touch-only). */}
       <div data-testid="drop-zone" className="drop-zone">
-        <span>Drop an image anywhere on the page, paste one (Ctrl/Cmd+V), or</span>
+        <span className="pointer-only">Drop an image anywhere on the page, paste one (Ctrl/Cmd+V), or</span>
+        <span className="touch-only">Take a photo of something to classify, or choose one from your photos.</span>
+        <label className="button touch-only">
+          Take a photo
+          <input data-testid="camera-input" type="file" accept="image/*" capture="environment" onChange={takeFile} />
+        </label>
         <label className="button">
-          choose a file
-          <input
-            data-testid="file-input"
-            type="file"
-            accept="image/*"
-            onChange={(e) => {
-              const file = e.currentTarget.files?.[0];
-              if (file) void chooseInput(file, file.name);
-              e.currentTarget.value = '';
-            }}
-          />
+          <span className="pointer-only">choose a file</span>
+          <span className="touch-only">Choose a photo</span>
+          <input data-testid="file-input" type="file" accept="image/*" onChange={takeFile} />
         </label>
       </div>
       {gallery.length > 0 && (

@@ -1,5 +1,5 @@
 import { scaleLinear, select } from 'd3';
-import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useRef } from 'react';
 import { formatSliderId, type SliderId, sameSlider } from '../explain/sliderId';
 import { posteriorBars, rankedScores } from '../state/resultView';
 import { className } from '../state/resultWords';
@@ -11,6 +11,7 @@ import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { PosteriorChart, PosteriorChartKey } from './PosteriorChart';
 import { useApp, useResolvedClasses } from './storeContext';
+import { useElementWidth } from './useElementWidth';
 
 const COUNTERFACTUAL_BARS = 6;
 
@@ -46,9 +47,9 @@ export function LatentPanel() {
           />
           {guide && (
             <>
-              <h4>
+              <h3>
                 Dimensions that separate “{name(guide.a)}” from “{name(guide.b)}” <Help term="separatingShare" />
-              </h4>
+              </h3>
               {guide.separating.map((d) => (
                 <DimensionSlider
                   key={d.index}
@@ -59,7 +60,7 @@ export function LatentPanel() {
                   nameB={name(guide.b)}
                 />
               ))}
-              <h4>Principal directions of the class means</h4>
+              <h3>Principal directions of the class means</h3>
               {guide.principalStd.map((std, j) => (
                 <Slider
                   // biome-ignore lint/suspicious/noArrayIndexKey: principal direction j is the slider's identity
@@ -76,7 +77,7 @@ export function LatentPanel() {
                   onChange={setSlider}
                 />
               ))}
-              <h4>What the class means do not explain</h4>
+              <h3>What the class means do not explain</h3>
               <Slider
                 id={{ kind: 'residual' }}
                 label={
@@ -89,7 +90,7 @@ export function LatentPanel() {
                 value={amount({ kind: 'residual' })}
                 onChange={setSlider}
               />
-              {unlisted.length > 0 && <h4 data-testid="unlisted-sliders">Moved sliders not listed above (from a link, or set for other classes)</h4>}
+              {unlisted.length > 0 && <h3 data-testid="unlisted-sliders">Moved sliders not listed above (from a link, or set for other classes)</h3>}
               {unlisted.map((s) => (
                 <Slider
                   key={formatSliderId(s.direction)}
@@ -198,7 +199,7 @@ const THUMB_INSET = 8;
  */
 function DimensionStrip({ low, high, marks }: { low: number; high: number; marks: { key: string; at: number; label: string; color: string }[] }) {
   const ref = useRef<SVGSVGElement>(null);
-  const width = useWidth(ref);
+  const width = useElementWidth(ref, 0);
   useEffect(() => {
     if (!width) return;
     const x = scaleLinear([low, high], [THUMB_INSET, width - THUMB_INSET]);
@@ -245,18 +246,6 @@ function labelRows(xs: number[]): number[] {
     taken.push(x);
     return 0;
   });
-}
-
-/** An element's rendered width in CSS pixels, kept up to date. */
-function useWidth(ref: React.RefObject<Element | null>): number {
-  const [width, setWidth] = useState(0);
-  useEffect(() => {
-    const element = ref.current!;
-    const observer = new ResizeObserver(() => setWidth(element.getBoundingClientRect().width));
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [ref]);
-  return width;
 }
 
 function Counterfactual() {

@@ -11,11 +11,22 @@ export function Panel({ id, title, exportName, busy, children }: { id: string; t
           {title} {busy && <span className="hint">updating…</span>}
         </h2>
         <div className="panel-export">
-          {(['png', 'svg'] as const).map((format) => (
-            <button key={format} type="button" className="link-button" onClick={() => void exportPanel(ref.current!, exportName, format)}>
-              {format.toUpperCase()}
-            </button>
-          ))}
+          {(['png', 'svg'] as const).map((format) => {
+            // The visible "PNG" alone does not say which panel it exports.
+            const action = `Export the “${title}” panel as ${format.toUpperCase()}`;
+            return (
+              <button
+                key={format}
+                type="button"
+                className="link-button"
+                aria-label={action}
+                title={action}
+                onClick={() => void exportPanel(ref.current!, exportName, format)}
+              >
+                {format.toUpperCase()}
+              </button>
+            );
+          })}
         </div>
       </div>
       {children}

@@ -4,13 +4,18 @@ import type { PosteriorBar } from '../state/resultView';
 import { formatNats, formatProbability } from './format';
 import { GLOSSARY } from './glossary';
 import { Help } from './Help';
+import { useElementWidth } from './useElementWidth';
 
-const WIDTH = 560;
+/** Widest drawing, in CSS pixels. Narrower containers get the chart redrawn at their width (one unit = one pixel), so text keeps its size. */
+const MAX_WIDTH = 560;
 const ROW = 22;
-const LABEL_WIDTH = 150;
-const VALUE_WIDTH = 64;
-const LIKELIHOOD_WIDTH = 96;
 const HEADER = 16;
+
+/** Column widths of a chart `width` pixels wide whose longest label is `labelLength` wide: on phones the number columns shrink. */
+function columnWidths(width: number, labelLength: number) {
+  const narrow = width < 420;
+  return { label: Math.ceil(Math.min(labelLength + 8, 150, width * 0.4)), value: narrow ? 48 : 64, likelihood: narrow ? 56 : 96 };
+}
 
 /** What the chart prints beside each bar: a per-class value in nats. */
 export type BesideTerm = 'logLikelihood' | 'latentFit';
@@ -31,18 +36,16 @@ export function PosteriorChart({
   testId?: string;
 }) {
   const ref = useRef<SVGSVGElement>(null);
+  const width = Math.min(MAX_WIDTH, useElementWidth(ref, MAX_WIDTH));
 
   useEffect(() => {
     const height = HEADER + bars.length * ROW;
-    const svg = select(ref.current!).attr('viewBox', `0 0 ${WIDTH} ${height}`);
-    const barWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH - LIKELIHOOD_WIDTH;
-    const x = scaleLinear([0, 1], [0, barWidth]);
+    const svg = select(ref.current!).attr('viewBox', `0 0 ${width} ${height}`);
     svg
       .selectAll('text.head')
       .data([GLOSSARY.posterior.name, `${GLOSSARY[beside].name}, nats`])
       .join('text')
       .attr('class', 'head')
-      .attr('x', (_, i) => (i === 0 ? LABEL_WIDTH : WIDTH - 4))
       .attr('text-anchor', (_, i) => (i === 0 ? 'start' : 'end'))
       .attr('y', 11)
       .attr('font-size', 11)
@@ -56,7 +59,6 @@ export function PosteriorChart({
         row
           .append('text')
           .attr('class', 'label')
-          .attr('x', LABEL_WIDTH - 8)
           .attr('y', ROW / 2)
           .attr('dy', '0.35em')
           .attr('text-anchor', 'end')
@@ -64,28 +66,23 @@ export function PosteriorChart({
         row
           .append('rect')
           .attr('class', 'track')
-          .attr('x', LABEL_WIDTH)
           .attr('y', 4)
           .attr('height', ROW - 8)
-          .attr('width', x(1))
           .attr('fill', '#f3f4f6');
         row
           .append('rect')
           .attr('class', 'bar')
-          .attr('x', LABEL_WIDTH)
           .attr('y', 4)
           .attr('height', ROW - 8);
         row
           .append('text')
           .attr('class', 'value')
-          .attr('x', LABEL_WIDTH + barWidth + 6)
           .attr('y', ROW / 2)
           .attr('dy', '0.35em')
           .attr('font-size', 12);
         row
           .append('text')
           .attr('class', 'likelihood')
-          .attr('x', WIDTH - 4)
           .attr('y', ROW / 2)
           .attr('dy', '0.35em')
           .attr('text-anchor', 'end')
@@ -94,19 +91,32 @@ export function PosteriorChart({
         return row;
       })
       .attr('transform', (_, i) => `translate(0, ${HEADER + i * ROW})`);
-    rows
-      .select('text.label')
+    const labels = rows
+      .select<SVGTextElement>('text.label')
       .text((d) => d.label)
       .attr('fill', (d) => (d.classIndex === null ? '#6b7280' : '#111827'));
+    const column = columnWidths(width, Math.max(0, ...labels.nodes().map((n) => n.getComputedTextLength())));
+    const barWidth = width - column.label - column.value - column.likelihood;
+    const x = scaleLinear([0, 1], [0, barWidth]);
+    labels.attr('x', column.label - 8);
+    svg.selectAll('text.head').attr('x', (_, i) => (i === 0 ? column.label : width - 4));
+    rows.select('rect.track').attr('x', column.label).attr('width', x(1));
     rows
       .select('rect.bar')
+      .attr('x', column.label)
       .attr('width', (d) => x(d.probability))
       .attr('fill', (d) => (d.classIndex === null ? '#9ca3af' : d.classIndex === highlight ? '#1d4ed8' : '#60a5fa'))
       .attr('data-class-index', (d) => d.classIndex ?? 'rest')
       .attr('data-probability', (d) => d.probability);
-    rows.select('text.value').text((d) => formatProbability(d.probability));
-    rows.select('text.likelihood').text((d) => (d.beside === null ? '' : formatNats(d.beside, { unit: false })));
-  }, [bars, highlight, beside]);
+    rows
+      .select('text.value')
+      .attr('x', column.label + barWidth + 6)
+      .text((d) => formatProbability(d.probability));
+    rows
+      .select('text.likelihood')
+      .attr('x', width - 4)
+      .text((d) => (d.beside === null ? '' : formatNats(d.beside, { unit: false })));
+  }, [bars, highlight, width, beside]);
 
   return (
     <svg

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
 import { activeBackend, BACKEND_ORDER, type BackendChoice, chooseBackend } from '../flow/backend';
 import type { GenerativeClassifier } from '../flow/classifier';
+import { attackCurrent, attackImages } from './attackCalls';
 import { edit, interpolate, latentGuide, likelihoodMap, sample } from './explainCalls';
 import { modelInputImage } from './modelInputImage';
 import { pixelsToImage } from './modelPixels';
@@ -31,9 +32,9 @@ let draining = false;
 /** The quick request being answered, with the means to cancel it. */
 let current: { request: WorkerRequest; controller: AbortController } | null = null;
 
-const LONG_TYPES: readonly CallType[] = ['map', 'sample', 'interpolate', 'trustBatch'];
+const LONG_TYPES: readonly CallType[] = ['map', 'sample', 'interpolate', 'trustBatch', 'attack', 'attackBatch'];
 /** Long requests that do not read the current image: a new image leaves them running. */
-const IMAGE_FREE_TYPES: readonly CallType[] = ['trustBatch'];
+const IMAGE_FREE_TYPES: readonly CallType[] = ['trustBatch', 'attackBatch'];
 /** Quick requests about the current image: a new image makes them moot. */
 const IMAGE_TYPES: readonly CallType[] = ['latentGuide', 'edit'];
 /** Requests a new image does not overtake: it needs the backend and the model they set. */
@@ -114,6 +115,8 @@ const handlers: { [K in CallType]: Handler<K> } = {
   sample: ({ classIndex, count, seed, temperature }, signal) => sample(classIndex, count, seed, temperature, signal),
   interpolate: ({ other, steps }, signal) => interpolate(other, steps, signal),
   trustBatch: ({ images }, signal) => trustBatch(images, signal),
+  attack: ({ id, settings, searchAttacks }, signal) => attackCurrent(settings, searchAttacks, signal, progressOf(id)),
+  attackBatch: ({ id, images, settings, typicalityMean }, signal) => attackImages(images, settings, typicalityMean, signal, progressOf(id)),
 
   async compare({ id, model, input }) {
     const key = sourceKey(model);
@@ -148,6 +151,17 @@ const handlers: { [K in CallType]: Handler<K> } = {
     return { numTensors, numBytes };
   },
 };
+
+/** Progress of a long request, spaced out like a load's. */
+function progressOf(id: number): (done: number, total: number) => void {
+  let lastPost = 0;
+  return (done, total) => {
+    const now = performance.now();
+    if (now - lastPost < PROGRESS_INTERVAL_MS && done < total) return;
+    lastPost = now;
+    post({ type: 'progress', id, done, total });
+  };
+}
 
 /** x̂ = f⁻¹(z) and the per-pixel error max_c |x − x̂| on the [0, 1] pixel scale. */
 async function reconstruct(m: GenerativeClassifier, x: Float32Array, z: Float32Array): Promise<Reconstruction> {

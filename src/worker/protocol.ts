@@ -1,5 +1,7 @@
 /** The typed message protocol between the page and the inference worker. */
 
+import type { AttackReport, AttackSettings } from '../explain/attack';
+import type { BatchAttackReport } from '../explain/attackBatch';
 import type { MapMethod, MapObjective } from '../explain/mapMethods';
 import type { SliderId } from '../explain/sliderId';
 import type { ImageOutcome } from '../explain/trustOutcomes';
@@ -145,6 +147,24 @@ export interface Interpolation extends ImageStrip {
   second: Pixels | null;
 }
 
+/** A projected-gradient attack on the current image, with what the page shows of it. */
+export interface AttackOutcome {
+  report: AttackReport;
+  /** The 8-bit rounded perturbed image: the one shown and the one whose verdict is headlined. */
+  image: ModelInputImage;
+  /** 128 + scale·δ of the rounded image: mid-gray where nothing changed. */
+  perturbation: ModelInputImage;
+  /** One pixel unit of δ is shown as this many levels. */
+  perturbationScale: number;
+  /** The rounded image as 8-bit pixels, so that it can be explored like any input. */
+  pixels: Pixels;
+  elapsedMs: number;
+}
+
+export interface BatchAttackOutcome extends BatchAttackReport {
+  elapsedMs: number;
+}
+
 export interface SideBySide {
   spec: ModelSpec;
   classification: Omit<Classification, 'reconstruction' | 'pixels' | 'elapsedMs'>;
@@ -180,10 +200,14 @@ export interface Calls {
   decode: { args: { zFc: Float32Array; zConv: Float32Array; batch: number }; result: Float32Array };
   /** One batch of a trust report, decoded and preprocessed as a single image, then classified together; it leaves the current image alone. */
   trustBatch: { args: { images: TrustImage[] }; result: TrustImageResult[] };
+  /** PGD on the current image (its 8-bit pixels); searchAttacks more attacks bracket the smallest flipping ε. */
+  attack: { args: { settings: AttackSettings; searchAttacks: number }; result: AttackOutcome };
+  /** The same attack on each image (8-bit, at the model's input size): success rate and typicality AUROC against the card's mean. */
+  attackBatch: { args: { images: Pixels[]; settings: AttackSettings; typicalityMean: number | null }; result: BatchAttackOutcome };
   /** Debugging: TensorFlow.js's live tensor count, which must stay flat over repeated interactions. */
   memory: { args: object; result: { numTensors: number; numBytes: number } };
   /** Stops the running long request of this type (its caller gets 'superseded'); answered at once. */
-  cancel: { args: { kind: 'map' | 'sample' | 'interpolate' }; result: boolean };
+  cancel: { args: { kind: 'map' | 'sample' | 'interpolate' | 'attack' | 'attackBatch' }; result: boolean };
 }
 
 export type CallType = keyof Calls;

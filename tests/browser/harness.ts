@@ -123,16 +123,19 @@ export interface ContextOptions {
   /** A fresh profile on disk, so OPFS is stored on disk as for users (not in memory). */
   profile?: boolean;
   viewport?: ViewportSize;
+  /** A phone: touch screen (coarse pointer, no hover) and the page's viewport meta tag honoured. */
+  phone?: boolean;
 }
 
 /** A browser context in its own Chromium; closing it ends Chromium and removes the profile. */
-export async function launchContext({ profile, viewport }: ContextOptions = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchContext({ profile, viewport, phone }: ContextOptions = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const device = { viewport, ...(phone && { isMobile: true, hasTouch: true, deviceScaleFactor: 2 }) };
   if (!profile) {
     const browser = await launchChromium();
-    return { context: await browser.newContext({ viewport }), close: () => browser.close() };
+    return { context: await browser.newContext(device), close: () => browser.close() };
   }
   const dir = await mkdtemp(join(tmpdir(), 'gc-lens-profile-'));
-  const context = await chromium.launchPersistentContext(dir, { ...launchOptions(), viewport });
+  const context = await chromium.launchPersistentContext(dir, { ...launchOptions(), ...device });
   return {
     context,
     async close() {

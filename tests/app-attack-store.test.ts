@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ClassifierResult } from '../src/flow/classifier';
+import type { ModelSpec } from '../src/formats/modelSpec';
+import { type AppStore, createAppStore } from '../src/state/appStore';
+import { changeAttackView, DEFAULT_ATTACK } from '../src/state/attackActions';
+import { type InferenceCalls, type ProgressListener, SupersededError } from '../src/worker/client';
+import type { AttackOutcome, Calls, CallType, Classification } from '../src/worker/protocol';
+
+interface RecordedCall {
+  type: CallType;
+  args: Calls[CallType]['args'];
+  onProgress?: ProgressListener;
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+}
+
+/** A client whose calls the test answers by hand. */
+class FakeClient implements InferenceCalls {
+  calls: RecordedCall[] = [];
+  call<K extends CallType>(type: K, args: Calls[K]['args'], onProgress?: ProgressListener): Promise<Calls[K]['result']> {
+    return new Promise((resolve, reject) => this.calls.push({ type, args, onProgress, resolve: resolve as (r: unknown) => void, reject }));
+  }
+  last(type: CallType): RecordedCall {
+    const found = this.calls.filter((c) => c.type === type).at(-1);
+    if (!found) throw new Error(`no ${type} call`);
+    return found;
+  }
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+const classification = { result: { classes: 2, posterior: new Float32Array([0.9, 0.1]) } as unknown as ClassifierResult } as Classification;
+const outcome = (epsilon: number) => ({ report: { settings: { epsilon } } }) as unknown as AttackOutcome;
+
+describe('attack actions in the app store', () => {
+  let client: FakeClient;
+  let store: AppStore;
+
+  beforeEach(async () => {
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ models: [{ id: 'a', name: 'A', path: 'models/a', bytes: 1 }] })));
+    client = new FakeClient();
+    store = createAppStore(client, 'https://lens.test/');
+    const started = store.getState().start();
+    await settle();
+    client.last('init').resolve({ name: 'cpu', skipped: [] });
+    await settle();
+    client.last('load').resolve({ id: 'a', classes: ['cat', 'dog'], input: { channels: 1, height: 2, width: 2 } } as unknown as ModelSpec);
+    await started;
+    const chosen = store.getState().chooseInput(new Blob(['x']), 'x.png');
+    client.last('classify').resolve(classification);
+    await chosen;
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('runs with the panel settings, shows step progress, keeps the previous result on cancel, and drops it for a new image', async () => {
+    store.getState().setAttackView({ target: 1, epsilon: 5 });
+    const first = store.getState().runAttack();
+    expect(client.last('attack').args).toEqual({ settings: { target: 1, norm: 'linf', epsilon: 5, steps: 10, stepSize: 2 }, searchAttacks: 6 });
+    client.last('attack').onProgress!(3, 70);
+    expect(store.getState().attack).toEqual({ status: 'running', previous: null, steps: { done: 3, total: 70 } });
+    client.last('attack').resolve(outcome(5));
+    await first;
+    expect(store.getState().attack).toEqual({ status: 'done', value: outcome(5) });
+
+    const second = store.getState().runAttack();
+    store.getState().cancelAttack();
+    expect(client.last('cancel').args).toEqual({ kind: 'attack' });
+    client.calls.filter((c) => c.type === 'attack')[1].reject(new SupersededError());
+    await second;
+    expect(store.getState().attack).toEqual({ status: 'done', value: outcome(5) });
+
+    const third = store.getState().runAttack();
+    client.last('attack').reject(new Error('the attack starts from an 8-bit image'));
+    await third;
+    expect(store.getState().attack).toMatchObject({ status: 'failed', message: 'the attack starts from an 8-bit image', previous: outcome(5) });
+
+    const chosen = store.getState().chooseInput(new Blob(['y']), 'y.png');
+    client.last('classify').resolve(classification);
+    await chosen;
+    expect(store.getState().attack).toEqual({ status: 'idle' });
+  });
+
+  it('a target past the model classes is sent as untargeted; a norm switch brings its default budget unless the budget was changed', async () => {
+    store.getState().setAttackView({ target: 7 });
+    void store.getState().runAttack();
+    expect((client.last('attack').args as Calls['attack']['args']).settings.target).toBeNull();
+    expect(changeAttackView(DEFAULT_ATTACK, { norm: 'l2' })).toMatchObject({ norm: 'l2', epsilon: 400, stepSize: 100 });
+    expect(changeAttackView({ ...DEFAULT_ATTACK, epsilon: 3 }, { norm: 'l2' })).toMatchObject({ norm: 'l2', epsilon: 3, stepSize: 2 });
+  });
+});
