@@ -11,7 +11,7 @@ const MAX_BARS = 12;
 /** Said wherever −log p(x) is negative, since a negative "negative log" surprises most readers. */
 function NegativeDensityNote() {
   return (
-    <span className="hint" data-testid="negative-nll-note">
+    <span className="typicality-note" data-testid="negative-nll-note">
       {' '}
       It is negative because the density of normalised pixel values can exceed 1; that is normal here.
     </span>

@@ -43,11 +43,11 @@ export function SamplesPanel() {
           />
         </label>
         <label className="field slider-field">
-          <span>
-            temperature T = {formatCoordinate(sampling.temperature)} <Help term="temperature" />
-          </span>
+          temperature T = {formatCoordinate(sampling.temperature)}
           <input type="range" min={0} max={2} step={0.05} value={sampling.temperature} onChange={(e) => setSampling({ temperature: Number(e.target.value) })} />
         </label>
+        {/* Beside the label, not in it: a button inside a label would take the label's name from the slider. */}
+        <Help term="temperature" />
       </div>
       {samples.status === 'failed' && <p className="inline-error">{samples.message}</p>}
       <Strip strip={samples.status === 'done' ? samples.value : samples.status === 'running' ? samples.previous : null} classes={classes} testId="samples" />
