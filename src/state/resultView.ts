@@ -131,3 +131,8 @@ export function calibration(card: Record<string, unknown>): { bins: ReliabilityB
 export function hasRandomWeights(card: Record<string, unknown>): boolean {
   return card.randomWeights === true;
 }
+
+/** The most probable class of the first image. */
+export function predictedClass(result: ClassifierResult): number {
+  return resolveClasses(result.posterior.subarray(0, result.classes), 'predicted', 'predicted').a;
+}

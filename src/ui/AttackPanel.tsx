@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
+import type { AppState } from '../state/appState';
 import { attackHeadline, bracketWords, formatEpsilon, posteriorShift, typicalityShift } from '../state/attackWords';
 import type { Typicality } from '../state/resultView';
+import { quotedClass } from '../state/resultWords';
 import type { AttackOutcome } from '../worker/protocol';
 import { ClassSelect } from './ClassSelect';
 import { formatProbability } from './format';
@@ -18,7 +20,7 @@ export function AttackPanel() {
   if (!classes) return null;
   const shown = attack.status === 'done' ? attack.value : attack.status === 'idle' ? null : attack.previous;
   return (
-    <Panel id="attack" title="Adversarial probe" exportName="attack" busy={attack.status === 'running'}>
+    <Panel id="attack" title="Adversarial probe" exportName="attack" busy={attack.status === 'running'} context={attackContext(classes, view)}>
       <p className="hint">
         Projected gradient descent (PGD) on the model input in pixel units (0–255, after resize and crop), pushing log p(y|x) with the gradient the maps use.
         L∞: each value moves at most ε; L2: the whole perturbation is at most ε long.
@@ -219,4 +221,12 @@ function DecimalField({
       )}
     </label>
   );
+}
+
+/** What the probe's exports say it did. */
+function attackContext(classes: string[], view: AppState['attackView']) {
+  return {
+    classes: view.target === null ? 'away from the predicted class (untargeted)' : `toward ${quotedClass(classes, view.target)}`,
+    method: `projected gradient descent (PGD) on the model input, ${view.norm === 'linf' ? 'L∞' : 'L2'} budget`,
+  };
 }

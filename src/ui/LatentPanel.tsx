@@ -2,15 +2,16 @@ import { scaleLinear, select } from 'd3';
 import { type ReactNode, useEffect, useMemo, useRef } from 'react';
 import { formatSliderId, type SliderId, sameSlider } from '../explain/sliderId';
 import { posteriorBars, rankedScores } from '../state/resultView';
-import { className } from '../state/resultWords';
+import { className, latentClassWords, quotedClass } from '../state/resultWords';
 import { unlistedSliders } from '../state/sliders';
-import type { SeparatingDimensionInfo } from '../worker/protocol';
+import type { LatentGuide, SeparatingDimensionInfo } from '../worker/protocol';
+import { ClassSelect } from './ClassSelect';
 import { formatCoordinate, formatPercent } from './format';
 import { Help } from './Help';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { PosteriorChart, PosteriorChartKey } from './PosteriorChart';
-import { useApp, useResolvedClasses } from './storeContext';
+import { useApp, usePanelClasses } from './storeContext';
 import { useElementWidth } from './useElementWidth';
 
 const COUNTERFACTUAL_BARS = 6;
@@ -19,32 +20,64 @@ export function LatentPanel() {
   const guide = useApp((s) => s.guide);
   const classes = useApp((s) => s.model?.spec.classes);
   const sliders = useApp((s) => s.view.sliders);
+  const choice = useApp((s) => s.view.latent);
+  const setLatentClasses = useApp((s) => s.setLatentClasses);
   const setSlider = useApp((s) => s.setSlider);
   const resetSliders = useApp((s) => s.resetSliders);
-  const resolved = useResolvedClasses();
+  const resolved = usePanelClasses()?.latent;
   if (!classes || !resolved) return null;
   const amount = (id: SliderId) => sliders.find((s) => sameSlider(s.direction, id))?.amount ?? 0;
   const toward: SliderId = { kind: 'toward', to: resolved.toward };
   const unlisted = guide ? unlistedSliders(sliders, resolved.toward, guide) : [];
   const name = (y: number) => className(classes, y);
+  const towardLabel = `toward “${name(resolved.toward)}” (1 = all the way)`;
+  const principal = guide ? principalSliders(guide) : [];
+  const residual = guide && residualSlider(guide);
+  const listed = [
+    { id: toward, label: towardLabel },
+    ...(guide?.separating.map((d) => ({ id: { kind: 'dimension', index: d.index } as SliderId, label: dimensionLabel(d) })) ?? []),
+    ...principal,
+    ...(residual ? [residual] : []),
+    ...unlisted.map((s) => ({ id: s.direction, label: formatSliderId(s.direction) })),
+  ];
+  const context = {
+    classes: latentClassWords(classes, resolved),
+    method: 'x′ = f⁻¹(z′), z′ = z + the slider moves',
+    details: listed.map(({ id, label }) => `${label}: ${formatCoordinate(amount(id))}`),
+  };
 
   return (
-    <Panel id="latent" title="Latent editor" exportName="latent-editor">
+    <Panel id="latent" title="Latent editor" exportName="latent-editor" context={context}>
+      <div className="controls">
+        <ClassSelect
+          label="edit from class"
+          classes={classes}
+          value={choice.from}
+          words={{ predicted: 'the predicted class' }}
+          onChange={(from) => setLatentClasses({ from })}
+          testId="latent-from"
+        />
+        <ClassSelect
+          label="toward"
+          classes={classes}
+          value={choice.toward}
+          words={{ predicted: 'the most probable other class' }}
+          onChange={(toward) => setLatentClasses({ toward })}
+          testId="latent-toward"
+        />
+      </div>
       <p className="hint">
         Every slider changes the latent z = f(x) <Help term="latent" />; the image is x′ = f⁻¹(z′), recomputed while you drag. Edits start from the original z,
-        from class “{name(resolved.a)}”.
+        from class {quotedClass(classes, resolved.from)}.
       </p>
+      {resolved.from === resolved.toward && (
+        <p className="hint" data-testid="latent-same-class">
+          “Toward” is the class the edits start from, so no dimension separates them: choose another class to move toward.
+        </p>
+      )}
       <div className="latent-layout">
         <div className="sliders">
-          <Slider
-            id={toward}
-            label={`toward “${name(resolved.toward)}” (1 = all the way)`}
-            min={0}
-            max={1.5}
-            step={0.05}
-            value={amount(toward)}
-            onChange={setSlider}
-          />
+          <Slider id={toward} label={towardLabel} min={0} max={1.5} step={0.05} value={amount(toward)} onChange={setSlider} />
           {guide && (
             <>
               <h3>
@@ -61,35 +94,11 @@ export function LatentPanel() {
                 />
               ))}
               <h3>Principal directions of the class means</h3>
-              {guide.principalStd.map((std, j) => (
-                <Slider
-                  // biome-ignore lint/suspicious/noArrayIndexKey: principal direction j is the slider's identity
-                  key={j}
-                  id={{ kind: 'principal', index: j }}
-                  label={
-                    `PC ${j + 1} (${formatPercent(guide.principalShare[j], { decimals: 0 })} of the means' variance; ` +
-                    `z at ${formatCoordinate(guide.principalCoordinates[j])})`
-                  }
-                  min={-3 * std}
-                  max={3 * std}
-                  step={std / 20}
-                  value={amount({ kind: 'principal', index: j })}
-                  onChange={setSlider}
-                />
+              {principal.map(({ id, label, std }) => (
+                <Slider key={formatSliderId(id)} id={id} label={label} min={-3 * std} max={3 * std} step={std / 20} value={amount(id)} onChange={setSlider} />
               ))}
               <h3>What the class means do not explain</h3>
-              <Slider
-                id={{ kind: 'residual' }}
-                label={
-                  `residual strength: ‖r‖ = ${formatCoordinate(guide.residual.norm)} (rms ${formatCoordinate(guide.residual.rms)} per dimension, ` +
-                  `outside ${guide.residual.subspaceDims} principal directions); −1 removes it`
-                }
-                min={-1}
-                max={1}
-                step={0.05}
-                value={amount({ kind: 'residual' })}
-                onChange={setSlider}
-              />
+              {residual && <Slider id={residual.id} label={residual.label} min={-1} max={1} step={0.05} value={amount(residual.id)} onChange={setSlider} />}
               {unlisted.length > 0 && <h3 data-testid="unlisted-sliders">Moved sliders not listed above (from a link, or set for other classes)</h3>}
               {unlisted.map((s) => (
                 <Slider
@@ -113,6 +122,24 @@ export function LatentPanel() {
       </div>
     </Panel>
   );
+}
+
+const dimensionLabel = (dim: SeparatingDimensionInfo) => `z[${dim.index}] (share of the logit difference ${formatPercent(dim.contribution, { decimals: 0 })})`;
+
+function principalSliders(guide: LatentGuide): { id: SliderId; label: string; std: number }[] {
+  return guide.principalStd.map((std, j) => ({
+    id: { kind: 'principal', index: j },
+    label: `PC ${j + 1} (${formatPercent(guide.principalShare[j], { decimals: 0 })} of the means' variance; z at ${formatCoordinate(guide.principalCoordinates[j])})`,
+    std,
+  }));
+}
+
+function residualSlider(guide: LatentGuide): { id: SliderId; label: string } {
+  const { norm, rms, subspaceDims } = guide.residual;
+  return {
+    id: { kind: 'residual' },
+    label: `residual strength: ‖r‖ = ${formatCoordinate(norm)} (rms ${formatCoordinate(rms)} per dimension, outside ${subspaceDims} principal directions); −1 removes it`,
+  };
 }
 
 interface SliderProps {
@@ -168,7 +195,7 @@ function DimensionSlider({
     <div className="dimension">
       <Slider
         id={{ kind: 'dimension', index: dim.index }}
-        label={`z[${dim.index}] (share of the logit difference ${formatPercent(dim.contribution, { decimals: 0 })})`}
+        label={dimensionLabel(dim)}
         min={low - dim.z}
         max={high - dim.z}
         step={0.05}

@@ -1,26 +1,39 @@
 import { useMemo } from 'react';
 import { galleryFor } from '../state/models';
-import { className } from '../state/resultWords';
+import { className, quotedClass } from '../state/resultWords';
 import type { ImageStrip } from '../worker/protocol';
+import { ClassSelect } from './ClassSelect';
 import { formatCoordinate } from './format';
 import { Help } from './Help';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
-import { useApp, useResolvedClasses } from './storeContext';
+import { useApp, usePanelClasses } from './storeContext';
 
 export function SamplesPanel() {
   const sampling = useApp((s) => s.view.sampling);
   const setSampling = useApp((s) => s.setSampling);
   const samples = useApp((s) => s.samples);
   const classes = useApp((s) => s.model?.spec.classes);
-  const resolved = useResolvedClasses();
-  if (!classes || !resolved) return null;
+  const classIndex = usePanelClasses()?.samples;
+  if (!classes || classIndex === undefined) return null;
+  const context = {
+    classes: quotedClass(classes, classIndex),
+    method: `z = μ + T·ε, x = f⁻¹(z); seed ${sampling.seed}, T = ${sampling.temperature.toFixed(2)}, ${sampling.count} samples; each labelled with its predicted class`,
+  };
   return (
-    <Panel id="samples" title="Class-conditional samples" exportName="samples" busy={samples.status === 'running'}>
+    <Panel id="samples" title="Class-conditional samples" exportName="samples" busy={samples.status === 'running'} context={context}>
       <p className="hint">
-        z = μ + T·ε for class “{classes[resolved.a]}” (the explained class), ε from numpy's RandomState(seed): the same seed gives the same images everywhere.
+        z = μ + T·ε for class {quotedClass(classes, classIndex)}, ε from numpy's RandomState(seed): the same seed gives the same images everywhere.
       </p>
       <div className="controls">
+        <ClassSelect
+          label="class"
+          classes={classes}
+          value={sampling.target}
+          words={{ predicted: 'the predicted class' }}
+          onChange={(target) => setSampling({ target })}
+          testId="samples-class"
+        />
         <label className="field">
           seed
           <input
@@ -62,8 +75,12 @@ export function InterpolationPanel() {
   const allGallery = useApp((s) => s.gallery);
   const gallery = useMemo(() => galleryFor(allGallery, model), [allGallery, model]);
   if (!model) return null;
+  const context = {
+    classes: 'each step labelled with its predicted class',
+    method: `the straight line in z from this image to ${interpolation.other ? `“${interpolation.other.name}”` : 'a second image'}, each step decoded by f⁻¹`,
+  };
   return (
-    <Panel id="interpolation" title="Interpolation in z" exportName="interpolation" busy={interpolation.status === 'running'}>
+    <Panel id="interpolation" title="Interpolation in z" exportName="interpolation" busy={interpolation.status === 'running'} context={context}>
       <p className="hint">From the current image to a second one along the straight line between their latents, each step decoded by f⁻¹.</p>
       <div className="controls">
         <label className="field">
