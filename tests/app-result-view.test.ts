@@ -13,7 +13,7 @@ function result(posterior: number[]): ClassifierResult {
 describe('result view', () => {
   it('ranks classes by posterior, ties by index, with their log-likelihoods', () => {
     const ranked = rankedClasses(result([0.25, 0.5, 0.25]), ['a', 'b', 'c']);
-    expect(ranked.map((c) => [c.label, c.probability, c.logLikelihood])).toEqual([
+    expect(ranked.map((c) => [c.label, c.probability, c.beside])).toEqual([
       ['b', 0.5, -101],
       ['a', 0.25, -100],
       ['c', 0.25, -102],

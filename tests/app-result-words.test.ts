@@ -14,10 +14,13 @@ describe('the worker results in words', () => {
   });
 
   it('says what each map explains, with its value', () => {
-    expect(words({ kind: 'logit-difference', value: 1.234567 })).toBe('logit(one) − logit(two) = 1.2346');
-    expect(words({ kind: 'logit-difference', value: -2 }, 'mean')).toBe('logit(one) − the mean logit = -2.0000');
-    expect(words({ kind: 'occlusion', value: -812.345, patch: 8 })).toBe('change of log p(x | one) = -812.3 nats when a 8px patch is filled');
-    expect(words({ kind: 'likelihood-from-baseline', value: 1.23456 })).toBe('log p(x | one) − log p(baseline | one) = 1.235');
+    expect(words({ kind: 'logit-difference', value: 1.234567 })).toBe('logit(one) − logit(two) = 1.235');
+    expect(words({ kind: 'logit-difference', value: -2 }, 'mean')).toBe('logit(one) − the mean logit = −2.000');
+    // Occlusion's value is the unoccluded total, not a change: the words must say so.
+    expect(words({ kind: 'occlusion', value: -812.345, patch: 8 })).toBe(
+      'each cell: the mean change of log p(x | one) when a 8 px patch over it is filled; unoccluded, log p(x | one) = −812.3 nats',
+    );
+    expect(words({ kind: 'likelihood-from-baseline', value: 1.23456 })).toBe('log p(x | one) − log p(baseline | one) = 1.235 nats');
     expect(words({ kind: 'logit-difference-from-baseline', value: 0.5 }, 9)).toBe('logit(one) − logit(class 9), from the baseline: 0.5000');
     expect(CHECK_RULES).toEqual({ 'cell-sum': 'Σ cells = logit difference', completeness: 'completeness: Σ map = f(x) − f(baseline)' });
   });

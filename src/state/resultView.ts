@@ -8,8 +8,8 @@ export interface PosteriorBar {
   /** null for the bar that gathers the remaining classes. */
   classIndex: number | null;
   probability: number;
-  /** log p(x|y) in nats; null for the gathered bar. */
-  logLikelihood: number | null;
+  /** The per-class value printed beside the bar (log p(x|y) for a classification); null for the gathered bar. */
+  beside: number | null;
 }
 
 export interface ClassScore {
@@ -17,18 +17,22 @@ export interface ClassScore {
   label: string;
   /** p(y|x). */
   probability: number;
-  /** log p(x|y) in nats. */
-  logLikelihood: number;
+  /** A per-class value shown beside it: log p(x|y) in nats for a classification. */
+  beside: number;
 }
 
-/** The classes of the first image, most probable first. */
+/** The classes of the first image, most probable first, with log p(x|y) beside each. */
 export function rankedClasses(result: ClassifierResult, classes: string[]): ClassScore[] {
-  const k = result.classes;
-  return Array.from({ length: k }, (_, y) => ({
+  return rankedScores(result.posterior.subarray(0, result.classes), result.logLikelihood, classes);
+}
+
+/** Classes by p(y|x), most probable first, each with its value of beside. */
+export function rankedScores(posterior: ArrayLike<number>, beside: ArrayLike<number>, classes: string[]): ClassScore[] {
+  return Array.from({ length: posterior.length }, (_, y) => ({
     classIndex: y,
     label: className(classes, y),
-    probability: result.posterior[y],
-    logLikelihood: result.logLikelihood[y],
+    probability: posterior[y],
+    beside: beside[y],
   })).sort((a, b) => b.probability - a.probability || a.classIndex - b.classIndex);
 }
 
@@ -39,14 +43,14 @@ export function posteriorBars(ranked: ClassScore[], maxBars: number): PosteriorB
     label: c.label,
     classIndex: c.classIndex,
     probability: c.probability,
-    logLikelihood: c.logLikelihood,
+    beside: c.beside,
   });
   if (ranked.length <= maxBars) return ranked.map(bar);
   const shown = ranked.slice(0, maxBars - 1);
   const rest = ranked.slice(maxBars - 1);
   return [
     ...shown.map(bar),
-    { key: 'rest', label: `${rest.length} other classes`, classIndex: null, probability: rest.reduce((s, c) => s + c.probability, 0), logLikelihood: null },
+    { key: 'rest', label: `${rest.length} other classes`, classIndex: null, probability: rest.reduce((s, c) => s + c.probability, 0), beside: null },
   ];
 }
 
@@ -130,6 +134,11 @@ export function calibration(card: Record<string, unknown>): { bins: ReliabilityB
   const bins = c.bins.filter((b): b is ReliabilityBin => typeof b?.confidence === 'number' && typeof b?.accuracy === 'number' && typeof b?.count === 'number');
   if (!bins.length) return null;
   return { bins, ece: typeof c.ece === 'number' ? c.ece : null, source: typeof c.source === 'string' ? c.source : null };
+}
+
+/** A model whose card says its weights are random (a test fixture): its posteriors mean nothing. */
+export function hasRandomWeights(card: Record<string, unknown>): boolean {
+  return card.randomWeights === true;
 }
 
 /** The most probable class of the first image. */

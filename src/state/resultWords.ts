@@ -1,4 +1,5 @@
 /** The one place that puts the worker's structured results into words. */
+import { formatLogDifference, formatNats, formatSignificant } from '../ui/format';
 import type { InputNote, LikelihoodMap } from '../worker/protocol';
 
 /** A class's name, or "class y" where the model names none. */
@@ -11,7 +12,7 @@ export function inputNoteText(note: InputNote): string {
     case 'animated':
       return `“${note.name}” is animated (${note.frames} frames): its first frame is used.`;
     case 'downscaled': {
-      const megapixels = ((note.width * note.height) / 1e6).toFixed(1);
+      const megapixels = formatSignificant((note.width * note.height) / 1e6, 3);
       return (
         `“${note.name}” is ${note.width}×${note.height} pixels (${megapixels} MP); ` +
         `it was first downscaled to ${note.toWidth}×${note.toHeight} while decoding.`
@@ -34,13 +35,16 @@ export function mapExplanation(map: Pick<LikelihoodMap, 'request' | 'explains'>,
   const { explains } = map;
   switch (explains.kind) {
     case 'logit-difference':
-      return `logit(${a}) − ${b} = ${explains.value.toFixed(4)}`;
+      return `logit(${a}) − ${b} = ${formatLogDifference(explains.value)}`;
     case 'occlusion':
-      return `change of log p(x | ${a}) = ${explains.value.toFixed(1)} nats when a ${explains.patch}px patch is filled`;
+      return (
+        `each cell: the mean change of log p(x | ${a}) when a ${explains.patch} px patch over it is filled; ` +
+        `unoccluded, log p(x | ${a}) = ${formatNats(explains.value)}`
+      );
     case 'likelihood-from-baseline':
-      return `log p(x | ${a}) − log p(baseline | ${a}) = ${explains.value.toFixed(3)}`;
+      return `log p(x | ${a}) − log p(baseline | ${a}) = ${formatLogDifference(explains.value)} nats`;
     case 'logit-difference-from-baseline':
-      return `logit(${a}) − ${b}, from the baseline: ${explains.value.toFixed(4)}`;
+      return `logit(${a}) − ${b}, from the baseline: ${formatLogDifference(explains.value)}`;
   }
 }
 

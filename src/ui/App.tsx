@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { Dropped } from '../state/dropActions';
 import type { PanelId } from '../state/permalink';
 import { AttackPanel } from './AttackPanel';
@@ -11,6 +11,7 @@ import { PosteriorPanel } from './PosteriorPanel';
 import { InterpolationPanel, SamplesPanel } from './SamplesPanel';
 import { StatusBar } from './StatusBar';
 import { useApp } from './storeContext';
+import { Tour, tourWanted } from './Tour';
 import { TrustPanel } from './TrustPanel';
 
 const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
@@ -27,10 +28,12 @@ const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
 
 export function App() {
   const panels = useApp((s) => s.view.panels);
+  const [touring, setTouring] = useState(tourWanted);
   useDropAndPaste();
   return (
     <div className="app">
-      <Header />
+      <Header onTour={() => setTouring(true)} />
+      {touring && <Tour onClose={() => setTouring(false)} />}
       <StatusBar />
       <main className="panels">
         {panels.map((p) => {

@@ -5,7 +5,7 @@ import type { Typicality } from '../state/resultView';
 import { quotedClass } from '../state/resultWords';
 import type { AttackOutcome } from '../worker/protocol';
 import { ClassSelect } from './ClassSelect';
-import { formatProbability } from './format';
+import { formatNats, formatProbability, formatZScore } from './format';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { useApp } from './storeContext';
@@ -157,8 +157,8 @@ function AttackResult({ outcome, classes }: { outcome: AttackOutcome; classes: s
 function TypicalityLine({ label, value, logEvidence, testId }: { label: string; value: Typicality | null; logEvidence: number; testId?: string }) {
   return (
     <div className={`typicality ${value?.level ?? 'unknown'}`} data-testid={testId} data-level={value?.level ?? 'unknown'}>
-      <strong>{label}</strong>: −log p(x) = {(-logEvidence).toFixed(1)} nats
-      {value ? `, z = ${value.z.toFixed(2)} against the training data: ${value.verdict}.` : '; the card has no statistics to judge typicality.'}
+      <strong>{label}</strong>: −log p(x) = {formatNats(-logEvidence)}
+      {value ? `, z = ${formatZScore(value.z)} against the training data: ${value.verdict}.` : '; the card has no statistics to judge typicality.'}
     </div>
   );
 }

@@ -4,6 +4,8 @@ import type { ClassifierResult } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
 import type { AppState } from '../state/appState';
 import { calibration, type ReliabilityBin } from '../state/resultView';
+import { formatPercent } from './format';
+import { Help, TermName } from './Help';
 import { ModelSummary, prefixedTestIds, type SummaryTestIds } from './ModelSummary';
 import { Panel } from './Panel';
 import { useApp } from './storeContext';
@@ -85,12 +87,14 @@ function ModelColumn({ spec, result, ids }: { spec: ModelSpec; result?: Classifi
         {(typeof beta === 'number' || typeof beta === 'string') && !spec.name.includes('β') ? ` (β = ${beta})` : ''}
       </h3>
       {result && <ModelSummary result={result} spec={spec} maxBars={COMPARE_BARS} testIds={ids.summary} />}
-      <h4>Reliability on held-out data</h4>
+      <h4>
+        Reliability on held-out data <Help term="reliability" />
+      </h4>
       {reliability ? (
         <>
           <ReliabilityDiagram bins={reliability.bins} testId={ids.reliability} />
           <p data-testid={ids.ece}>
-            ECE = {reliability.ece !== null ? `${(100 * reliability.ece).toFixed(2)} %` : 'not given'}
+            <TermName term="ece" /> = <span data-testid={`${ids.ece}-value`}>{reliability.ece !== null ? formatPercent(reliability.ece) : 'not given'}</span>
             {reliability.source && <span className="hint"> ({reliability.source})</span>}
           </p>
         </>

@@ -4,6 +4,7 @@ import { PANELS, type PanelId } from '../state/permalink';
 import { RELEASED_CAVEAT } from '../storage/releasedCards';
 import { download } from './exportPanel';
 import { formatBytes } from './format';
+import { Help } from './Help';
 import { ModelCard } from './ModelCard';
 import { useApp, useAppStore } from './storeContext';
 
@@ -19,14 +20,22 @@ const PANEL_NAMES: Record<PanelId, string> = {
   attack: 'Adversarial probe',
 };
 
-export function Header() {
+export function Header({ onTour }: { onTour: () => void }) {
   return (
     <header className="header">
       <div className="title-row">
-        <h1>
-          GC Lens <span className="subtitle">exact p(y|x), p(x|y), z = f(x) and x = f⁻¹(z) of an invertible generative classifier</span>
-        </h1>
+        <div>
+          <h1>GC Lens</h1>
+          <p className="subtitle" data-testid="what-it-is">
+            A generative classifier learns what the images of each class look like and classifies by asking which class makes the image most likely. This one is
+            invertible, so everything it says is exact: posteriors you can trust, a warning when an input is unlike anything it was trained on, and explanations
+            and counterfactual images that are computed, not approximated. <Help term="generativeClassifier" />
+          </p>
+        </div>
         <div className="header-controls">
+          <button type="button" className="link-button" onClick={onTour} data-testid="tour-open">
+            Tour
+          </button>
           <BackendBadge />
           <CopyLink />
           <ExportJson />

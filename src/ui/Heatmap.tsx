@@ -1,6 +1,7 @@
-import { axisBottom, scaleLinear, select } from 'd3';
+import { scaleLinear, select } from 'd3';
 import { useEffect, useRef } from 'react';
 import type { ModelInputImage } from '../worker/protocol';
+import { formatLegendTick } from './format';
 import { type ColorScale, colorize, imageDataUrl } from './raster';
 
 export interface HeatmapProps {
@@ -18,7 +19,7 @@ export interface HeatmapProps {
   testId?: string;
 }
 
-const LEGEND_HEIGHT = 44;
+const LEGEND_HEIGHT = 48;
 
 /** A map drawn by d3 as an SVG: the image, the colored cells over it, and a color legend with its axis. */
 export function Heatmap({ values, width, height, scale, extent, under, size = 220, label, legend, testId }: HeatmapProps) {
@@ -57,19 +58,37 @@ export function Heatmap({ values, width, height, scale, extent, under, size = 22
       .attr('width', (size - 16) / steps + 0.5)
       .attr('height', 8)
       .attr('fill', (d) => scale(d));
-    legendGroup
-      .append('g')
-      .attr('transform', 'translate(0, 8)')
-      .call(axisBottom(x).ticks(4, '.2~g').tickSizeOuter(0))
-      .call((g) => g.selectAll('text').attr('font-size', 11).attr('fill', '#374151'));
+    const ticks = legendTicks(extent).map((value, i, all) => ({ value, anchor: i === 0 ? 'start' : i === all.length - 1 ? 'end' : 'middle' }));
+    const tick = legendGroup
+      .selectAll('g.tick')
+      .data(ticks)
+      .join('g')
+      .attr('class', 'tick')
+      .attr('transform', (d) => `translate(${x(d.value)}, 8)`);
+    tick.append('line').attr('y2', 4).attr('stroke', '#374151');
+    tick
+      .append('text')
+      .attr('y', 14)
+      .attr('text-anchor', (d) => d.anchor)
+      .attr('font-size', 11)
+      .attr('fill', '#374151')
+      .text((d) => formatLegendTick(d.value));
     legendGroup
       .append('text')
       .attr('x', size / 2)
-      .attr('y', 36)
+      .attr('y', 38)
       .attr('text-anchor', 'middle')
       .attr('font-size', 11)
       .attr('fill', '#6b7280')
       .text(legend);
   }, [values, width, height, scale, extent, under, size, legend]);
   return <svg ref={ref} className="heatmap" role="img" aria-label={label} data-testid={testId} />;
+}
+
+/**
+ * The legend's labelled values: both ends, and the middle (zero on a diverging scale). The end labels
+ * are anchored inward, so that none is clipped and three short labels fit under the smallest map.
+ */
+function legendTicks([lo, hi]: [number, number]): number[] {
+  return lo < 0 && hi > 0 ? [lo, 0, hi] : [lo, (lo + hi) / 2, hi];
 }

@@ -3,7 +3,9 @@ import { galleryFor } from '../state/models';
 import { predictedClass } from '../state/resultView';
 import { inputNoteText, quotedClass } from '../state/resultWords';
 import { DrawingPad } from './DrawingPad';
+import { formatPixelDistance } from './format';
 import { Heatmap } from './Heatmap';
+import { Help } from './Help';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { sequentialScale } from './raster';
@@ -86,9 +88,9 @@ export function InputPanel() {
             <figure>
               <ReconstructionError />
               <figcaption>
-                |x − x̂| per pixel{' '}
+                |x − x̂| per pixel <Help term="reconstructionError" />{' '}
                 <span className="badge" data-testid="reconstruction-error" data-value={classification.reconstruction.maxError}>
-                  max {classification.reconstruction.maxError.toExponential(2)}
+                  max {formatPixelDistance(classification.reconstruction.maxError)}
                 </span>
               </figcaption>
             </figure>
@@ -112,7 +114,7 @@ function ReconstructionError() {
       extent={extent}
       size={160}
       label="reconstruction error per pixel"
-      legend="[0, 1] pixel scale"
+      legend="on the [0, 1] pixel scale"
     />
   );
 }

@@ -1,19 +1,21 @@
 import { scaleLinear, select } from 'd3';
-import { useEffect, useMemo, useRef } from 'react';
+import { type ReactNode, useEffect, useMemo, useRef } from 'react';
 import { unseenFlip } from '../explain/imageChange';
 import { formatSliderId, type SliderId, sameSlider } from '../explain/sliderId';
-import type { ClassifierResult } from '../flow/classifier';
-import { posteriorBars, rankedClasses } from '../state/resultView';
+import { posteriorBars, rankedScores } from '../state/resultView';
 import { className, latentClassWords, quotedClass } from '../state/resultWords';
 import { unlistedSliders } from '../state/sliders';
 import type { LatentGuide, SeparatingDimensionInfo } from '../worker/protocol';
 import { ClassSelect } from './ClassSelect';
+import { formatCoordinate, formatPercent, formatPixelDistance } from './format';
 import { Heatmap } from './Heatmap';
+import { Help } from './Help';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
-import { PosteriorChart } from './PosteriorChart';
+import { PosteriorChart, PosteriorChartKey } from './PosteriorChart';
 import { divergingScale } from './raster';
 import { useApp, usePanelClasses } from './storeContext';
+import { useElementWidth } from './useElementWidth';
 
 const COUNTERFACTUAL_BARS = 6;
 
@@ -48,7 +50,7 @@ export function LatentPanel() {
   const context = {
     classes: latentClassWords(classes, resolved),
     method: 'x′ = f⁻¹(z′), z′ = z + the slider moves',
-    details: listed.map(({ id, label }) => `${label}: ${amount(id).toFixed(2)}`),
+    details: listed.map(({ id, label }) => `${label}: ${formatCoordinate(amount(id))}`),
   };
 
   return (
@@ -72,9 +74,9 @@ export function LatentPanel() {
         />
       </div>
       <p className="hint">
-        Every slider changes z = f(x); the image is x′ = f⁻¹(z′), recomputed while you drag. Edits start from the original z, from class{' '}
-        {quotedClass(classes, resolved.from)}. “Toward” adds t·(μ_b − μ_a): it moves only what the class means explain and keeps the rest of z, so x′ keeps the
-        image's style; ‖x′ − x‖ and the difference image show how much the pixels moved.
+        Every slider changes the latent z = f(x) <Help term="latent" />; the image is x′ = f⁻¹(z′), recomputed while you drag. Edits start from the original z,
+        from class {quotedClass(classes, resolved.from)}. “Toward” adds t·(μ_b − μ_a): it moves only what the class means explain and keeps the rest of z, so x′
+        keeps the image's style; ‖x′ − x‖ and the difference image show how much the pixels moved.
       </p>
       {resolved.from === resolved.toward && (
         <p className="hint" data-testid="latent-same-class">
@@ -87,7 +89,7 @@ export function LatentPanel() {
           {guide && (
             <>
               <h3>
-                Dimensions that separate “{name(guide.a)}” from “{name(guide.b)}”
+                Dimensions that separate “{name(guide.a)}” from “{name(guide.b)}” <Help term="separatingShare" />
               </h3>
               {guide.separating.map((d) => (
                 <DimensionSlider
@@ -137,12 +139,12 @@ export function LatentPanel() {
   );
 }
 
-const dimensionLabel = (dim: SeparatingDimensionInfo) => `z[${dim.index}] (share of the logit difference ${dim.contribution.toFixed(2)})`;
+const dimensionLabel = (dim: SeparatingDimensionInfo) => `z[${dim.index}] (share of the logit difference ${formatPercent(dim.contribution, { decimals: 0 })})`;
 
 function principalSliders(guide: LatentGuide): { id: SliderId; label: string; std: number }[] {
   return guide.principalStd.map((std, j) => ({
     id: { kind: 'principal', index: j },
-    label: `PC ${j + 1} (${(100 * guide.principalShare[j]).toFixed(0)} % of the means' variance; z at ${guide.principalCoordinates[j].toFixed(1)})`,
+    label: `PC ${j + 1} (${formatPercent(guide.principalShare[j], { decimals: 0 })} of the means' variance; z at ${formatCoordinate(guide.principalCoordinates[j])})`,
     std,
   }));
 }
@@ -151,7 +153,7 @@ function residualSlider(guide: LatentGuide): { id: SliderId; label: string } {
   const { norm, rms, subspaceDims } = guide.residual;
   return {
     id: { kind: 'residual' },
-    label: `residual strength: ‖r‖ = ${norm.toFixed(1)} (rms ${rms.toFixed(2)} per dimension, outside ${subspaceDims} principal directions); −1 removes it`,
+    label: `residual strength: ‖r‖ = ${formatCoordinate(norm)} (rms ${formatCoordinate(rms)} per dimension, outside ${subspaceDims} principal directions); −1 removes it`,
   };
 }
 
@@ -163,9 +165,11 @@ interface SliderProps {
   step: number;
   value: number;
   onChange: (id: SliderId, v: number) => void;
+  /** Drawn under the range input at its exact width. */
+  below?: ReactNode;
 }
 
-function Slider({ id, label, min, max, step, value, onChange }: SliderProps) {
+function Slider({ id, label, min, max, step, value, onChange, below }: SliderProps) {
   return (
     <label className="slider">
       <span>{label}</span>
@@ -180,7 +184,8 @@ function Slider({ id, label, min, max, step, value, onChange }: SliderProps) {
           value={value}
           onChange={(e) => onChange(id, Number(e.target.value))}
         />
-        <output>{value.toFixed(2)}</output>
+        <output>{formatCoordinate(value)}</output>
+        {below}
       </span>
     </label>
   );
@@ -211,34 +216,43 @@ function DimensionSlider({
         step={0.05}
         value={amount}
         onChange={onChange}
-      />
-      <DimensionStrip
-        low={low}
-        high={high}
-        marks={[
-          { at: dim.meanA, label: `μ ${nameA}`, color: '#1d4ed8' },
-          { at: dim.meanB, label: `μ ${nameB}`, color: '#b45309' },
-          { at: dim.z + amount, label: 'z′', color: '#111827' },
-        ]}
+        below={
+          <DimensionStrip
+            low={low}
+            high={high}
+            marks={[
+              { key: 'a', at: dim.meanA, label: `μ ${nameA}`, color: '#1d4ed8' },
+              { key: 'b', at: dim.meanB, label: `μ ${nameB}`, color: '#b45309' },
+              { key: 'z', at: dim.z + amount, label: 'z′', color: '#111827' },
+            ]}
+          />
+        }
       />
     </div>
   );
 }
 
-/** One latent coordinate on an axis, with both class means marked. */
-function DimensionStrip({ low, high, marks }: { low: number; high: number; marks: { at: number; label: string; color: string }[] }) {
+/** Half the range thumb's width (styles.css): the thumb's center runs from this inset to the width less it. */
+const THUMB_INSET = 8;
+
+/**
+ * One latent coordinate on an axis as wide as its slider, with both class means and z′ marked; z′ sits under
+ * the slider's thumb. Labels that would collide move to a second line.
+ */
+function DimensionStrip({ low, high, marks }: { low: number; high: number; marks: { key: string; at: number; label: string; color: string }[] }) {
   const ref = useRef<SVGSVGElement>(null);
+  const width = useElementWidth(ref, 0);
   useEffect(() => {
-    const width = 260;
-    const x = scaleLinear([low, high], [6, width - 6]);
-    const svg = select(ref.current!).attr('viewBox', `0 0 ${width} 26`);
+    if (!width) return;
+    const x = scaleLinear([low, high], [THUMB_INSET, width - THUMB_INSET]);
+    const svg = select(ref.current!).attr('viewBox', `0 0 ${width} ${STRIP_HEIGHT}`);
     svg
       .selectAll('line.axis')
       .data([0])
       .join('line')
       .attr('class', 'axis')
-      .attr('x1', 6)
-      .attr('x2', width - 6)
+      .attr('x1', THUMB_INSET)
+      .attr('x2', width - THUMB_INSET)
       .attr('y1', 9)
       .attr('y2', 9)
       .attr('stroke', '#d1d5db');
@@ -248,28 +262,42 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
       .join((enter) => {
         const m = enter.append('g').attr('class', 'mark');
         m.append('circle').attr('r', 4).attr('cy', 9);
-        m.append('text').attr('y', 24).attr('font-size', 11).attr('text-anchor', 'middle');
+        m.append('text').attr('font-size', 11).attr('text-anchor', 'middle');
         return m;
       });
-    g.attr('transform', (d) => `translate(${x(d.at)}, 0)`);
+    const rows = labelRows(marks.map((d) => x(d.at)));
+    g.attr('transform', (d) => `translate(${x(d.at)}, 0)`).attr('data-mark', (d) => d.key);
     g.select('circle').attr('fill', (d) => d.color);
     g.select('text')
+      .attr('y', (_, i) => 25 + 12 * rows[i])
       .attr('fill', (d) => d.color)
       .text((d) => d.label);
-  }, [low, high, marks]);
-  return <svg ref={ref} className="strip" width={260} height={26} aria-hidden="true" />;
+  }, [low, high, marks, width]);
+  return <svg ref={ref} className="strip" height={STRIP_HEIGHT} aria-hidden="true" />;
+}
+
+const STRIP_HEIGHT = 42;
+/** Labels closer than this (in px) share no line. */
+const LABEL_GAP = 34;
+
+/** The line (0 or 1) of each label at these x positions: a label goes to line 1 when it would touch one already on line 0. */
+function labelRows(xs: number[]): number[] {
+  const taken: number[] = [];
+  return xs.map((x) => {
+    if (taken.some((t) => Math.abs(t - x) < LABEL_GAP)) return 1;
+    taken.push(x);
+    return 0;
+  });
 }
 
 function Counterfactual() {
   const counterfactual = useApp((s) => s.counterfactual);
   const before = useApp((s) => s.classification?.result.posterior);
   const classes = useApp((s) => s.model?.spec.classes);
-  const bars = useMemo(() => {
-    if (!counterfactual || !classes) return null;
-    const k = counterfactual.posterior.length;
-    const result = { classes: k, posterior: counterfactual.posterior, logLikelihood: new Float64Array(k).fill(NaN) } as unknown as ClassifierResult;
-    return posteriorBars(rankedClasses(result, classes), COUNTERFACTUAL_BARS).map((b) => ({ ...b, logLikelihood: null }));
-  }, [counterfactual, classes]);
+  const bars = useMemo(
+    () => counterfactual && classes && posteriorBars(rankedScores(counterfactual.posterior, counterfactual.logits, classes), COUNTERFACTUAL_BARS),
+    [counterfactual, classes],
+  );
   const difference = useMemo(() => counterfactual && divergingScale(counterfactual.change.difference), [counterfactual]);
   if (!counterfactual || !bars || !classes || !difference) return <p className="hint">Decoding…</p>;
   const { change } = counterfactual;
@@ -296,16 +324,18 @@ function Counterfactual() {
             testId="counterfactual-difference"
           />
           <figcaption data-testid="counterfactual-change">
-            ‖x′ − x‖₂ = {change.l2.toFixed(3)} (rms {change.rms.toFixed(4)}, PSNR {change.psnr.toFixed(1)} dB; largest pixel change {change.maxAbs.toFixed(3)})
+            ‖x′ − x‖₂ = {formatPixelDistance(change.l2)} (rms {formatPixelDistance(change.rms)}, PSNR {change.psnr.toFixed(1)} dB; largest pixel change{' '}
+            {formatPixelDistance(change.maxAbs)})
           </figcaption>
         </figure>
       )}
-      <PosteriorChart bars={bars} testId="counterfactual-posterior" highlight={bars[0]?.classIndex ?? undefined} />
+      <PosteriorChartKey beside="latentFit" />
+      <PosteriorChart bars={bars} beside="latentFit" testId="counterfactual-posterior" highlight={bars[0]?.classIndex ?? undefined} />
       {flip && (
         <p className="finding" data-testid="unseen-flip">
           The decision flipped from “{className(classes, flip.from)}” to “{className(classes, flip.to)}” while x′ differs from x by only rms{' '}
-          {change.rms.toFixed(4)} (PSNR {change.psnr.toFixed(1)} dB, too little to see): that is what this model does, not a bug — the direction between class
-          means in z is a faint pattern in pixels.
+          {formatPixelDistance(change.rms)} (PSNR {change.psnr.toFixed(1)} dB, too little to see): that is what this model does, not a bug — the direction
+          between class means in z is a faint pattern in pixels.
         </p>
       )}
     </div>

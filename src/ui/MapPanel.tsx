@@ -2,12 +2,24 @@ import { useEffect, useMemo, useState } from 'react';
 import { MAP_METHODS, type MapMethod } from '../explain/mapMethods';
 import type { ViewSettings } from '../state/appState';
 import { CHECK_RULES, mapClassWords, mapExplanation } from '../state/resultWords';
+import type { LikelihoodMap } from '../worker/protocol';
 import { ClassSelect } from './ClassSelect';
+import { formatLogDifference, formatRelativeError } from './format';
+import type { Term } from './glossary';
 import { Heatmap } from './Heatmap';
+import { Help } from './Help';
 import { METHOD_DEFINITIONS, METHOD_NAMES } from './mapDefinitions';
 import { Panel } from './Panel';
 import { divergingScale } from './raster';
 import { useApp, usePanelClasses } from './storeContext';
+
+/** The glossary entry of what a map explains. */
+const EXPLAINS_TERMS: Record<LikelihoodMap['explains']['kind'], Term> = {
+  'logit-difference': 'logitDifference',
+  'logit-difference-from-baseline': 'logitDifference',
+  'likelihood-from-baseline': 'logLikelihood',
+  occlusion: 'occlusion',
+};
 
 export function MapPanel() {
   const classes = useApp((s) => s.model?.spec.classes);
@@ -125,13 +137,16 @@ function MapView() {
             testId="likelihood-map"
           />
           <div className="map-facts" data-testid="map-facts" data-method={shown.request.method}>
-            <p>{explanation}</p>
+            <p>
+              <span data-testid="map-explanation">{explanation}</span> <Help term={EXPLAINS_TERMS[shown.explains.kind]} />
+            </p>
             {shown.check ? (
               <p data-testid="map-check" data-relative-error={shown.check.relativeError}>
-                {CHECK_RULES[shown.check.rule]}: {shown.check.total.toFixed(4)} vs {shown.check.expected.toFixed(4)}{' '}
+                {CHECK_RULES[shown.check.rule]}: {formatLogDifference(shown.check.total)} vs {formatLogDifference(shown.check.expected)}{' '}
                 <span className={shown.check.relativeError < 1e-3 ? 'badge ok' : 'badge warn'}>
-                  relative error {shown.check.relativeError.toExponential(1)}
-                </span>
+                  relative error {formatRelativeError(shown.check.relativeError)}
+                </span>{' '}
+                <Help term="completeness" />
               </p>
             ) : (
               <p className="hint">Occlusion has no sum rule to check.</p>

@@ -2,8 +2,9 @@ import { useMemo } from 'react';
 import type { ClassifierResult } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
 import { entropy, posteriorBars, rankedClasses, typicality } from '../state/resultView';
-import { formatProbability } from './format';
-import { PosteriorChart } from './PosteriorChart';
+import { formatBitsPerDim, formatEntropy, formatNats, formatProbability, formatZScore } from './format';
+import { Help, TermName } from './Help';
+import { PosteriorChart, PosteriorChartKey } from './PosteriorChart';
 
 /** A model's answer for one image: predicted class, p(y|x), entropy, bits/dim, typicality and the posterior chart. */
 export function ModelSummary({
@@ -31,34 +32,51 @@ export function ModelSummary({
           <dd data-testid={testIds.predicted}>{top.label}</dd>
         </div>
         <div>
-          <dt>p(y|x)</dt>
+          <dt>
+            <TermName term="posterior" />
+          </dt>
           <dd>{formatProbability(top.probability)}</dd>
         </div>
         <div>
-          <dt title="H = −Σ p log p; log K is the most uncertain">entropy</dt>
+          <dt>
+            <TermName term="entropy" />
+          </dt>
           <dd data-testid={testIds.entropy}>
-            {entropy(result.posterior.subarray(0, k)).toFixed(3)} <span className="hint">of {Math.log(k).toFixed(2)} nats</span>
+            {formatEntropy(entropy(result.posterior.subarray(0, k)))}{' '}
+            <span className="hint">
+              of at most {formatEntropy(Math.log(k))} nats <Help term="nats" />
+            </span>
           </dd>
         </div>
         <div>
-          <dt>bits/dim</dt>
+          <dt>
+            <TermName term="bitsPerDim" />
+          </dt>
           <dd data-testid={testIds.bitsPerDim} data-value={result.bitsPerDim[0]}>
-            {result.bitsPerDim[0].toFixed(3)}
+            {formatBitsPerDim(result.bitsPerDim[0], { unit: false })}
           </dd>
         </div>
       </dl>
       <div className={`typicality ${typical?.level ?? 'unknown'}`} data-testid={testIds.typicality}>
+        <span className="typicality-head">
+          <TermName term="typicality" />
+        </span>{' '}
         {typical ? (
           <>
-            <strong>−log p(x) = {typical.nll.toFixed(1)} nats</strong>, z = {typical.z.toFixed(2)} against the training data: {typical.verdict}.
+            <strong>
+              −log p(x) = {formatNats(typical.nll)} <Help term="negativeLogEvidence" />
+            </strong>
+            , z = {formatZScore(typical.z)} <Help term="typicalityScore" /> against the training data: {typical.verdict}.
           </>
         ) : (
           <>
-            −log p(x) = {(-result.logEvidence[0]).toFixed(1)} nats. <strong>No statistics for this model</strong>: its card gives no in-distribution mean and
-            spread of −log p(x), so typicality cannot be judged.
+            −log p(x) = {formatNats(-result.logEvidence[0])} <Help term="negativeLogEvidence" />. <strong>No statistics for this model</strong>: its card gives
+            no in-distribution mean and spread of −log p(x), so typicality cannot be judged.
           </>
         )}
+        {result.logEvidence[0] > 0 && <NegativeDensityNote />}
       </div>
+      <PosteriorChartKey />
       <PosteriorChart bars={bars} highlight={top.classIndex} testId={testIds.chart} />
       {k > maxBars && (
         <p className="hint">
@@ -66,6 +84,16 @@ export function ModelSummary({
         </p>
       )}
     </>
+  );
+}
+
+/** Said wherever −log p(x) is negative, since a negative "negative log" surprises most readers. */
+function NegativeDensityNote() {
+  return (
+    <span className="typicality-note" data-testid="negative-nll-note">
+      {' '}
+      It is negative because the density of normalised pixel values can exceed 1; that is normal here.
+    </span>
   );
 }
 

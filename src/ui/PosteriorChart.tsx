@@ -1,7 +1,9 @@
 import { scaleLinear, select } from 'd3';
 import { useEffect, useRef } from 'react';
 import type { PosteriorBar } from '../state/resultView';
-import { formatProbability } from './format';
+import { formatNats, formatProbability } from './format';
+import { GLOSSARY } from './glossary';
+import { Help } from './Help';
 import { useElementWidth } from './useElementWidth';
 
 /** Widest drawing, in CSS pixels. Narrower containers get the chart redrawn at their width (one unit = one pixel), so text keeps its size. */
@@ -15,11 +17,24 @@ function columnWidths(width: number, labelLength: number) {
   return { label: Math.ceil(Math.min(labelLength + 8, 150, width * 0.4)), value: narrow ? 48 : 64, likelihood: narrow ? 56 : 96 };
 }
 
+/** What the chart prints beside each bar: a per-class value in nats. */
+export type BesideTerm = 'logLikelihood' | 'latentFit';
+
 /**
- * p(y|x) as horizontal bars with log p(x|y) beside each; bars carry data-class-index and
- * data-probability. Colors are attributes, not CSS, so that exported SVGs keep them.
+ * p(y|x) as horizontal bars with a per-class value in nats beside each (log p(x|y) by default); bars carry
+ * data-class-index and data-probability. Colors are attributes, not CSS, so that exported SVGs keep them.
  */
-export function PosteriorChart({ bars, highlight, testId = 'posterior-chart' }: { bars: PosteriorBar[]; highlight?: number; testId?: string }) {
+export function PosteriorChart({
+  bars,
+  highlight,
+  beside = 'logLikelihood',
+  testId = 'posterior-chart',
+}: {
+  bars: PosteriorBar[];
+  highlight?: number;
+  beside?: BesideTerm;
+  testId?: string;
+}) {
   const ref = useRef<SVGSVGElement>(null);
   const width = Math.min(MAX_WIDTH, useElementWidth(ref, MAX_WIDTH));
 
@@ -28,7 +43,7 @@ export function PosteriorChart({ bars, highlight, testId = 'posterior-chart' }: 
     const svg = select(ref.current!).attr('viewBox', `0 0 ${width} ${height}`);
     svg
       .selectAll('text.head')
-      .data(['p(y|x)', 'log p(x|y)'])
+      .data([GLOSSARY.posterior.name, `${GLOSSARY[beside].name}, nats`])
       .join('text')
       .attr('class', 'head')
       .attr('text-anchor', (_, i) => (i === 0 ? 'start' : 'end'))
@@ -100,8 +115,25 @@ export function PosteriorChart({ bars, highlight, testId = 'posterior-chart' }: 
     rows
       .select('text.likelihood')
       .attr('x', width - 4)
-      .text((d) => (d.logLikelihood === null ? '' : d.logLikelihood.toFixed(1)));
-  }, [bars, highlight, width]);
+      .text((d) => (d.beside === null ? '' : formatNats(d.beside, { unit: false })));
+  }, [bars, highlight, width, beside]);
 
-  return <svg ref={ref} className="posterior-chart" data-testid={testId} role="img" aria-label="posterior p(y|x) per class, with log p(x|y) in nats" />;
+  return (
+    <svg
+      ref={ref}
+      className="posterior-chart"
+      data-testid={testId}
+      role="img"
+      aria-label={`posterior p(y|x) per class, with ${GLOSSARY[beside].name} in nats`}
+    />
+  );
+}
+
+/** The chart's two columns named, each with its help (SVG text cannot hold a button). */
+export function PosteriorChartKey({ beside = 'logLikelihood' }: { beside?: BesideTerm }) {
+  return (
+    <p className="chart-key">
+      bars: {GLOSSARY.posterior.name} <Help term="posterior" /> · right: {GLOSSARY[beside].name} in nats <Help term={beside} />
+    </p>
+  );
 }

@@ -1,3 +1,4 @@
+import { hasRandomWeights } from '../state/resultView';
 import { ModelSummary } from './ModelSummary';
 import { Panel } from './Panel';
 import { useApp } from './storeContext';
@@ -18,6 +19,12 @@ export function PosteriorPanel() {
 
   return (
     <Panel id="posterior" title="Posterior" exportName="posterior" busy={classifying && !!result} context={context}>
+      {spec && hasRandomWeights(spec.card) && (
+        <p className="random-weights" data-testid="random-weights">
+          <strong>Random weights:</strong> these probabilities mean nothing. This model is untrained; it shows that every number is computed exactly, not what
+          the image is.
+        </p>
+      )}
       {result && spec ? (
         <ModelSummary result={result} spec={spec} maxBars={MAX_BARS} />
       ) : (

@@ -4,7 +4,8 @@ import { typicalRange } from '../state/resultView';
 import { className, quotedClass } from '../state/resultWords';
 import type { ImageStrip, SampleStrip } from '../worker/protocol';
 import { ClassSelect } from './ClassSelect';
-import { formatProbability } from './format';
+import { formatCoordinate, formatProbability } from './format';
+import { Help } from './Help';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { useApp, usePanelClasses } from './storeContext';
@@ -21,7 +22,9 @@ export function SamplesPanel() {
   const range = typicalRange(spec.card);
   const testBits = spec.card.measured.find((m) => m.name === 'bits per dimension')?.value;
   const typicalMode = sampling.keep === 'typical' && range !== null;
-  const temperature = typicalMode ? `T = ${shown ? shown.temperature.toFixed(2) : '…'} (found for typical samples)` : `T = ${sampling.temperature.toFixed(2)}`;
+  const temperature = typicalMode
+    ? `T = ${shown ? formatCoordinate(shown.temperature) : '…'} (found for typical samples)`
+    : `T = ${formatCoordinate(sampling.temperature)}`;
   const context = {
     classes: quotedClass(classes, classIndex),
     method: `z = μ + T·ε, x = f⁻¹(z); seed ${sampling.seed}, ${temperature}, ${sampling.count} samples; each labelled with the class p(y|x) gives it and its −log p(x)`,
@@ -75,7 +78,9 @@ export function SamplesPanel() {
           </span>
         </label>
         <label className="field slider-field">
-          {typicalMode ? `temperature T = ${shown ? shown.temperature.toFixed(2) : '…'} (found)` : `temperature T = ${sampling.temperature.toFixed(2)}`}
+          {typicalMode
+            ? `temperature T = ${shown ? formatCoordinate(shown.temperature) : '…'} (found)`
+            : `temperature T = ${formatCoordinate(sampling.temperature)}`}
           <input
             type="range"
             min={0}
@@ -87,6 +92,8 @@ export function SamplesPanel() {
             data-testid="sample-temperature"
           />
         </label>
+        {/* Beside the label, not in it: a button inside a label would take the label's name from the slider. */}
+        <Help term="temperature" />
       </div>
       {shown && <ModeFinding strip={shown} testBits={testBits} />}
       {!range && (
@@ -94,8 +101,8 @@ export function SamplesPanel() {
       )}
       {shown && shown.images.length < shown.requested && (
         <p className="hint" data-testid="samples-shortfall">
-          Only {shown.images.length} of {shown.draws} candidates at T = {shown.temperature.toFixed(2)} were typical of the test images (−log p(x) within 2
-          standard deviations of theirs); try another seed.
+          Only {shown.images.length} of {shown.draws} candidates at T = {formatCoordinate(shown.temperature)} were typical of the test images (−log p(x) within
+          2 standard deviations of theirs); try another seed.
         </p>
       )}
       {samples.status === 'failed' && <p className="inline-error">{samples.message}</p>}
@@ -117,7 +124,7 @@ function ModeFinding({ strip, testBits }: { strip: SampleStrip; testBits: number
           : `far more likely than the test images (${testBits.toFixed(2)} bits/dim on average)`}
       , and a flow's most likely image is an atypical, nearly blank one. Typical images lie further from μ.{' '}
       {range
-        ? `Here T = ${strip.temperature.toFixed(2)} gives samples as likely as the test images (Glow's demos use 0.7; the right T depends on the model), and only samples in the test images' typical range are shown.`
+        ? `Here T = ${formatCoordinate(strip.temperature)} gives samples as likely as the test images (Glow's demos use 0.7; the right T depends on the model), and only samples in the test images' typical range are shown.`
         : "Glow's demos use T = 0.7; “typical samples” finds the T at which samples are as likely as the test images."}
     </p>
   );

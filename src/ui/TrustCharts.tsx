@@ -3,6 +3,7 @@ import { axisBottom, axisLeft, bin, extent, line, max, scaleBand, scaleLinear, s
 import { useEffect, useRef } from 'react';
 import type { ReliabilityBin, RocPoint } from '../explain/trustMetrics';
 import type { CardStatistics } from '../state/trustReport';
+import { formatPercent, formatProbability } from './format';
 
 const SIZE = 240;
 const M = { top: 10, right: 10, bottom: 34, left: 42 };
@@ -48,7 +49,10 @@ export function ReliabilityChart({ bins }: { bins: ReliabilityBin[] }) {
       .attr('height', (b) => y(0) - y(b.accuracy ?? 0))
       .attr('fill', '#60a5fa')
       .append('title')
-      .text((b) => `${b.count} images, confidence ${b.meanConfidence?.toFixed(3)}, accuracy ${b.accuracy?.toFixed(3)}`);
+      .text(
+        (b) =>
+          `${b.count} images, confidence ${b.meanConfidence === null ? '—' : formatProbability(b.meanConfidence)}, accuracy ${b.accuracy === null ? '—' : formatPercent(b.accuracy)}`,
+      );
     s.selectAll('circle.conf')
       .data(filled)
       .join('circle')

@@ -6,6 +6,7 @@ import { type FolderRole, selectionNotes } from '../state/trustInput';
 import { MAX_MATRIX_CLASSES, reportJson, type TrustReport, trustReport, trustSummary } from '../state/trustReport';
 import type { TrustProgress, TrustStatus } from '../state/trustStore';
 import { download } from './exportPanel';
+import { formatNats, formatPercent, formatRatio, formatSignificant } from './format';
 import { Panel } from './Panel';
 import { useApp } from './storeContext';
 import { ConfusionChart, folderColor, NllHistogram, ReliabilityChart, RocChart } from './TrustCharts';
@@ -67,7 +68,8 @@ export function TrustPanel() {
   );
 }
 
-const metricText = (v: number | null, percent = false) => (v === null ? '—' : percent ? `${(100 * v).toFixed(2)} %` : v.toFixed(4));
+/** Accuracy and ECE as percents, AUROC as a ratio: as the model card and the calibration panel show them. */
+const metricText = (v: number | null, percent = false) => (v === null ? '—' : percent ? formatPercent(v) : formatRatio(v));
 
 /** A report that came with the link: its numbers only. */
 function LinkedSummary({ summary }: { summary: TrustSummary }) {
@@ -75,7 +77,7 @@ function LinkedSummary({ summary }: { summary: TrustSummary }) {
     <p className="notice" data-testid="trust-linked">
       This link carries a trust report's metrics, not its images: {summary.images.toLocaleString('en')} images ({summary.labelled.toLocaleString('en')}{' '}
       labelled, {summary.inImages} in- and {summary.outImages} out-of-distribution), accuracy {metricText(summary.accuracy, true)}, ECE{' '}
-      {metricText(summary.ece)}, typicality AUROC {metricText(summary.auroc)}. Choose the same images below and run to check them.
+      {metricText(summary.ece, true)}, typicality AUROC {metricText(summary.auroc)}. Choose the same images below and run to check them.
     </p>
   );
 }
@@ -283,7 +285,7 @@ function ProgressLine({ progress, running, batchSize }: { progress: TrustProgres
       <progress max={total} value={done} />
       <span>
         {done.toLocaleString('en')} of {total.toLocaleString('en')} images
-        {rate > 0 && ` · ${rate.toFixed(rate < 10 ? 1 : 0)} images/s`}
+        {rate > 0 && ` · ${formatSignificant(rate, 2)} images/s`}
         {running && left !== null && ` · about ${formatSeconds(left)} left`}
         {!running && ` · ${formatSeconds(seconds)}`}
         {batchSize && <span className="hint"> · batches of {batchSize}</span>}
@@ -320,7 +322,6 @@ function Metric({
 function Metrics({ report, classNames }: { report: TrustReport; classNames: readonly string[] }) {
   const selection = useTrust((s) => s.selection);
   const runModel = useTrust((s) => s.runModel);
-  const percent = (v: number) => `${(100 * v).toFixed(2)} %`;
   const exportJson = () =>
     download(new Blob([reportJson(report, selection?.folders ?? [], runModel, classNames)], { type: 'application/json' }), 'trust-report.json');
   return (
@@ -330,21 +331,15 @@ function Metrics({ report, classNames }: { report: TrustReport; classNames: read
           testId="trust-accuracy"
           label={`accuracy (${report.labelled.toLocaleString('en')} labelled)`}
           value={report.accuracy}
-          format={percent}
+          format={formatPercent}
           empty="no labelled images"
         />
-        <Metric
-          testId="trust-ece"
-          label={`ECE (${ECE_BINS} bins)`}
-          value={report.calibration?.ece ?? null}
-          format={(v) => v.toFixed(4)}
-          empty="no labelled images"
-        />
+        <Metric testId="trust-ece" label={`ECE (${ECE_BINS} bins)`} value={report.calibration?.ece ?? null} format={formatPercent} empty="no labelled images" />
         <Metric
           testId="trust-auroc"
           label={`typicality AUROC (${report.inImages} in / ${report.outImages} out)`}
           value={report.auroc}
-          format={(v) => v.toFixed(4)}
+          format={formatRatio}
           empty="mark folders in- and out-of-distribution"
         />
       </dl>
@@ -386,7 +381,7 @@ function Metrics({ report, classNames }: { report: TrustReport; classNames: read
           <figcaption>
             −log p(x) per folder (colours as in the folder table)
             {report.card
-              ? `; shaded: the training data's mean ± 2 std from the model card (${report.card.mean.toFixed(0)} ± ${(2 * report.card.std).toFixed(0)} nats)`
+              ? `; shaded: the training data's mean ± 2 std from the model card (${formatNats(report.card.mean, { unit: false })} ± ${formatNats(2 * report.card.std)})`
               : '; the model card has no −log p(x) statistics'}
             .
           </figcaption>
@@ -395,12 +390,12 @@ function Metrics({ report, classNames }: { report: TrustReport; classNames: read
           <figure>
             <RocChart points={report.roc} />
             <figcaption>
-              Typicality test: flag an image when |−log p(x) − m| is large, m = {report.typicalityMean?.value.toFixed(1)} nats (
+              Typicality test: flag an image when |−log p(x) − m| is large, m = {report.typicalityMean && formatNats(report.typicalityMean.value)} (
               {report.typicalityMean?.source === 'card' ? "the card's in-distribution mean" : 'mean of the in-distribution folders'}).
               {report.references.length > 0 && (
                 <>
                   {' '}
-                  The card's reference: {report.references.map((r) => `${r.name.replace(/^typicality AUROC/i, 'AUROC')} = ${r.value.toFixed(4)}`).join('; ')}.
+                  The card's reference: {report.references.map((r) => `${r.name.replace(/^typicality AUROC/i, 'AUROC')} = ${formatRatio(r.value)}`).join('; ')}.
                 </>
               )}
             </figcaption>

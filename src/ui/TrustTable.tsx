@@ -3,6 +3,7 @@ import { className } from '../state/resultWords';
 import type { CardStatistics } from '../state/trustReport';
 import { type TableView, type TrustColumn, tableCsv, tableRows, viewRows } from '../state/trustTable';
 import { download } from './exportPanel';
+import { formatNats, formatProbability, formatZScore } from './format';
 import { useTrust } from './trustContext';
 
 const PAGE = 50;
@@ -84,9 +85,9 @@ export function TrustTable({ classNames, card }: { classNames: readonly string[]
               </td>
               <td>{r.label === null ? '—' : className(classNames, r.label)}</td>
               <td>{className(classNames, r.predicted)}</td>
-              <td>{r.confidence.toFixed(4)}</td>
-              <td>{r.negLogPx.toFixed(1)}</td>
-              <td>{r.typicality === null ? '—' : r.typicality.toFixed(2)}</td>
+              <td>{formatProbability(r.confidence)}</td>
+              <td>{formatNats(r.negLogPx, { unit: false })}</td>
+              <td>{r.typicality === null ? '—' : formatZScore(r.typicality)}</td>
             </tr>
           ))}
         </tbody>
