@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClassifierResult } from '../src/flow/classifier';
 import type { ModelSpec } from '../src/formats/modelSpec';
 import { type AppStore, createAppStore } from '../src/state/appStore';
-import { changeAttackView, DEFAULT_ATTACK } from '../src/state/attackActions';
+import { changeAttackView } from '../src/state/attackActions';
+import { defaultPermalinkState } from '../src/state/permalink';
 import { type InferenceCalls, type ProgressListener, SupersededError } from '../src/worker/client';
 import type { AttackOutcome, Calls, CallType, Classification } from '../src/worker/protocol';
 
@@ -83,7 +84,7 @@ describe('attack actions in the app store', () => {
     store.getState().setAttackView({ target: 7 });
     void store.getState().runAttack();
     expect((client.last('attack').args as Calls['attack']['args']).settings.target).toBeNull();
-    expect(changeAttackView(DEFAULT_ATTACK, { norm: 'l2' })).toMatchObject({ norm: 'l2', epsilon: 400, stepSize: 100 });
-    expect(changeAttackView({ ...DEFAULT_ATTACK, epsilon: 3 }, { norm: 'l2' })).toMatchObject({ norm: 'l2', epsilon: 3, stepSize: 2 });
+    expect(changeAttackView(defaultPermalinkState().attack, { norm: 'l2' })).toMatchObject({ norm: 'l2', epsilon: 400, stepSize: 100 });
+    expect(changeAttackView({ ...defaultPermalinkState().attack, epsilon: 3 }, { norm: 'l2' })).toMatchObject({ norm: 'l2', epsilon: 3, stepSize: 2 });
   });
 });

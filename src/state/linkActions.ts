@@ -34,6 +34,7 @@ export function permalinkState(s: AppState, embed: Embedding = { image: true, se
     interpolateTo: s.interpolation.status === 'done' ? linkImage(s.interpolation.other?.galleryId, pixels, embed.second) : null,
     ...s.view,
     sliders: writeSliders(s.view.sliders),
+    attack: s.attackView,
   };
 }
 
@@ -76,10 +77,10 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
 
   /** Applies a parsed link's view and notices; returns what the store opens. */
   function applyView(state: PermalinkState, notices: string[]): OpeningLink {
-    const { model, checkpoint, image, interpolateTo, ...view } = state;
+    const { model, checkpoint, image, interpolateTo, attack, ...view } = state;
     const sliders = readSliders(view.sliders);
     if (sliders.length < view.sliders.length) notices.push('The link names sliders this version does not have; they were left out.');
-    set({ view: { ...view, sliders }, linkNotices: notices });
+    set({ view: { ...view, sliders }, attackView: attack, linkNotices: notices });
     return { model: checkpoint ? (get().models.find((m) => m.source?.sha256 === checkpoint.sha256)?.id ?? null) : model, checkpoint, image, interpolateTo };
   }
   const addNotice = (text: string) => set((s) => ({ linkNotices: [...s.linkNotices, text] }));
@@ -131,6 +132,11 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
       };
       const target = clamp(view.target, 'explained class') as typeof view.target;
       const contrast = clamp(view.contrast, 'contrast class') as typeof view.contrast;
+      const attackTarget = get().attackView.target;
+      if (attackTarget !== null && attackTarget >= classes) {
+        addNotice(`The attack's target class in the link (${attackTarget}) is not a class of this model; the attack is untargeted.`);
+        set((s) => ({ attackView: { ...s.attackView, target: null } }));
+      }
       const sliders = view.sliders.filter(({ direction }) => direction.kind !== 'toward' || direction.to < classes);
       if (sliders.length < view.sliders.length) addNotice('A "toward" slider in the link names a class this model does not have; it was left out.');
       if (target !== view.target || contrast !== view.contrast || sliders.length !== view.sliders.length) {
