@@ -21,8 +21,10 @@ export interface TrustAttackState {
 
 export const IDLE_ATTACK: TrustAttackState = { status: 'idle', settings: null, progress: null, images: [], skipped: [], message: null };
 
+export type TrustAttackFigures = BatchAttackSummary & { settings: AttackSettings };
+
 /** The batch attack's figures at its settings; typicalityMean: the trust report's m (card or in-distribution folders). */
-export function trustAttackSummary(attack: TrustAttackState, typicalityMean: number | null): (BatchAttackSummary & { settings: AttackSettings }) | null {
+export function trustAttackSummary(attack: TrustAttackState, typicalityMean: number | null): TrustAttackFigures | null {
   if (!attack.settings || attack.status === 'idle' || attack.status === 'running' || !attack.images.length) return null;
   return { settings: attack.settings, ...batchAttackSummary(attack.images, attack.settings.target, typicalityMean) };
 }

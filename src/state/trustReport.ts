@@ -14,7 +14,7 @@ import {
   typicalityScore,
 } from '../explain/trustMetrics';
 import type { TrustSummary } from './permalink';
-import type { trustAttackSummary } from './trustAttack';
+import type { TrustAttackFigures } from './trustAttack';
 import type { TrustFolder } from './trustInput';
 import type { TrustRow } from './trustStore';
 
@@ -107,15 +107,13 @@ export function trustReport(rows: readonly TrustRow[], folders: readonly TrustFo
   };
 }
 
-type AttackFigures = ReturnType<typeof trustAttackSummary>;
-
 /** The report as JSON for export: settings and metrics, no images; attack: the batch attack's figures, if it ran. */
 export function reportJson(
   report: TrustReport,
   folders: readonly TrustFolder[],
   model: string | null,
   classNames: readonly string[],
-  attack: AttackFigures = null,
+  attack: TrustAttackFigures | null = null,
 ): string {
   const { perFolder, roc, ...metrics } = report;
   return JSON.stringify(
@@ -145,7 +143,7 @@ export function reportJson(
 }
 
 /** What a link carries of a report: counts and metrics, and the batch attack's figures. */
-export function trustSummary(r: TrustReport, attack: AttackFigures = null): TrustSummary {
+export function trustSummary(r: TrustReport, attack: TrustAttackFigures | null = null): TrustSummary {
   return {
     images: r.images,
     labelled: r.labelled,
