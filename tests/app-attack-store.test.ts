@@ -88,3 +88,32 @@ describe('attack actions in the app store', () => {
     expect(changeAttackView({ ...defaultPermalinkState().attack, epsilon: 3 }, { norm: 'l2' })).toMatchObject({ norm: 'l2', epsilon: 3, stepSize: 2 });
   });
 });
+
+describe('attack settings in the link', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  it('a link opens with its attack settings (a target this model lacks becomes untargeted, with a notice); a change rewrites the fragment', async () => {
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ models: [{ id: 'a', name: 'A', path: 'models/a', bytes: 1 }] })));
+    const client = new FakeClient();
+    const fragments: string[] = [];
+    const store = createAppStore(client, 'https://lens.test/', {
+      fragment: '#v=1&atk=to:5,norm:l2,eps:300,steps:7,step:60,search:2',
+      writeFragment: (f) => fragments.push(f),
+    });
+    const started = store.getState().start();
+    await settle();
+    client.last('init').resolve({ name: 'cpu', skipped: [] });
+    await settle();
+    client.last('load').resolve({ id: 'a', classes: ['cat', 'dog'], input: { channels: 1, height: 2, width: 2 } } as unknown as ModelSpec);
+    await started;
+    expect(store.getState().attackView).toEqual({ target: null, norm: 'l2', epsilon: 300, steps: 7, stepSize: 60, searchAttacks: 2 });
+    expect(store.getState().linkNotices).toEqual(["The attack's target class in the link (5) is not a class of this model; the attack is untargeted."]);
+    vi.useFakeTimers();
+    store.getState().setAttackView({ epsilon: 123 });
+    await vi.runAllTimersAsync();
+    expect(fragments.at(-1)).toContain('atk=to:none,norm:l2,eps:123,steps:7,step:60,search:2');
+  });
+});
