@@ -94,7 +94,7 @@ describe('inference worker protocol', () => {
     send({ type: 'map', id: 12, request: { ...ig, steps: 16 } });
     expect(await answer(10)).toEqual({ type: 'superseded', id: 10 });
     expect(await answer(12)).toMatchObject({ type: 'done', result: { request: { steps: 16 } } });
-    send({ type: 'sample', id: 13, classIndex: 0, count: 64, seed: 1, temperature: 1 });
+    send({ type: 'sample', id: 13, classIndex: 0, count: 64, seed: 1, temperature: 1, typical: null });
     send({ type: 'classify', id: 14, input: { kind: 'tensor', data: new Float32Array(48 * 48 * 3), batch: 1 } });
     expect(await answer(13)).toEqual({ type: 'superseded', id: 13 });
     expect(await answer(14)).toMatchObject({ type: 'done' });
@@ -105,7 +105,7 @@ describe('inference worker protocol', () => {
     const ig = { method: 'integrated-gradients', objective: 'likelihood', target: 0, contrast: 'mean', steps: 512, patch: 8, stride: 4, fill: 0 } as const;
     const settled = () => posted.filter((m) => m.type !== 'progress' && m.id >= 20).map((m) => `${m.id}:${m.type}`);
     send({ type: 'map', id: 20, request: ig });
-    send({ type: 'sample', id: 21, classIndex: 0, count: 64, seed: 1, temperature: 1 });
+    send({ type: 'sample', id: 21, classIndex: 0, count: 64, seed: 1, temperature: 1, typical: null });
     send({ type: 'latentGuide', id: 22, a: 0, b: 1, dims: 3, principal: 2 });
     send({ type: 'edit', id: 23, from: 0, sliders: [{ direction: { kind: 'toward', to: 1 }, amount: 1 }] });
     send({ type: 'memory', id: 24 });

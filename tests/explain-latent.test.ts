@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classMeanGeometry } from '../src/explain/classMeans';
-import { applyEdits, type PrincipalDirections, principalDirections, residualStrength, separatingDimensions } from '../src/explain/latentEdit';
-import { decodeLatents, interpolateImages, sampleClass, standardNormal } from '../src/explain/sampling';
+import { applyEdits, type PrincipalDirections, principalDirections, residualStrength, separatingDimensions, towardCrossing } from '../src/explain/latentEdit';
+import { decodeLatents, describeImages, interpolateImages, sampleClass, sampleTypical, standardNormal, typicalTemperature } from '../src/explain/sampling';
 import { jacobiEigen, topEigenpairs } from '../src/explain/symmetricEigen';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { referenceMini } from './helpers/convertFixture';
@@ -181,6 +181,37 @@ describe('principal directions of the class means', () => {
   });
 });
 
+describe('counterfactual landmarks', () => {
+  const logitsOf = async (latent: Float32Array) => {
+    const logits = tf.tidy(
+      () => model.mixture.evaluate(tf.tensor2d(latent.subarray(0, 3072), [1, 3072]), tf.tensor2d(latent.subarray(3072), [1, 3840])).logits,
+    );
+    const out = (await logits.data()) as Float32Array;
+    logits.dispose();
+    return out;
+  };
+
+  it('"toward b" makes logit_b equal logit_a at the crossing amount', async () => {
+    const t = await towardCrossing(model, z(0), 3, 7);
+    expect(t).not.toBeNull();
+    const moved = await applyEdits(model, z(0), [{ direction: { kind: 'toward', from: 3, to: 7 }, amount: t as number }]);
+    const l = await logitsOf(moved);
+    const before = await logitsOf(z(0));
+    expect(Math.abs(l[7] - l[3])).toBeLessThan(1e-4 * Math.abs(before[7] - before[3]) + 1e-3);
+    expect(await towardCrossing(model, z(0), 3, 3)).toBeNull();
+  });
+
+  it('removing the residual moves every logit by the same ‖r‖²/2, so p(y|x) stays', async () => {
+    const principal = await principalDirections(model, 9);
+    const { residualNorm } = residualStrength(principal, z(1));
+    const moved = await applyEdits(model, z(1), [{ direction: { kind: 'residual' }, amount: -1 }], principal);
+    const [before, after] = [await logitsOf(z(1)), await logitsOf(moved)];
+    for (let y = 0; y < 10; y++) expect(after[y] - before[y]).toBeCloseTo(residualNorm ** 2 / 2, 0);
+    const spread = Math.max(...after.map((v, y) => v - before[y])) - Math.min(...after.map((v, y) => v - before[y]));
+    expect(spread).toBeLessThan(1e-5 * residualNorm ** 2);
+  });
+});
+
 describe('sampling and interpolation', () => {
   it('draws numpy-compatible noise: RandomState(seed).standard_normal', () => {
     expect(Array.from(standardNormal(0, 5))).toEqual([1.764052345967664, 0.4001572083672233, 0.9787379841057392, 2.240893199201458, 1.8675579901499675]);
@@ -201,6 +232,54 @@ describe('sampling and interpolation', () => {
     // z = μ_y + T ε.
     const eps = standardNormal(42, 2 * D);
     expect(first.latents[D + 10]).toBeCloseTo(mean(5)[10] + 0.7 * eps[D + 10], 6);
+  });
+
+  it('describes decoded images as the classifier sees them: class, p(y|x) and −log p(x)', async () => {
+    const decoded = await sampleClass(model, 2, { count: 3, seed: 5, temperature: 0.7 });
+    const facts = await describeImages(model, decoded.images, 3, { batchSize: 2 });
+    const x = tf.tensor4d(decoded.images, [3, 48, 48, 3]);
+    const r = await model.classify(x);
+    x.dispose();
+    for (const [i, f] of facts.entries()) {
+      const row = Array.from(r.posterior.subarray(i * 10, (i + 1) * 10));
+      expect(f.predicted).toBe(row.indexOf(Math.max(...row)));
+      expect(f.probability).toBe(Math.max(...row));
+      expect(f.nll).toBe(-r.logEvidence[i]);
+      expect(f.bitsPerDim).toBe(r.bitsPerDim[i]);
+    }
+  });
+
+  it('keeps only typical samples, in the seed order, and says how many candidates it drew', async () => {
+    const options = { count: 2, seed: 9, temperature: 0.8, batchSize: 2 };
+    const all = await sampleClass(model, 4, { ...options, count: 6 });
+    const facts = await describeImages(model, all.images, 6);
+    const nll = facts.map((f) => f.nll);
+    // A range that holds every candidate: the plain samples come back, after exactly `count` draws.
+    const wide = await sampleTypical(model, 4, { ...options, typical: [-Infinity, Infinity], maxDraws: 6 });
+    expect(wide.draws).toBe(2);
+    expect(Array.from(wide.images)).toEqual(Array.from(all.images.subarray(0, 2 * 6912)));
+    // A range holding the 2nd to 5th smallest −log p(x) keeps the candidates inside it, in seed order.
+    const sorted = [...nll].sort((p, q) => p - q);
+    const range: [number, number] = [sorted[1], sorted[4]];
+    const inside = nll.flatMap((v, i) => (v >= range[0] && v <= range[1] ? [i] : []));
+    const some = await sampleTypical(model, 4, { ...options, typical: range, maxDraws: 6 });
+    expect(some.count).toBe(2);
+    expect(some.facts.map((f) => f.nll)).toEqual(inside.slice(0, 2).map((i) => nll[i]));
+    expect(Array.from(some.latents.subarray(0, D))).toEqual(Array.from(all.latents.subarray(inside[0] * D, (inside[0] + 1) * D)));
+    // A range nothing falls in: every allowed candidate is drawn and none is kept.
+    const none = await sampleTypical(model, 4, { ...options, typical: [sorted[5] + 1, sorted[5] + 2], maxDraws: 6 });
+    expect([none.count, none.draws, none.images.length]).toEqual([0, 6, 0]);
+    await expect(sampleTypical(model, 4, { ...options, typical: [1, 0], maxDraws: 6 })).rejects.toThrow(/empty/);
+    await expect(sampleTypical(model, 4, { ...options, typical: [0, 1], maxDraws: 1 })).rejects.toThrow(/maxDraws/);
+  });
+
+  it('finds the temperature whose samples have the wanted −log p(x)', async () => {
+    const pilot = await sampleClass(model, 6, { count: 4, seed: 3, temperature: 0.8 });
+    const nll = (await describeImages(model, pilot.images, 4)).map((f) => f.nll).sort((a, b) => a - b);
+    const target = (nll[1] + nll[2]) / 2;
+    const t = await typicalTemperature(model, 6, { seed: 3, target, pilot: 4, steps: 8 });
+    expect(Math.abs(t - 0.8)).toBeLessThan(0.02);
+    await expect(typicalTemperature(model, 6, { seed: 3, target: Number.NaN })).rejects.toThrow(/finite/);
   });
 
   it('interpolates between two images: the ends decode to the images themselves', async () => {

@@ -9,6 +9,9 @@ const changes: Record<string, (s: PermalinkState) => void> = {
   img2: (s) => (s.interpolateTo = { kind: 'embedded', width: 2, height: 1, channels: 1, pixels: Uint8Array.of(0, 255) }),
   a: (s) => (s.target = 7),
   b: (s) => (s.contrast = 'mean'),
+  from: (s) => (s.latent.from = 3),
+  to: (s) => (s.latent.toward = 8),
+  cmp: (s) => (s.compare = 'mnist-beta16'),
   map: (s) => (s.map.method = 'occlusion'),
   f: (s) => (s.map.objective = 'contrast'),
   steps: (s) => (s.map.steps = 128),
@@ -20,9 +23,11 @@ const changes: Record<string, (s: PermalinkState) => void> = {
       { direction: 'pc-0', amount: -0.25 },
       { direction: 'toward-3', amount: 1 },
     ]),
+  sample: (s) => (s.sampling.target = 5),
   seed: (s) => (s.sampling.seed = 42),
   n: (s) => (s.sampling.count = 9),
   temp: (s) => (s.sampling.temperature = 0.5),
+  keep: (s) => (s.sampling.keep = 'all'),
   panels: (s) => (s.panels = ['map', 'input']),
   trust: (s) =>
     (s.trust = {
@@ -67,7 +72,7 @@ describe('permalink fields', () => {
     const state = defaultPermalinkState();
     state.map.fill = -0;
     state.panels = [...state.panels];
-    expect(await serializePermalink(state)).toEqual({ ok: true, fragment: 'v=1' });
+    expect(await serializePermalink(state)).toEqual({ ok: true, fragment: 'v=2' });
   });
 
   it('hands out a fresh default each time', () => {

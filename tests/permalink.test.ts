@@ -12,6 +12,7 @@ import {
   type PermalinkImage,
   type PermalinkState,
   parsePermalink,
+  SAMPLE_FILTERS,
   serializePermalink,
 } from '../src/state/permalink';
 import { deflateRaw, filterRows, fromBase64Url, inflateRawExactly, toBase64Url, unfilterRows } from '../src/state/permalinkCodec';
@@ -67,6 +68,8 @@ function randomState(seed: number): PermalinkState {
     image: randomImage(g),
     target: g.next() < 0.3 ? 'predicted' : g.int(0, 999),
     contrast: g.pick(['predicted', 'mean', g.int(0, 99_999)] as const),
+    latent: { from: g.next() < 0.3 ? 'predicted' : g.int(0, 999), toward: g.next() < 0.3 ? 'predicted' : g.int(0, 999) },
+    compare: g.next() < 0.5 ? null : g.id(),
     map: {
       method: g.pick(MAP_METHODS),
       objective: g.pick(MAP_OBJECTIVES),
@@ -76,7 +79,13 @@ function randomState(seed: number): PermalinkState {
       fill: g.inRange(LIMITS.fill),
     },
     sliders: directions.map((direction) => ({ direction, amount: g.inRange(LIMITS.amount) })),
-    sampling: { seed: g.inRange(LIMITS.seed), count: g.inRange(LIMITS.count), temperature: g.inRange(LIMITS.temperature) },
+    sampling: {
+      target: g.next() < 0.3 ? 'predicted' : g.int(0, 999),
+      seed: g.inRange(LIMITS.seed),
+      count: g.inRange(LIMITS.count),
+      temperature: g.inRange(LIMITS.temperature),
+      keep: g.pick(SAMPLE_FILTERS),
+    },
     panels: PANELS.filter(() => g.next() < 0.6).sort(() => g.next() - 0.5),
     interpolateTo: randomImage(g),
     trust:
@@ -123,7 +132,7 @@ function expectSanitised(state: PermalinkState, notices: string[]): void {
     else if (v && typeof v === 'object' && !(v instanceof Uint8Array)) Object.values(v).forEach(walk);
   };
   walk(state);
-  const enums = new Set<string>([...ATTACK_NORMS, ...MAP_METHODS, ...MAP_OBJECTIVES, ...PANELS, 'predicted', 'mean', 'gallery', 'embedded']);
+  const enums = new Set<string>([...ATTACK_NORMS, ...MAP_METHODS, ...MAP_OBJECTIVES, ...PANELS, ...SAMPLE_FILTERS, 'predicted', 'mean', 'gallery', 'embedded']);
   for (const s of strings) expect(ID_PATTERN.test(s) || enums.has(s), s).toBe(true);
   for (const n of notices) expect(n).not.toMatch(/[<>]|script/i);
 }
@@ -131,8 +140,8 @@ function expectSanitised(state: PermalinkState, notices: string[]): void {
 describe('permalink round trip', () => {
   it('the default state is the empty link with a version', async () => {
     const s = await serializePermalink(defaultPermalinkState());
-    expect(s).toEqual({ ok: true, fragment: 'v=1' });
-    expect(await parsePermalink('#v=1')).toEqual({ state: defaultPermalinkState(), notices: [] });
+    expect(s).toEqual({ ok: true, fragment: 'v=2' });
+    expect(await parsePermalink('#v=2')).toEqual({ state: defaultPermalinkState(), notices: [] });
   });
 
   it('restores 300 random states exactly, gallery and embedded images alike', async () => {
@@ -205,16 +214,52 @@ describe('permalink round trip', () => {
     };
     const serialized = await serializePermalink(state);
     if (!serialized.ok) throw new Error(serialized.message);
-    expect(serialized.fragment).toMatch(/^v=1&img=g:rings&img2=p:28x28x1:[\w-]+&panels=calibration,interpolation$/);
+    expect(serialized.fragment).toMatch(/^v=2&img=g:rings&img2=p:28x28x1:[\w-]+&panels=calibration,interpolation$/);
     expect(await parsePermalink(serialized.fragment)).toEqual({ state, notices: [] });
     const gallery = { ...state, interpolateTo: { kind: 'gallery', id: 'disc' } as PermalinkImage };
     const again = await serializePermalink(gallery);
-    expect(again).toEqual({ ok: true, fragment: 'v=1&img=g:rings&img2=g:disc&panels=calibration,interpolation' });
+    expect(again).toEqual({ ok: true, fragment: 'v=2&img=g:rings&img2=g:disc&panels=calibration,interpolation' });
   });
 
   it('refuses to write an image whose bytes do not match its size', async () => {
     const image: PermalinkImage = { kind: 'embedded', width: 4, height: 4, channels: 3, pixels: new Uint8Array(5) };
     await expect(serializePermalink({ ...defaultPermalinkState(), image })).rejects.toThrow(/needs 48 bytes/);
+  });
+});
+
+describe('panel classes and the comparison in links', () => {
+  const read = async (fragment: string) => (await parsePermalink(fragment)).state;
+
+  it('opens a version-1 link, whose map, latent editor and samples shared one class, with that class in all three', async () => {
+    expect(await read('v=1&a=6&b=2')).toMatchObject({ target: 6, contrast: 2, latent: { from: 6, toward: 2 }, sampling: { target: 6 } });
+    // "toward" needs a class: the mean contrast led the sliders to the runner-up, which 'predicted' names.
+    expect(await read('v=1&a=6&b=mean')).toMatchObject({ target: 6, contrast: 'mean', latent: { from: 6, toward: 'predicted' }, sampling: { target: 6 } });
+    expect(await read('v=1&model=mnist-beta2')).toMatchObject({
+      target: 'predicted',
+      latent: { from: 'predicted', toward: 'predicted' },
+      sampling: { target: 'predicted' },
+    });
+  });
+
+  it('keeps the classes apart in version-2 links', async () => {
+    const state = defaultPermalinkState();
+    Object.assign(state, { target: 6, contrast: 'mean', latent: { from: 'predicted', toward: 3 }, compare: 'mnist-beta16' });
+    state.sampling.target = 1;
+    const written = await serializePermalink(state);
+    if (!written.ok) throw new Error(written.message);
+    expect(written.fragment).toBe('v=2&a=6&b=mean&to=3&cmp=mnist-beta16&sample=1');
+    expect(await parsePermalink(written.fragment)).toEqual({ state, notices: [] });
+    expect(await read('v=2&a=6')).toMatchObject({ target: 6, latent: { from: 'predicted', toward: 'predicted' }, sampling: { target: 'predicted' } });
+  });
+
+  it('ignores a compared model id that is not an id, and a class word a panel does not have', async () => {
+    const { state, notices } = await parsePermalink('v=2&cmp=<b>x</b>&to=mean&sample=-1');
+    expect(state).toMatchObject({ compare: null, latent: { toward: 'predicted' }, sampling: { target: 0 } });
+    expect(notices).toEqual([
+      "The latent editor's toward class in the link is not valid; using predicted.",
+      'The compared model id in the link is not a valid id and was ignored.',
+      "The samples' class in the link is out of range; using 0.",
+    ]);
   });
 });
 

@@ -280,6 +280,7 @@ class GCGraph(nn.Module):
                  act_norm=0.7, entry='downsample_haar', seed=0):
         super().__init__()
         rng = np.random.RandomState(seed)
+        self.input_shape = tuple(input_shape)
         c, h, w = input_shape
         nodes = [Placeholder('input')]
         if entry == 'downsample_haar':

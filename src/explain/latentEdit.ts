@@ -90,6 +90,25 @@ export async function separatingDimensions(model: Model, z: Float32Array, a: num
 }
 
 /**
+ * The amount t of "toward b" (z′ = z + t (μ_b − μ_a)) at which logit_b catches up with logit_a:
+ * logit_b − logit_a = (μ_b − μ_a)·(z − (μ_a + μ_b)/2) + t ‖μ_b − μ_a‖², zero at
+ * t = −(μ_b − μ_a)·(z − (μ_a + μ_b)/2) / ‖μ_b − μ_a‖². Null when the two means coincide.
+ */
+export async function towardCrossing(model: Model, z: Float32Array, a: number, b: number): Promise<number | null> {
+  const dims = latentDims(model);
+  if (z.length !== dims) throw new RangeError(`z has ${z.length} values, the model ${dims}`);
+  const means = await classMeans(model, [a, b]);
+  let dot = 0;
+  let gapSq = 0;
+  for (let i = 0; i < dims; i++) {
+    const gap = means[dims + i] - means[i];
+    dot += gap * (z[i] - (means[i] + means[dims + i]) / 2);
+    gapSq += gap * gap;
+  }
+  return gapSq > 0 ? -dot / gapSq : null;
+}
+
+/**
  * PCA of the K class means around their mean μ̄: directions v_j (unit, orthogonal) and the
  * variance of the means along each. From the K×K centered Gram matrix B = (μ_j − μ̄)·(μ_k − μ̄):
  * B u_j = λ_j u_j gives v_j = Σ_k u_jk (μ_k − μ̄) / √λ_j and variance λ_j / K.

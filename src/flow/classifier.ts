@@ -137,8 +137,6 @@ export class GenerativeClassifier {
     const k = this.mixture.classes;
     const d = this.dims;
     const b = logDet.length;
-    const logStdSum = this.spec.preprocessing.std.reduce((s, v) => s + Math.log(v), 0);
-    const pixelsPerChannel = this.spec.input.height * this.spec.input.width;
     const logLikelihood = new Float64Array(b * k);
     const logEvidence = new Float64Array(b);
     const nllJoint = new Float64Array(b);
@@ -149,9 +147,16 @@ export class GenerativeClassifier {
       for (let y = 0; y < k; y++) logLikelihood[i * k + y] = row[y] - (d / 2) * LOG_2PI + logDet[i];
       logEvidence[i] = lse - Math.log(k) - (d / 2) * LOG_2PI + logDet[i];
       nllJoint[i] = (-lse - logDet[i]) / d;
-      bitsPerDim[i] = (-logEvidence[i] + pixelsPerChannel * logStdSum + d * Math.log(256)) / (d * Math.LN2);
+      bitsPerDim[i] = this.bitsPerDim(-logEvidence[i]);
     }
     return { logLikelihood, logEvidence, nllJoint, bitsPerDim };
+  }
+
+  /** −log p(x) (nats, normalized input) as bits per dimension of the 8-bit image: see BITS_PER_DIM_DEFINITION. */
+  bitsPerDim(nll: number): number {
+    const logStdSum = this.spec.preprocessing.std.reduce((s, v) => s + Math.log(v), 0);
+    const pixelsPerChannel = this.spec.input.height * this.spec.input.width;
+    return (nll + pixelsPerChannel * logStdSum + this.dims * Math.log(256)) / (this.dims * Math.LN2);
   }
 
   /** x = f⁻¹([z_fc, z_conv]) as NHWC. */

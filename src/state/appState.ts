@@ -10,13 +10,14 @@ import type {
   Classification,
   Counterfactual,
   ImageInput,
-  ImageStrip,
   Interpolation,
   LatentGuide,
   LikelihoodMap,
+  SampleStrip,
   SideBySide,
   SliderValue,
 } from '../worker/protocol';
+import type { Dropped } from './dropActions';
 import type { AttackView, CheckpointRef, PermalinkState } from './permalink';
 
 export type { AttackView } from './permalink';
@@ -57,7 +58,9 @@ export interface ChosenInput {
 }
 
 /** The view settings that travel in links (the model and the images travel separately), with typed slider ids. */
-export type ViewSettings = Omit<PermalinkState, 'model' | 'checkpoint' | 'image' | 'interpolateTo' | 'sliders' | 'attack'> & { sliders: SliderValue[] };
+export type ViewSettings = Omit<PermalinkState, 'model' | 'checkpoint' | 'image' | 'interpolateTo' | 'sliders' | 'compare' | 'attack'> & {
+  sliders: SliderValue[];
+};
 
 export type Task<T> =
   | { status: 'idle' }
@@ -86,7 +89,7 @@ export interface AppState {
   map: Task<LikelihoodMap>;
   guide: LatentGuide | null;
   counterfactual: Counterfactual | null;
-  samples: Task<ImageStrip>;
+  samples: Task<SampleStrip>;
   /** other: the second image, named, with its gallery id (links carry it). */
   interpolation: Task<Interpolation> & { other?: Pick<ChosenInput, 'name' | 'galleryId'> };
   comparison: { modelId: string | null; task: Task<SideBySide> };
@@ -95,6 +98,8 @@ export interface AppState {
   conversion: ConversionState | null;
   /** Shown inline; the rest of the state stays as it was. */
   error: string | null;
+  /** What happened to a drop or paste that was not simply one image file (several files, a URL, text). */
+  inputNotice: { ok: boolean; message: string } | null;
   /** The checkpoint the opening link needs and this browser has not converted; its view opens once it is added. */
   missingCheckpoint: CheckpointRef | null;
   /** What was wrong with the link the page was opened with. */
@@ -106,10 +111,17 @@ export interface AppState {
   selectModel(id: string): Promise<void>;
   chooseInput(file: Blob, name: string): Promise<void>;
   chooseGallery(id: string): Promise<void>;
+  /** A drop or paste: the first file (saying so when there were more), an image URL fetched with CORS, or a notice for text. */
+  dropInput(dropped: Dropped): Promise<void>;
+  dismissInputNotice(): void;
   setView(change: Partial<ViewSettings>): void;
   /** The trust report's counts and metrics, for the link (explanations are not recomputed). */
   setTrustSummary(summary: ViewSettings['trust']): void;
   setMap(change: Partial<ViewSettings['map']>): void;
+  /** The map's explained class and contrast; the other panels keep theirs. */
+  setMapClasses(change: Partial<Pick<ViewSettings, 'target' | 'contrast'>>): void;
+  /** The latent editor's classes; the other panels keep theirs. */
+  setLatentClasses(change: Partial<ViewSettings['latent']>): void;
   /** Stops the map being computed; the previous one (if any) stays. */
   cancelMap(): void;
   setSlider(direction: SliderId, amount: number): void;

@@ -7,6 +7,7 @@ import { TFJS_WASM_DIR } from '../worker/wasmAssets';
 import type { AppEnvironment, AppState, ChosenInput, GalleryImage, ModelChoice } from './appState';
 import { createAttackActions } from './attackActions';
 import { createConversionActions } from './conversionActions';
+import { createDropActions } from './dropActions';
 import { createExplainer } from './explainer';
 import { createLinkActions, type OpeningLink } from './linkActions';
 import { galleryFor, messageOf, modelSource, storedChoice } from './models';
@@ -155,6 +156,15 @@ export function createAppStore(
         await showDefaultImage();
       }
       await interpolateFromLink(link.interpolateTo);
+      await compareFromLink(link.compare);
+    }
+
+    async function compareFromLink(id: string | null): Promise<void> {
+      if (!id) return;
+      if (id === get().model?.entry.id) links.addNotice(`The link compares ${get().model?.entry.name} with itself; no comparison is shown.`);
+      else if (!get().models.some((m) => m.id === id))
+        links.addNotice(`The model to compare with in the link ("${id}") is not available here; no comparison is shown, the rest of the view is.`);
+      else await explainer.requestComparison(id);
     }
 
     async function showDefaultImage(): Promise<void> {
@@ -172,7 +182,9 @@ export function createAppStore(
       input: null,
       classification: null,
       classifying: false,
-      view: (({ model: _m, checkpoint: _c, image: _i, interpolateTo: _s, attack: _a, ...view }) => ({ ...view, sliders: [] }))(defaultPermalinkState()),
+      view: (({ model: _m, checkpoint: _c, image: _i, interpolateTo: _s, compare: _x, attack: _a, ...view }) => ({ ...view, sliders: [] }))(
+        defaultPermalinkState(),
+      ),
       map: { status: 'idle' },
       guide: null,
       counterfactual: null,
@@ -184,6 +196,7 @@ export function createAppStore(
       conversion: null,
       missingCheckpoint: null,
       error: null,
+      inputNotice: null,
       linkNotices: [],
       linkStatus: null,
 
@@ -219,9 +232,18 @@ export function createAppStore(
         else await showDefaultImage();
       },
 
-      chooseInput: (file, name) => classify({ name, source: { kind: 'file', file, name }, galleryId: null }).then(() => undefined),
+      async chooseInput(file, name) {
+        set({ inputNotice: null });
+        await classify({ name, source: { kind: 'file', file, name }, galleryId: null });
+      },
+      ...createDropActions(
+        set,
+        (file, name) => get().chooseInput(file, name),
+        (file) => get().convertCheckpoint(file),
+      ),
 
       async chooseGallery(id) {
+        set({ inputNotice: null });
         try {
           await classify(await galleryInput(id));
         } catch (e) {
@@ -243,6 +265,18 @@ export function createAppStore(
       setMap(change) {
         set((s) => ({ view: { ...s.view, map: { ...s.view.map, ...change } } }));
         explainer.requestMap();
+        links.scheduleFragment();
+      },
+
+      setMapClasses(change) {
+        set((s) => ({ view: { ...s.view, ...change } }));
+        explainer.requestMap();
+        links.scheduleFragment();
+      },
+
+      setLatentClasses(change) {
+        set((s) => ({ view: { ...s.view, latent: { ...s.view.latent, ...change } } }));
+        explainer.requestLatent();
         links.scheduleFragment();
       },
 
@@ -283,7 +317,10 @@ export function createAppStore(
         }
       },
 
-      compareWith: (modelId) => explainer.requestComparison(modelId),
+      async compareWith(modelId) {
+        await explainer.requestComparison(modelId);
+        links.scheduleFragment();
+      },
       ...attackActions,
 
       async exploreAttacked() {

@@ -2,7 +2,8 @@
 import { type InferenceCalls, SupersededError } from '../worker/client';
 import type { AppState, ChosenInput } from './appState';
 import { messageOf, modelSource } from './models';
-import { type ResolvedClasses, resolveClasses } from './resultView';
+import { panelClassesOf } from './panelClasses';
+import { typicalRange } from './resultView';
 
 type Get = () => AppState;
 type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => void;
@@ -11,12 +12,6 @@ type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) =
 export const SEPARATING_SLIDERS = 5;
 export const PRINCIPAL_SLIDERS = 3;
 export const INTERPOLATION_STEPS = 8;
-
-export function resolvedClasses(s: AppState): ResolvedClasses | null {
-  const c = s.classification;
-  if (!c) return null;
-  return resolveClasses(c.result.posterior.subarray(0, c.result.classes), s.view.target, s.view.contrast);
-}
 
 export function createExplainer(client: InferenceCalls, get: Get, set: Set, url: (path: string) => string) {
   // Bumped when the image or the model changes: answers about the previous one are dropped.
@@ -48,7 +43,7 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
 
   function requestMap(): void {
     const s = get();
-    const classes = resolvedClasses(s);
+    const classes = panelClassesOf(s)?.map;
     if (!classes) return;
     const { method, objective, steps, patch, stride, fill } = s.view.map;
     set({ map: { status: 'running', previous: s.map.status === 'done' ? s.map.value : s.map.status === 'idle' ? null : s.map.previous } });
@@ -74,11 +69,11 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
   }
 
   function requestGuide(): void {
-    const classes = resolvedClasses(get());
+    const classes = panelClassesOf(get())?.latent;
     if (!classes) return;
     void run(
       'guide',
-      () => client.call('latentGuide', { a: classes.a, b: classes.toward, dims: SEPARATING_SLIDERS, principal: PRINCIPAL_SLIDERS }),
+      () => client.call('latentGuide', { a: classes.from, b: classes.toward, dims: SEPARATING_SLIDERS, principal: PRINCIPAL_SLIDERS }),
       (guide) => set({ guide }),
       (message) => set({ error: `the latent editor could not be set up: ${message}` }),
     );
@@ -86,11 +81,11 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
 
   function requestEdit(): void {
     const s = get();
-    const classes = resolvedClasses(s);
+    const classes = panelClassesOf(s)?.latent;
     if (!classes) return;
     void run(
       'edit',
-      () => client.call('edit', { from: classes.a, sliders: s.view.sliders }),
+      () => client.call('edit', { from: classes.from, sliders: s.view.sliders }),
       (counterfactual) => set({ counterfactual }),
       (message) => set({ error: message }),
     );
@@ -98,13 +93,14 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
 
   function requestSamples(): void {
     const s = get();
-    const classes = resolvedClasses(s);
-    if (!classes) return;
-    const { seed, count, temperature } = s.view.sampling;
+    const classIndex = panelClassesOf(s)?.samples;
+    if (classIndex === undefined) return;
+    const { seed, count, temperature, keep } = s.view.sampling;
+    const typical = keep === 'typical' && s.model ? typicalRange(s.model.spec.card) : null;
     set({ samples: { status: 'running', previous: s.samples.status === 'done' ? s.samples.value : null } });
     void run(
       'samples',
-      () => client.call('sample', { classIndex: classes.a, count, seed, temperature }),
+      () => client.call('sample', { classIndex, count, seed, temperature, typical }),
       (value) => set({ samples: { status: 'done', value } }),
       (message) => set({ samples: { status: 'failed', message, previous: null } }),
     );
@@ -123,7 +119,8 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
 
   async function requestComparison(modelId: string | null): Promise<void> {
     const s = get();
-    const entry = s.models.find((m) => m.id === modelId);
+    // A model is not compared with itself (after the main model is switched to the compared one).
+    const entry = s.models.find((m) => m.id === modelId && m.id !== s.model?.entry.id);
     if (!entry || !s.input) {
       set({ comparison: { modelId: null, task: { status: 'idle' } } });
       return;
@@ -155,6 +152,11 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
     },
     requestMap,
     cancelMap,
+    /** The latent editor's guide and counterfactual, after its classes changed. */
+    requestLatent() {
+      requestGuide();
+      requestEdit();
+    },
     requestEdit,
     requestSamples,
     requestInterpolation,

@@ -1,6 +1,6 @@
 import type { LikelihoodMap } from '../worker/protocol';
 import type { AppState } from './appState';
-import { resolvedClasses } from './explainer';
+import { panelClassesOf } from './panelClasses';
 import { entropy } from './resultView';
 import { CHECK_RULES, mapExplanation } from './resultWords';
 import { writeSliders } from './sliders';
@@ -11,7 +11,7 @@ export function exportNumbers(s: AppState): unknown {
   const spec = s.model?.spec;
   if (!c || !spec) return { model: spec?.id ?? null, note: 'nothing is classified yet' };
   const k = c.result.classes;
-  const classes = resolvedClasses(s);
+  const classes = panelClassesOf(s);
   const map = s.map.status === 'done' ? s.map.value : null;
   return {
     model: spec.id,
@@ -24,7 +24,8 @@ export function exportNumbers(s: AppState): unknown {
     bitsPerDim: c.result.bitsPerDim[0],
     entropyNats: entropy(c.result.posterior.subarray(0, k)),
     reconstructionMaxError: c.reconstruction.maxError,
-    explained: classes,
+    explained: classes?.map,
+    latentClasses: classes?.latent,
     map: map && {
       ...map.request,
       width: map.width,
@@ -35,7 +36,7 @@ export function exportNumbers(s: AppState): unknown {
     },
     sliders: writeSliders(s.view.sliders),
     counterfactualPosterior: s.counterfactual ? Array.from(s.counterfactual.posterior) : null,
-    sampling: s.view.sampling,
+    sampling: { ...s.view.sampling, classIndex: classes?.samples },
   };
 }
 

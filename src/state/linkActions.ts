@@ -32,6 +32,7 @@ export function permalinkState(s: AppState, embed: Embedding = { image: true, se
     checkpoint: s.model?.entry.source ?? null,
     image: linkImage(s.input?.galleryId, s.classification?.pixels, embed.image),
     interpolateTo: s.interpolation.status === 'done' ? linkImage(s.interpolation.other?.galleryId, pixels, embed.second) : null,
+    compare: s.comparison.modelId,
     ...s.view,
     sliders: writeSliders(s.view.sliders),
     attack: s.attackView,
@@ -60,7 +61,7 @@ async function fittingLink(s: AppState): Promise<{ serialized: SerializedPermali
 /** Where the authors publish the checkpoints that links to converted models name. */
 export const CHECKPOINT_SOURCE = 'github.com/RayDeeA/ibinn_imagenet';
 
-export type OpeningLink = Pick<PermalinkState, 'model' | 'checkpoint' | 'image' | 'interpolateTo'>;
+export type OpeningLink = Pick<PermalinkState, 'model' | 'checkpoint' | 'image' | 'interpolateTo' | 'compare'>;
 
 export function missingCheckpointMessage(ref: CheckpointRef): string {
   return (
@@ -77,11 +78,17 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
 
   /** Applies a parsed link's view and notices; returns what the store opens. */
   function applyView(state: PermalinkState, notices: string[]): OpeningLink {
-    const { model, checkpoint, image, interpolateTo, attack, ...view } = state;
+    const { model, checkpoint, image, interpolateTo, compare, attack, ...view } = state;
     const sliders = readSliders(view.sliders);
     if (sliders.length < view.sliders.length) notices.push('The link names sliders this version does not have; they were left out.');
     set({ view: { ...view, sliders }, attackView: attack, linkNotices: notices });
-    return { model: checkpoint ? (get().models.find((m) => m.source?.sha256 === checkpoint.sha256)?.id ?? null) : model, checkpoint, image, interpolateTo };
+    return {
+      model: checkpoint ? (get().models.find((m) => m.source?.sha256 === checkpoint.sha256)?.id ?? null) : model,
+      checkpoint,
+      image,
+      interpolateTo,
+      compare,
+    };
   }
   const addNotice = (text: string) => set((s) => ({ linkNotices: [...s.linkNotices, text] }));
 
@@ -99,7 +106,7 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
      * to a checkpoint this browser lacks is kept aside (resumeLink opens it) and nothing of it is returned.
      */
     async readOpeningLink(): Promise<OpeningLink> {
-      const none: OpeningLink = { model: null, checkpoint: null, image: null, interpolateTo: null };
+      const none: OpeningLink = { model: null, checkpoint: null, image: null, interpolateTo: null, compare: null };
       if (!env.fragment || env.fragment === '#') return none;
       const { state, notices } = await parsePermalink(env.fragment);
       const { checkpoint, model } = state;
@@ -125,13 +132,17 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
     /** Class indices beyond the loaded model's classes are clamped, with a notice. */
     checkClasses(classes: number): void {
       const { view } = get();
-      const clamp = (c: number | string, what: string) => {
+      let clamped = false;
+      const clamp = <T extends number | string>(c: T, what: string): T => {
         if (typeof c !== 'number' || c < classes) return c;
         addNotice(`The ${what} in the link (${c}) is not a class of this model; using ${classes - 1}.`);
-        return classes - 1;
+        clamped = true;
+        return (classes - 1) as T;
       };
-      const target = clamp(view.target, 'explained class') as typeof view.target;
-      const contrast = clamp(view.contrast, 'contrast class') as typeof view.contrast;
+      const target = clamp(view.target, "map's explained class");
+      const contrast = clamp(view.contrast, "map's contrast class");
+      const latent = { from: clamp(view.latent.from, "latent editor's class"), toward: clamp(view.latent.toward, "latent editor's toward class") };
+      const sampling = { ...view.sampling, target: clamp(view.sampling.target, "samples' class") };
       const attackTarget = get().attackView.target;
       if (attackTarget !== null && attackTarget >= classes) {
         addNotice(`The attack's target class in the link (${attackTarget}) is not a class of this model; the attack is untargeted.`);
@@ -139,8 +150,8 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
       }
       const sliders = view.sliders.filter(({ direction }) => direction.kind !== 'toward' || direction.to < classes);
       if (sliders.length < view.sliders.length) addNotice('A "toward" slider in the link names a class this model does not have; it was left out.');
-      if (target !== view.target || contrast !== view.contrast || sliders.length !== view.sliders.length) {
-        set({ view: { ...view, target, contrast, sliders } });
+      if (clamped || sliders.length !== view.sliders.length) {
+        set({ view: { ...view, target, contrast, latent, sampling, sliders } });
         onViewChanged();
       }
     },

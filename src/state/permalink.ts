@@ -4,9 +4,10 @@ import { deflateRaw, filterRows, fromBase64Url, inflateRawExactly, toBase64Url, 
 
 /**
  * The view as it travels in the URL fragment: one versioned schema, written as
- * `v=1&model=…&img=…&…` in a fixed key order, with defaults left out.
+ * `v=2&model=…&img=…&…` in a fixed key order, with defaults left out.
+ * Version 2 gave the latent editor and the samples their own classes (version 1 shared the map's).
  */
-export const PERMALINK_VERSION = 1;
+export const PERMALINK_VERSION = 2;
 /**
  * Longest fragment written or read, in characters: half of the 2 MB Chromium takes in a URL. A 224² photo
  * (the ImageNet model's input) takes about 100–250k characters, so links that carry one work in browsers,
@@ -17,6 +18,10 @@ export const MAX_FRAGMENT_LENGTH = 1_000_000;
 export const LONG_LINK_LENGTH = 8_000;
 /** The only strings a link can carry besides the fixed enums. */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** Which samples the samples panel shows. */
+export const SAMPLE_FILTERS = ['typical', 'all'] as const;
+export type SampleFilter = (typeof SAMPLE_FILTERS)[number];
 
 export const PANELS = ['input', 'posterior', 'map', 'latent', 'samples', 'interpolation', 'calibration', 'trust', 'attack'] as const;
 export type PanelId = (typeof PANELS)[number];
@@ -60,12 +65,19 @@ export interface PermalinkState {
   image: PermalinkImage | null;
   /** The interpolation's second image. */
   interpolateTo: PermalinkImage | null;
+  /** The map's explained class. */
   target: ClassChoice;
+  /** The map's contrast. */
   contrast: ContrastChoice;
+  /** The latent editor's classes: edits start from `from`; "toward" sliders lead to `toward` ('predicted': the most probable class other than `from`). */
+  latent: { from: ClassChoice; toward: ClassChoice };
+  /** The other model shown side by side with this one, by id. */
+  compare: string | null;
   map: { method: MapMethod; objective: MapObjective; steps: number; patch: number; stride: number; fill: number };
   /** Latent editor sliders: direction id → amount, at most MAX_SLIDERS, ids unique. */
   sliders: { direction: string; amount: number }[];
-  sampling: { seed: number; count: number; temperature: number };
+  /** target: the class sampled from; keep: every sample, or only those typical of the training data (when the model card says what that is). */
+  sampling: { target: ClassChoice; seed: number; count: number; temperature: number; keep: SampleFilter };
   /** Panels shown, in order. */
   panels: PanelId[];
   /** The last trust report's counts and metrics. */
@@ -132,6 +144,7 @@ function field<O, P extends keyof O>(key: string, owner: (s: PermalinkState) => 
 const top = (s: PermalinkState) => s;
 const map = (s: PermalinkState) => s.map;
 const sampling = (s: PermalinkState) => s.sampling;
+const latent = (s: PermalinkState) => s.latent;
 
 /** Every setting a link carries, in the order it is written and read, with its default. */
 const FIELDS: Field[] = [
@@ -141,6 +154,9 @@ const FIELDS: Field[] = [
   field('img2', top, 'interpolateTo', null, imageCodec('interpolation')),
   field('a', top, 'target', 'predicted', choiceCodec('explained class', ['predicted'])),
   field('b', top, 'contrast', 'predicted', choiceCodec('contrast class', ['predicted', 'mean'])),
+  field('from', latent, 'from', 'predicted', choiceCodec("latent editor's class", ['predicted'])),
+  field('to', latent, 'toward', 'predicted', choiceCodec("latent editor's toward class", ['predicted'])),
+  field('cmp', top, 'compare', null, idCodec('compared model')),
   field('map', map, 'method', 'decomposition', enumCodec('map method', MAP_METHODS)),
   field('f', map, 'objective', 'likelihood', enumCodec('map objective', MAP_OBJECTIVES)),
   field('steps', map, 'steps', 64, numberCodec('integration steps', LIMITS.steps)),
@@ -148,9 +164,12 @@ const FIELDS: Field[] = [
   field('stride', map, 'stride', 4, numberCodec('patch stride', LIMITS.stride)),
   field('fill', map, 'fill', 0, numberCodec('patch fill value', LIMITS.fill)),
   field('dir', top, 'sliders', [], slidersCodec()),
+  field('sample', sampling, 'target', 'predicted', choiceCodec("samples' class", ['predicted'])),
   field('seed', sampling, 'seed', 0, numberCodec('sample seed', LIMITS.seed)),
   field('n', sampling, 'count', 4, numberCodec('sample count', LIMITS.count)),
-  field('temp', sampling, 'temperature', 1, numberCodec('temperature', LIMITS.temperature)),
+  // 0.7 as in Glow's demos (Kingma & Dhariwal 2018): lower T is more likely but less typical.
+  field('temp', sampling, 'temperature', 0.7, numberCodec('temperature', LIMITS.temperature)),
+  field('keep', sampling, 'keep', 'typical', enumCodec('sample filter', SAMPLE_FILTERS)),
   field('panels', top, 'panels', ['input', 'posterior', 'map', 'latent', 'samples', 'calibration', 'trust'], panelsCodec()),
   field('trust', top, 'trust', null, trustCodec()),
   field('atk', top, 'attack', { target: null, norm: 'linf', epsilon: 8, steps: 10, stepSize: 2, searchAttacks: 6 }, attackCodec()),
@@ -158,7 +177,7 @@ const FIELDS: Field[] = [
 const VERSION_KEY = 'v';
 
 export function defaultPermalinkState(): PermalinkState {
-  const state = { map: {}, sampling: {} } as PermalinkState;
+  const state = { map: {}, sampling: {}, latent: {} } as PermalinkState;
   for (const f of FIELDS) f.reset(state);
   return state;
 }
@@ -260,14 +279,21 @@ async function readFragment(fragment: string, notices: NoticeList): Promise<Perm
     if (value === null) problems.push(`The setting "${key}" has no readable value and was ignored.`);
     else values.set(key, value);
   }
-  readVersion(values.get(VERSION_KEY), notices);
+  const version = readVersion(values.get(VERSION_KEY), notices);
   for (const p of problems) notices.add(p);
   for (const f of FIELDS) {
     const raw = values.get(f.key);
     // A missing setting keeps its default silently.
     if (raw !== undefined) await f.read(raw, state, notices);
   }
+  if (version === 1) shareMapClasses(state);
   return state;
+}
+
+/** Version 1 links had one class choice for the map, the latent editor and the samples: they open as they were sent. */
+function shareMapClasses(state: PermalinkState): void {
+  state.latent = { from: state.target, toward: state.contrast === 'mean' ? 'predicted' : state.contrast };
+  state.sampling.target = state.target;
 }
 
 function decode(raw: string): string | null {
@@ -278,13 +304,16 @@ function decode(raw: string): string | null {
   }
 }
 
-function readVersion(raw: string | undefined, notices: NoticeList): void {
+/** The link's version, read as the current one when missing or unreadable. */
+function readVersion(raw: string | undefined, notices: NoticeList): number {
   if (raw === undefined) notices.add(`The link has no version; it was read as version ${PERMALINK_VERSION}.`);
   else if (!/^[1-9][0-9]{0,8}$/.test(raw)) notices.add(`The link's version is unreadable; it was read as version ${PERMALINK_VERSION}.`);
   else if (Number(raw) > PERMALINK_VERSION)
     notices.add(
       `The link was made by a newer version of GC Lens (link version ${Number(raw)}, this is ${PERMALINK_VERSION}); settings this version knows were kept.`,
     );
+  else return Number(raw);
+  return PERMALINK_VERSION;
 }
 
 const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;

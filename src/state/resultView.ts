@@ -88,6 +88,9 @@ export interface Typicality {
   level: 'typical' | 'unusual' | 'atypical';
 }
 
+/** |z| of −log p(x) against the training data below which an image counts as typical. */
+const TYPICAL_Z = 2;
+
 /** The card's in-distribution mean and std of −log p(x) in nats, or null when it has none. */
 export function typicalityStatistics(card: Record<string, unknown>): { mean: number; std: number } | null {
   const stats = card.typicality as { mean?: unknown; std?: unknown } | undefined;
@@ -103,9 +106,15 @@ export function typicality(card: Record<string, unknown>, logEvidence: number): 
   const z = (nll - stats.mean) / stats.std;
   const size = Math.abs(z);
   const side = z > 0 ? 'less likely' : 'more likely';
-  if (size < 2) return { nll, z, level: 'typical', verdict: 'typical of the training data' };
+  if (size < TYPICAL_Z) return { nll, z, level: 'typical', verdict: 'typical of the training data' };
   if (size < 4) return { nll, z, level: 'unusual', verdict: `unusual: ${side} than most training images` };
   return { nll, z, level: 'atypical', verdict: `far outside the training data (${side} than almost all of it): treat the prediction with suspicion` };
+}
+
+/** The −log p(x) range (nats) that `typicality` calls typical, or null when the card has no statistics. */
+export function typicalRange(card: Record<string, unknown>): [number, number] | null {
+  const stats = typicalityStatistics(card);
+  return stats && [stats.mean - TYPICAL_Z * stats.std, stats.mean + TYPICAL_Z * stats.std];
 }
 
 export interface ReliabilityBin {
@@ -121,4 +130,9 @@ export function calibration(card: Record<string, unknown>): { bins: ReliabilityB
   const bins = c.bins.filter((b): b is ReliabilityBin => typeof b?.confidence === 'number' && typeof b?.accuracy === 'number' && typeof b?.count === 'number');
   if (!bins.length) return null;
   return { bins, ece: typeof c.ece === 'number' ? c.ece : null, source: typeof c.source === 'string' ? c.source : null };
+}
+
+/** The most probable class of the first image. */
+export function predictedClass(result: ClassifierResult): number {
+  return resolveClasses(result.posterior.subarray(0, result.classes), 'predicted', 'predicted').a;
 }

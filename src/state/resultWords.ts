@@ -49,3 +49,14 @@ export const CHECK_RULES: Record<NonNullable<LikelihoodMap['check']>['rule'], st
   'cell-sum': 'Σ cells = logit difference',
   completeness: 'completeness: Σ map = f(x) − f(baseline)',
 };
+
+/** How panel headings and exports name the classes a panel uses. */
+export const quotedClass = (classes: readonly string[], y: number) => `“${className(classes, y)}”`;
+
+export function mapClassWords(classes: readonly string[], { a, b }: { a: number; b: number | 'mean' }): string {
+  return `${quotedClass(classes, a)} against ${b === 'mean' ? 'the mean over classes' : quotedClass(classes, b)}`;
+}
+
+export function latentClassWords(classes: readonly string[], { from, toward }: { from: number; toward: number }): string {
+  return `from ${quotedClass(classes, from)} toward ${quotedClass(classes, toward)}`;
+}

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import type { Dropped } from '../state/dropActions';
 import type { PanelId } from '../state/permalink';
 import { AttackPanel } from './AttackPanel';
 import { CalibrationPanel } from './CalibrationPanel';
@@ -24,8 +25,6 @@ const PANEL_COMPONENTS: Record<PanelId, () => React.ReactNode> = {
   attack: AttackPanel,
 };
 
-const isCheckpoint = (file: File) => /\.(pt|pth)$/i.test(file.name);
-
 export function App() {
   const panels = useApp((s) => s.view.panels);
   useDropAndPaste();
@@ -47,18 +46,14 @@ export function App() {
   );
 }
 
-/** Files dropped anywhere on the page or pasted: checkpoints are converted, anything else is classified. */
+/** What is dropped anywhere on the page or pasted: files, or a link to an image; the store says what it made of it. */
 function useDropAndPaste(): void {
-  const chooseInput = useApp((s) => s.chooseInput);
-  const convert = useApp((s) => s.convertCheckpoint);
+  const dropInput = useApp((s) => s.dropInput);
   useEffect(() => {
-    const take = (file: File | undefined) => {
-      if (!file) return;
-      if (isCheckpoint(file)) void convert(file);
-      else void chooseInput(file, file.name || 'pasted image');
-    };
     const onDragOver = (e: DragEvent) => {
-      if (!e.dataTransfer?.types.includes('Files')) return;
+      const types = e.dataTransfer?.types ?? [];
+      if (!DROPPED_TYPES.some((t) => types.includes(t))) return;
+      // Without this the browser would open a dropped link itself.
       e.preventDefault();
       document.body.classList.add('dragging');
     };
@@ -68,13 +63,13 @@ function useDropAndPaste(): void {
     const onDrop = (e: DragEvent) => {
       e.preventDefault();
       document.body.classList.remove('dragging');
-      take(e.dataTransfer?.files[0]);
+      if (e.dataTransfer) void dropInput(droppedData(e.dataTransfer, 'dropped'));
     };
     const onPaste = (e: ClipboardEvent) => {
-      const file = e.clipboardData?.files[0];
-      if (!file) return;
+      // Text pasted into a field is the field's; a link pasted elsewhere is an image link.
+      if (!e.clipboardData || (e.clipboardData.files.length === 0 && isEditable(e.target))) return;
       e.preventDefault();
-      take(file);
+      void dropInput(droppedData(e.clipboardData, 'pasted'));
     };
     window.addEventListener('dragover', onDragOver);
     window.addEventListener('dragleave', onDragLeave);
@@ -86,5 +81,17 @@ function useDropAndPaste(): void {
       window.removeEventListener('drop', onDrop);
       window.removeEventListener('paste', onPaste);
     };
-  }, [chooseInput, convert]);
+  }, [dropInput]);
+}
+
+const DROPPED_TYPES = ['Files', 'text/uri-list', 'text/plain'];
+
+const isEditable = (target: EventTarget | null) =>
+  target instanceof HTMLElement && (target.isContentEditable || target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement);
+
+function droppedData(data: DataTransfer, how: Dropped['how']): Dropped {
+  const files = Array.from(data.files);
+  if (files.length) return { files, text: null, how };
+  const uris = data.getData('text/uri-list');
+  return { files, text: uris || data.getData('text/plain') || null, how };
 }

@@ -1,5 +1,7 @@
+import type { AppState } from '../state/appState';
 import { attackHeadline, bracketWords, formatEpsilon, posteriorShift, typicalityShift } from '../state/attackWords';
 import type { Typicality } from '../state/resultView';
+import { quotedClass } from '../state/resultWords';
 import type { AttackOutcome } from '../worker/protocol';
 import { AttackFields } from './AttackFields';
 import { formatProbability } from './format';
@@ -9,13 +11,14 @@ import { useApp } from './storeContext';
 
 export function AttackPanel() {
   const classes = useApp((s) => s.model?.spec.classes);
+  const view = useApp((s) => s.attackView);
   const runAttack = useApp((s) => s.runAttack);
   const attack = useApp((s) => s.attack);
   const ready = useApp((s) => Boolean(s.classification));
   if (!classes) return null;
   const shown = attack.status === 'done' ? attack.value : attack.status === 'idle' ? null : attack.previous;
   return (
-    <Panel id="attack" title="Adversarial probe" exportName="attack" busy={attack.status === 'running'}>
+    <Panel id="attack" title="Adversarial probe" exportName="attack" busy={attack.status === 'running'} context={attackContext(classes, view)}>
       <p className="hint">
         Projected gradient descent (PGD) on the model input in pixel units (0–255, after resize and crop), pushing log p(y|x) with the gradient the maps use.
         L∞: each value moves at most ε; L2: the whole perturbation is at most ε long.
@@ -136,4 +139,12 @@ function AttackProgress({ steps }: { steps?: { done: number; total: number } }) 
       </button>
     </span>
   );
+}
+
+/** What the probe's exports say it did. */
+function attackContext(classes: string[], view: AppState['attackView']) {
+  return {
+    classes: view.target === null ? 'away from the predicted class (untargeted)' : `toward ${quotedClass(classes, view.target)}`,
+    method: `projected gradient descent (PGD) on the model input, ${view.norm === 'linf' ? 'L∞' : 'L2'} budget`,
+  };
 }

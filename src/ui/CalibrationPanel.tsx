@@ -1,10 +1,14 @@
 import { axisBottom, axisLeft, scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
-import { calibration, posteriorBars, type ReliabilityBin, rankedClasses } from '../state/resultView';
-import { ImageCanvas } from './ImageCanvas';
+import type { ClassifierResult } from '../flow/classifier';
+import type { ModelSpec } from '../formats/modelSpec';
+import type { AppState } from '../state/appState';
+import { calibration, type ReliabilityBin } from '../state/resultView';
+import { ModelSummary, prefixedTestIds, type SummaryTestIds } from './ModelSummary';
 import { Panel } from './Panel';
-import { PosteriorChart } from './PosteriorChart';
 import { useApp } from './storeContext';
+
+const COMPARE_BARS = 6;
 
 export function CalibrationPanel() {
   const spec = useApp((s) => s.model?.spec);
@@ -12,74 +16,94 @@ export function CalibrationPanel() {
   const current = useApp((s) => s.model?.entry.id);
   const comparison = useApp((s) => s.comparison);
   const compareWith = useApp((s) => s.compareWith);
-  const reliability = useMemo(() => spec && calibration(spec.card), [spec]);
+  const classification = useApp((s) => s.classification);
   if (!spec) return null;
-  const beta = spec.card.beta;
+  const other = comparison.task.status === 'done' ? comparison.task.value : null;
+  const context = {
+    model: other ? `${spec.name} and ${other.spec.name}` : undefined,
+    classes: `all ${spec.classes.length} classes`,
+    method: other
+      ? "the same image under both models: exact p(y|x), bits/dim, −log p(x) against each model's training data, and each card's reliability diagram"
+      : "reliability diagram and expected calibration error (ECE) from the model card's held-out data",
+  };
   return (
-    <Panel id="calibration" title="Calibration and β" exportName="calibration">
-      <div className="calibration-layout">
-        <div>
-          <h3>Reliability {typeof beta === 'number' || typeof beta === 'string' ? `(β = ${beta})` : ''}</h3>
-          {reliability ? (
-            <>
-              <ReliabilityDiagram bins={reliability.bins} />
-              <p data-testid="ece">
-                ECE = {reliability.ece !== null ? `${(100 * reliability.ece).toFixed(2)} %` : 'not given'}
-                {reliability.source && <span className="hint"> ({reliability.source})</span>}
-              </p>
-            </>
-          ) : (
-            <p className="hint" data-testid="ece">
-              No calibration data in this model's card: a reliability diagram needs the accuracy per confidence bin on held-out data.
-            </p>
-          )}
-        </div>
-        <div>
-          <h3>The same image under another model</h3>
-          <select
-            data-testid="compare-model"
-            aria-label="Model to compare with"
-            value={comparison.modelId ?? ''}
-            onChange={(e) => void compareWith(e.target.value || null)}
-          >
-            <option value="">choose a model…</option>
-            {models
-              .filter((m) => m.id !== current)
-              .map((m) => (
-                <option key={m.id} value={m.id}>
-                  {m.name}
-                </option>
-              ))}
-          </select>
-          <SideBySideView />
-        </div>
+    <Panel id="calibration" title="Calibration and β" exportName="calibration" context={context}>
+      <label className="field compare-picker">
+        compare side by side with
+        <select data-testid="compare-model" value={comparison.modelId ?? ''} onChange={(e) => void compareWith(e.target.value || null)}>
+          <option value="">no other model</option>
+          {models
+            .filter((m) => m.id !== current)
+            .map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+        </select>
+      </label>
+      <div className="compare-row" data-testid={comparison.modelId ? 'compare-row' : undefined}>
+        <ModelColumn spec={spec} result={comparison.modelId ? classification?.result : undefined} ids={CURRENT_IDS} />
+        {comparison.modelId && <ComparedColumn task={comparison.task} />}
       </div>
+      {!comparison.modelId && (
+        <p className="hint">Models trained with different β trade accuracy for calibration and likelihood; compare two side by side here.</p>
+      )}
     </Panel>
   );
 }
 
-function SideBySideView() {
-  const task = useApp((s) => s.comparison.task);
-  const bars = useMemo(() => {
-    if (task.status !== 'done') return null;
-    const { spec, classification } = task.value;
-    return posteriorBars(rankedClasses(classification.result, spec.classes), 6);
-  }, [task]);
-  if (task.status === 'idle') return <p className="hint">Models trained with different β trade accuracy for calibration and likelihood; compare them here.</p>;
-  if (task.status === 'running') return <p className="hint">Loading and classifying…</p>;
-  if (task.status === 'failed') return <p className="inline-error">{task.message}</p>;
-  return (
-    <div className="side-by-side" data-testid="side-by-side">
-      <ImageCanvas image={task.value.classification.input} size={96} label="the second model's input" />
-      <p>
-        {task.value.spec.name}: bits/dim {task.value.classification.result.bitsPerDim[0].toFixed(3)}
+interface ColumnIds {
+  summary: SummaryTestIds;
+  reliability: string;
+  ece: string;
+  column: string;
+}
+
+/** The loaded model's column keeps the ids the lone reliability diagram had. */
+const CURRENT_IDS: ColumnIds = { summary: prefixedTestIds('compare-current'), reliability: 'reliability-diagram', ece: 'ece', column: 'compare-current' };
+const OTHER_IDS: ColumnIds = { summary: prefixedTestIds('compare'), reliability: 'compare-reliability-diagram', ece: 'compare-ece', column: 'compare-other' };
+
+function ComparedColumn({ task }: { task: AppState['comparison']['task'] }) {
+  if (task.status === 'running' || task.status === 'idle') return <p className="hint">Loading and classifying…</p>;
+  if (task.status === 'failed')
+    return (
+      <p className="inline-error" data-testid="compare-error">
+        {task.message}
       </p>
-      {bars && <PosteriorChart bars={bars} testId="compare-posterior" />}
+    );
+  return <ModelColumn spec={task.value.spec} result={task.value.classification.result} ids={OTHER_IDS} />;
+}
+
+/** One model in the comparison: its name and β, its answer for the image (when comparing), and its card's reliability. */
+function ModelColumn({ spec, result, ids }: { spec: ModelSpec; result?: ClassifierResult; ids: ColumnIds }) {
+  const reliability = useMemo(() => calibration(spec.card), [spec]);
+  const beta = spec.card.beta;
+  return (
+    <div className="compare-column" data-testid={ids.column}>
+      <h3>
+        {spec.name}
+        {(typeof beta === 'number' || typeof beta === 'string') && !spec.name.includes('β') ? ` (β = ${beta})` : ''}
+      </h3>
+      {result && <ModelSummary result={result} spec={spec} maxBars={COMPARE_BARS} testIds={ids.summary} />}
+      <h4>Reliability on held-out data</h4>
+      {reliability ? (
+        <>
+          <ReliabilityDiagram bins={reliability.bins} testId={ids.reliability} />
+          <p data-testid={ids.ece}>
+            ECE = {reliability.ece !== null ? `${(100 * reliability.ece).toFixed(2)} %` : 'not given'}
+            {reliability.source && <span className="hint"> ({reliability.source})</span>}
+          </p>
+        </>
+      ) : (
+        <p className="hint" data-testid={ids.ece}>
+          No calibration data in this model's card: a reliability diagram needs the accuracy per confidence bin on held-out data.
+        </p>
+      )}
     </div>
   );
 }
 
-function ReliabilityDiagram({ bins }: { bins: ReliabilityBin[] }) {
+function ReliabilityDiagram({ bins, testId }: { bins: ReliabilityBin[]; testId: string }) {
   const ref = useRef<SVGSVGElement>(null);
   useEffect(() => {
     const size = 240;
@@ -124,5 +148,5 @@ function ReliabilityDiagram({ bins }: { bins: ReliabilityBin[] }) {
       .attr('font-size', 11)
       .text('accuracy');
   }, [bins]);
-  return <svg ref={ref} width={240} height={240} role="img" aria-label="reliability diagram" data-testid="reliability-diagram" />;
+  return <svg ref={ref} width={240} height={240} role="img" aria-label="reliability diagram" data-testid={testId} />;
 }

@@ -1,6 +1,7 @@
 import { type ChangeEvent, useMemo } from 'react';
 import { galleryFor } from '../state/models';
-import { inputNoteText } from '../state/resultWords';
+import { predictedClass } from '../state/resultView';
+import { inputNoteText, quotedClass } from '../state/resultWords';
 import { DrawingPad } from './DrawingPad';
 import { Heatmap } from './Heatmap';
 import { ImageCanvas } from './ImageCanvas';
@@ -17,6 +18,11 @@ export function InputPanel() {
   const classification = useApp((s) => s.classification);
   const gallery = useMemo(() => galleryFor(allGallery, model), [allGallery, model]);
   const gray = model?.spec.input.channels === 1;
+  const predicted = classification && model ? quotedClass(model.spec.classes, predictedClass(classification.result)) : null;
+  const context = {
+    classes: predicted ? `predicted ${predicted}` : 'none yet',
+    method: `x: the exact model input${input ? ` (${input.name})` : ''}; x̂ = f⁻¹(f(x)); |x − x̂| per pixel`,
+  };
   const takeFile = (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.currentTarget.files?.[0];
     if (file) void chooseInput(file, file.name);
@@ -24,7 +30,7 @@ export function InputPanel() {
   };
 
   return (
-    <Panel id="input" title="Input" exportName="input">
+    <Panel id="input" title="Input" exportName="input" context={context}>
       {/* Touch screens cannot drop or paste: they get the camera and the photo picker instead (styles.css, .touch-only). */}
       <div data-testid="drop-zone" className="drop-zone">
         <span className="pointer-only">Drop an image anywhere on the page, paste one (Ctrl/Cmd+V), or</span>

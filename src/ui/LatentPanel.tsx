@@ -1,15 +1,19 @@
 import { scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
+import { unseenFlip } from '../explain/imageChange';
 import { formatSliderId, type SliderId, sameSlider } from '../explain/sliderId';
 import type { ClassifierResult } from '../flow/classifier';
 import { posteriorBars, rankedClasses } from '../state/resultView';
-import { className } from '../state/resultWords';
+import { className, latentClassWords, quotedClass } from '../state/resultWords';
 import { unlistedSliders } from '../state/sliders';
-import type { SeparatingDimensionInfo } from '../worker/protocol';
+import type { LatentGuide, SeparatingDimensionInfo } from '../worker/protocol';
+import { ClassSelect } from './ClassSelect';
+import { Heatmap } from './Heatmap';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
 import { PosteriorChart } from './PosteriorChart';
-import { useApp, useResolvedClasses } from './storeContext';
+import { divergingScale } from './raster';
+import { useApp, usePanelClasses } from './storeContext';
 
 const COUNTERFACTUAL_BARS = 6;
 
@@ -17,31 +21,69 @@ export function LatentPanel() {
   const guide = useApp((s) => s.guide);
   const classes = useApp((s) => s.model?.spec.classes);
   const sliders = useApp((s) => s.view.sliders);
+  const choice = useApp((s) => s.view.latent);
+  const setLatentClasses = useApp((s) => s.setLatentClasses);
   const setSlider = useApp((s) => s.setSlider);
   const resetSliders = useApp((s) => s.resetSliders);
-  const resolved = useResolvedClasses();
+  const resolved = usePanelClasses()?.latent;
   if (!classes || !resolved) return null;
   const amount = (id: SliderId) => sliders.find((s) => sameSlider(s.direction, id))?.amount ?? 0;
   const toward: SliderId = { kind: 'toward', to: resolved.toward };
   const unlisted = guide ? unlistedSliders(sliders, resolved.toward, guide) : [];
   const name = (y: number) => className(classes, y);
+  const towardLabel =
+    `toward “${name(resolved.toward)}” (1 = all the way)` +
+    (guide?.crossing != null && guide.b === resolved.toward
+      ? `; p(${name(resolved.toward)}) overtakes p(${name(guide.a)}) at ${guide.crossing.toFixed(2)}`
+      : '');
+  const principal = guide ? principalSliders(guide) : [];
+  const residual = guide && residualSlider(guide);
+  const listed = [
+    { id: toward, label: towardLabel },
+    ...(guide?.separating.map((d) => ({ id: { kind: 'dimension', index: d.index } as SliderId, label: dimensionLabel(d) })) ?? []),
+    ...principal,
+    ...(residual ? [residual] : []),
+    ...unlisted.map((s) => ({ id: s.direction, label: formatSliderId(s.direction) })),
+  ];
+  const context = {
+    classes: latentClassWords(classes, resolved),
+    method: 'x′ = f⁻¹(z′), z′ = z + the slider moves',
+    details: listed.map(({ id, label }) => `${label}: ${amount(id).toFixed(2)}`),
+  };
 
   return (
-    <Panel id="latent" title="Latent editor" exportName="latent-editor">
+    <Panel id="latent" title="Latent editor" exportName="latent-editor" context={context}>
+      <div className="controls">
+        <ClassSelect
+          label="edit from class"
+          classes={classes}
+          value={choice.from}
+          words={{ predicted: 'the predicted class' }}
+          onChange={(from) => setLatentClasses({ from })}
+          testId="latent-from"
+        />
+        <ClassSelect
+          label="toward"
+          classes={classes}
+          value={choice.toward}
+          words={{ predicted: 'the most probable other class' }}
+          onChange={(toward) => setLatentClasses({ toward })}
+          testId="latent-toward"
+        />
+      </div>
       <p className="hint">
-        Every slider changes z = f(x); the image is x′ = f⁻¹(z′), recomputed while you drag. Edits start from the original z, from class “{name(resolved.a)}”.
+        Every slider changes z = f(x); the image is x′ = f⁻¹(z′), recomputed while you drag. Edits start from the original z, from class{' '}
+        {quotedClass(classes, resolved.from)}. “Toward” adds t·(μ_b − μ_a): it moves only what the class means explain and keeps the rest of z, so x′ keeps the
+        image's style; ‖x′ − x‖ and the difference image show how much the pixels moved.
       </p>
+      {resolved.from === resolved.toward && (
+        <p className="hint" data-testid="latent-same-class">
+          “Toward” is the class the edits start from, so no dimension separates them: choose another class to move toward.
+        </p>
+      )}
       <div className="latent-layout">
         <div className="sliders">
-          <Slider
-            id={toward}
-            label={`toward “${name(resolved.toward)}” (1 = all the way)`}
-            min={0}
-            max={1.5}
-            step={0.05}
-            value={amount(toward)}
-            onChange={setSlider}
-          />
+          <Slider id={toward} label={towardLabel} min={0} max={1.5} step={0.05} value={amount(toward)} onChange={setSlider} />
           {guide && (
             <>
               <h3>
@@ -58,35 +100,18 @@ export function LatentPanel() {
                 />
               ))}
               <h3>Principal directions of the class means</h3>
-              {guide.principalStd.map((std, j) => (
-                <Slider
-                  // biome-ignore lint/suspicious/noArrayIndexKey: principal direction j is the slider's identity
-                  key={j}
-                  id={{ kind: 'principal', index: j }}
-                  label={
-                    `PC ${j + 1} (${(100 * guide.principalShare[j]).toFixed(0)} % of the means' variance; ` +
-                    `z at ${guide.principalCoordinates[j].toFixed(1)})`
-                  }
-                  min={-3 * std}
-                  max={3 * std}
-                  step={std / 20}
-                  value={amount({ kind: 'principal', index: j })}
-                  onChange={setSlider}
-                />
+              {principal.map(({ id, label, std }) => (
+                <Slider key={formatSliderId(id)} id={id} label={label} min={-3 * std} max={3 * std} step={std / 20} value={amount(id)} onChange={setSlider} />
               ))}
               <h3>What the class means do not explain</h3>
-              <Slider
-                id={{ kind: 'residual' }}
-                label={
-                  `residual strength: ‖r‖ = ${guide.residual.norm.toFixed(1)} (rms ${guide.residual.rms.toFixed(2)} per dimension, ` +
-                  `outside ${guide.residual.subspaceDims} principal directions); −1 removes it`
-                }
-                min={-1}
-                max={1}
-                step={0.05}
-                value={amount({ kind: 'residual' })}
-                onChange={setSlider}
-              />
+              <p className="hint" data-testid="residual-help">
+                r is the part of z − μ̄ outside the span of the class means. −1 removes it: z′ then lies among the class means, where the density peaks, so x′ is
+                as blank as a decoded class mean.{' '}
+                {guide.residual.subspaceDims === classes.length - 1
+                  ? 'p(y|x′) stays exactly as it was: r is orthogonal to every μ_y − μ̄, so it shifts every logit by the same ‖r‖²/2.'
+                  : `p(y|x′) barely changes: r is orthogonal to the ${guide.residual.subspaceDims} principal directions kept, not to every class mean.`}
+              </p>
+              {residual && <Slider id={residual.id} label={residual.label} min={-1} max={1} step={0.05} value={amount(residual.id)} onChange={setSlider} />}
               {unlisted.length > 0 && <h3 data-testid="unlisted-sliders">Moved sliders not listed above (from a link, or set for other classes)</h3>}
               {unlisted.map((s) => (
                 <Slider
@@ -110,6 +135,24 @@ export function LatentPanel() {
       </div>
     </Panel>
   );
+}
+
+const dimensionLabel = (dim: SeparatingDimensionInfo) => `z[${dim.index}] (share of the logit difference ${dim.contribution.toFixed(2)})`;
+
+function principalSliders(guide: LatentGuide): { id: SliderId; label: string; std: number }[] {
+  return guide.principalStd.map((std, j) => ({
+    id: { kind: 'principal', index: j },
+    label: `PC ${j + 1} (${(100 * guide.principalShare[j]).toFixed(0)} % of the means' variance; z at ${guide.principalCoordinates[j].toFixed(1)})`,
+    std,
+  }));
+}
+
+function residualSlider(guide: LatentGuide): { id: SliderId; label: string } {
+  const { norm, rms, subspaceDims } = guide.residual;
+  return {
+    id: { kind: 'residual' },
+    label: `residual strength: ‖r‖ = ${norm.toFixed(1)} (rms ${rms.toFixed(2)} per dimension, outside ${subspaceDims} principal directions); −1 removes it`,
+  };
 }
 
 interface SliderProps {
@@ -162,7 +205,7 @@ function DimensionSlider({
     <div className="dimension">
       <Slider
         id={{ kind: 'dimension', index: dim.index }}
-        label={`z[${dim.index}] (share of the logit difference ${dim.contribution.toFixed(2)})`}
+        label={dimensionLabel(dim)}
         min={low - dim.z}
         max={high - dim.z}
         step={0.05}
@@ -219,6 +262,7 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
 
 function Counterfactual() {
   const counterfactual = useApp((s) => s.counterfactual);
+  const before = useApp((s) => s.classification?.result.posterior);
   const classes = useApp((s) => s.model?.spec.classes);
   const bars = useMemo(() => {
     if (!counterfactual || !classes) return null;
@@ -226,7 +270,10 @@ function Counterfactual() {
     const result = { classes: k, posterior: counterfactual.posterior, logLikelihood: new Float64Array(k).fill(NaN) } as unknown as ClassifierResult;
     return posteriorBars(rankedClasses(result, classes), COUNTERFACTUAL_BARS).map((b) => ({ ...b, logLikelihood: null }));
   }, [counterfactual, classes]);
-  if (!counterfactual || !bars) return <p className="hint">Decoding…</p>;
+  const difference = useMemo(() => counterfactual && divergingScale(counterfactual.change.difference), [counterfactual]);
+  if (!counterfactual || !bars || !classes || !difference) return <p className="hint">Decoding…</p>;
+  const { change } = counterfactual;
+  const flip = before && !counterfactual.original ? unseenFlip(before.subarray(0, counterfactual.posterior.length), counterfactual.posterior, change) : null;
   return (
     <div className="counterfactual">
       <figure>
@@ -235,7 +282,32 @@ function Counterfactual() {
           {counterfactual.original ? 'x′ = x: no slider moves z' : 'x′ = f⁻¹(z′)'}
         </figcaption>
       </figure>
+      {!counterfactual.original && (
+        <figure>
+          <Heatmap
+            values={change.difference}
+            width={change.width}
+            height={change.height}
+            scale={difference.scale}
+            extent={difference.extent}
+            size={160}
+            label="the difference image x′ − x"
+            legend="x′ − x (pixel units)"
+            testId="counterfactual-difference"
+          />
+          <figcaption data-testid="counterfactual-change">
+            ‖x′ − x‖₂ = {change.l2.toFixed(3)} (rms {change.rms.toFixed(4)}, PSNR {change.psnr.toFixed(1)} dB; largest pixel change {change.maxAbs.toFixed(3)})
+          </figcaption>
+        </figure>
+      )}
       <PosteriorChart bars={bars} testId="counterfactual-posterior" highlight={bars[0]?.classIndex ?? undefined} />
+      {flip && (
+        <p className="finding" data-testid="unseen-flip">
+          The decision flipped from “{className(classes, flip.from)}” to “{className(classes, flip.to)}” while x′ differs from x by only rms{' '}
+          {change.rms.toFixed(4)} (PSNR {change.psnr.toFixed(1)} dB, too little to see): that is what this model does, not a bug — the direction between class
+          means in z is a faint pattern in pixels.
+        </p>
+      )}
     </div>
   );
 }

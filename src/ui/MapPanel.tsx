@@ -1,32 +1,38 @@
 import { useEffect, useMemo, useState } from 'react';
 import { MAP_METHODS, type MapMethod } from '../explain/mapMethods';
-import { CHECK_RULES, mapExplanation } from '../state/resultWords';
+import type { ViewSettings } from '../state/appState';
+import { CHECK_RULES, mapClassWords, mapExplanation } from '../state/resultWords';
 import { ClassSelect } from './ClassSelect';
 import { Heatmap } from './Heatmap';
 import { METHOD_DEFINITIONS, METHOD_NAMES } from './mapDefinitions';
 import { Panel } from './Panel';
 import { divergingScale } from './raster';
-import { useApp } from './storeContext';
+import { useApp, usePanelClasses } from './storeContext';
 
 export function MapPanel() {
   const classes = useApp((s) => s.model?.spec.classes);
   const view = useApp((s) => s.view);
-  const setView = useApp((s) => s.setView);
+  const setMapClasses = useApp((s) => s.setMapClasses);
   const setMap = useApp((s) => s.setMap);
   const map = useApp((s) => s.map);
+  const resolved = usePanelClasses()?.map;
   if (!classes) return null;
   const { method } = view.map;
   const gradient = method === 'input-gradient' || method === 'integrated-gradients';
+  const context = {
+    classes: resolved ? mapClassWords(classes, resolved) : 'the predicted class, once an image is classified',
+    method: mapMethodWords(view.map),
+  };
 
   return (
-    <Panel id="map" title="Likelihood maps" exportName="likelihood-map" busy={map.status === 'running'}>
+    <Panel id="map" title="Likelihood maps" exportName="likelihood-map" busy={map.status === 'running'} context={context}>
       <div className="controls">
         <ClassSelect
           label="explain class"
           classes={classes}
           value={view.target}
           words={{ predicted: 'the predicted class' }}
-          onChange={(target) => setView({ target })}
+          onChange={(target) => setMapClasses({ target })}
           testId="map-target"
         />
         <ClassSelect
@@ -34,7 +40,7 @@ export function MapPanel() {
           classes={classes}
           value={view.contrast}
           words={{ predicted: 'the most probable other class', mean: 'the mean over classes' }}
-          onChange={(contrast) => setView({ contrast })}
+          onChange={(contrast) => setMapClasses({ contrast })}
           testId="map-contrast"
         />
       </div>
@@ -71,6 +77,21 @@ export function MapPanel() {
       <MapView />
     </Panel>
   );
+}
+
+/** The method and its settings, as exports name them. */
+function mapMethodWords({ method, objective, steps, patch, stride, fill }: ViewSettings['map']): string {
+  const differentiates = objective === 'likelihood' ? 'of log p(x | class)' : 'of the logit difference against the contrast';
+  switch (method) {
+    case 'input-gradient':
+      return `${METHOD_NAMES[method]} ${differentiates}`;
+    case 'integrated-gradients':
+      return `${METHOD_NAMES[method]} ${differentiates}, ${steps} steps`;
+    case 'occlusion':
+      return `${METHOD_NAMES[method]}: ${patch} px patches every ${stride} px, filled with ${fill}`;
+    default:
+      return METHOD_NAMES[method];
+  }
 }
 
 function MapView() {

@@ -1,14 +1,42 @@
 import { type ReactNode, useRef } from 'react';
-import { exportPanel } from './exportPanel';
+import { type ExportContext, exportPanel } from './exportPanel';
+import { useApp } from './storeContext';
 
-/** A titled panel with PNG and SVG export of what it shows. */
-export function Panel({ id, title, exportName, busy, children }: { id: string; title: string; exportName: string; busy?: boolean; children: ReactNode }) {
+/** What a panel shows, for its heading and its exports: the class(es) it uses and how it computes. */
+export type PanelContext = Omit<ExportContext, 'title' | 'model'> & {
+  /** Overrides the loaded model's name (a panel that shows two models). */
+  model?: string;
+};
+
+/** A titled panel, its heading naming the class(es) it uses, with PNG and SVG export of what it shows. */
+export function Panel({
+  id,
+  title,
+  exportName,
+  busy,
+  context,
+  children,
+}: {
+  id: string;
+  title: string;
+  exportName: string;
+  busy?: boolean;
+  context: PanelContext;
+  children: ReactNode;
+}) {
   const ref = useRef<HTMLElement>(null);
+  const modelName = useApp((s) => s.model?.entry.name ?? 'no model loaded');
+  const caption: ExportContext = { ...context, title, model: context.model ?? modelName };
   return (
     <section className="panel" ref={ref} data-panel={id} aria-busy={busy || undefined}>
       <div className="panel-head">
         <h2>
-          {title} {busy && <span className="hint">updating…</span>}
+          {title}
+          <span className="panel-classes" data-testid={`${id}-classes`}>
+            {' '}
+            · {context.classes}
+          </span>{' '}
+          {busy && <span className="hint">updating…</span>}
         </h2>
         <div className="panel-export">
           {(['png', 'svg'] as const).map((format) => {
@@ -21,7 +49,8 @@ export function Panel({ id, title, exportName, busy, children }: { id: string; t
                 className="link-button"
                 aria-label={action}
                 title={action}
-                onClick={() => void exportPanel(ref.current!, exportName, format)}
+                data-testid={`export-${id}-${format}`}
+                onClick={() => void exportPanel(ref.current!, exportName, format, caption)}
               >
                 {format.toUpperCase()}
               </button>

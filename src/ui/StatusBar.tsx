@@ -12,6 +12,8 @@ export function StatusBar() {
   const notices = useApp((s) => s.linkNotices);
   const dismissNotices = useApp((s) => s.dismissLinkNotices);
   const missing = useApp((s) => s.missingCheckpoint);
+  const inputNotice = useApp((s) => s.inputNotice);
+  const dismissInputNotice = useApp((s) => s.dismissInputNotice);
   const progress = conversion?.progress;
   return (
     <div className="status">
@@ -48,6 +50,14 @@ export function StatusBar() {
         <div className="error" role="alert" data-testid="error">
           <span>{error}</span>
           <button type="button" onClick={dismissError} aria-label="Dismiss the error">
+            ×
+          </button>
+        </div>
+      )}
+      {inputNotice && (
+        <div className={inputNotice.ok ? 'notice' : 'error'} role={inputNotice.ok ? 'status' : 'alert'} data-testid="input-notice" data-ok={inputNotice.ok}>
+          <span>{inputNotice.message}</span>
+          <button type="button" onClick={dismissInputNotice} aria-label="Dismiss the note on the dropped input">
             ×
           </button>
         </div>

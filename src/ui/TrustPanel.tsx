@@ -41,7 +41,16 @@ export function TrustPanel() {
   }, [finished, report, attackFigures, setTrustSummary]);
   if (!spec) return null;
   return (
-    <Panel id="trust" title="Trust report" exportName="trust-report" busy={status === 'running'}>
+    <Panel
+      id="trust"
+      title="Trust report"
+      exportName="trust-report"
+      busy={status === 'running'}
+      context={{
+        classes: `all ${spec.classes.length} classes`,
+        method: 'every image of the chosen folders classified as in the single-image view: accuracy, calibration and −log p(x) in against out',
+      }}
+    >
       <p className="hint">
         How far can this model be trusted on your images? Choose or drop folders of images (or a .zip): folders named after a class (its name or index) give
         labels. Every image is preprocessed as in the single-image view and classified in the worker; nothing leaves this page.

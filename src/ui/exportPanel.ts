@@ -1,10 +1,31 @@
-/** A panel's pictures (its SVG charts and canvases) as one SVG or PNG file, stacked in page order. */
+/** A panel's pictures (its SVG charts and canvases) as one SVG or PNG file, stacked in page order below a caption. */
 
 const GAP = 12;
 const SVG_NS = 'http://www.w3.org/2000/svg';
+const TITLE_SIZE = 15;
+const LINE_SIZE = 11;
+const LINE_HEIGHT = 15;
 
-export async function exportPanel(panel: HTMLElement, name: string, format: 'png' | 'svg'): Promise<void> {
-  const svg = composeSvg(panel);
+/** What every export says about itself. */
+export interface ExportContext {
+  title: string;
+  /** The model's name (both, for a comparison). */
+  model: string;
+  /** The class(es) the panel uses, in words. */
+  classes: string;
+  /** How it was computed. */
+  method: string;
+  /** Further lines, e.g. the latent editor's slider labels and values. */
+  details?: string[];
+}
+
+/** The caption of an export: the one place that words it, so that every panel's export says the same things. */
+export function exportCaption({ title, model, classes, method, details = [] }: ExportContext): { title: string; lines: string[] } {
+  return { title, lines: [`model: ${model}`, `class: ${classes}`, `method: ${method}`, ...details] };
+}
+
+export async function exportPanel(panel: HTMLElement, name: string, format: 'png' | 'svg', context: ExportContext): Promise<void> {
+  const svg = composeSvg(panel, exportCaption(context));
   const text = new XMLSerializer().serializeToString(svg);
   if (format === 'svg') return download(new Blob([text], { type: 'image/svg+xml' }), `${name}.svg`);
   const width = Number(svg.getAttribute('width'));
@@ -15,31 +36,54 @@ export async function exportPanel(panel: HTMLElement, name: string, format: 'png
   const canvas = document.createElement('canvas');
   canvas.width = width * 2;
   canvas.height = height * 2;
-  const context = canvas.getContext('2d')!;
-  context.fillStyle = '#fff';
-  context.fillRect(0, 0, canvas.width, canvas.height);
-  context.drawImage(image, 0, 0, canvas.width, canvas.height);
+  const context2d = canvas.getContext('2d')!;
+  context2d.fillStyle = '#fff';
+  context2d.fillRect(0, 0, canvas.width, canvas.height);
+  context2d.drawImage(image, 0, 0, canvas.width, canvas.height);
   URL.revokeObjectURL(image.src);
   const blob = await new Promise<Blob | null>((done) => canvas.toBlob(done, 'image/png'));
   if (!blob) throw new Error(`the PNG of ${name} could not be made (${canvas.width}×${canvas.height} pixels)`);
   download(blob, `${name}.png`);
 }
 
-function composeSvg(panel: HTMLElement): SVGSVGElement {
+function svgText(text: string, y: number, size: number, weight = 'normal'): SVGTextElement {
+  const element = document.createElementNS(SVG_NS, 'text');
+  element.setAttribute('x', '0');
+  element.setAttribute('y', String(y));
+  element.setAttribute('font-family', 'sans-serif');
+  element.setAttribute('font-size', String(size));
+  element.setAttribute('font-weight', weight);
+  element.setAttribute('fill', '#111827');
+  element.textContent = text;
+  return element;
+}
+
+/** <title> and <desc> for readers and search, then the same words as visible text: a caption band above the pictures. */
+function appendCaption(out: SVGSVGElement, caption: { title: string; lines: string[] }): number {
+  const title = document.createElementNS(SVG_NS, 'title');
+  title.textContent = caption.title;
+  const desc = document.createElementNS(SVG_NS, 'desc');
+  desc.textContent = caption.lines.join('\n');
+  out.append(title, desc, svgText(caption.title, TITLE_SIZE + 1, TITLE_SIZE, 'bold'));
+  let y = TITLE_SIZE + 4;
+  for (const line of caption.lines) {
+    y += LINE_HEIGHT;
+    out.append(svgText(line, y, LINE_SIZE));
+  }
+  return y + GAP;
+}
+
+/** Width the caption needs, estimated at 0.6 em a character (no layout engine on a detached SVG). */
+const captionWidth = (caption: { title: string; lines: string[] }) =>
+  Math.max(caption.title.length * TITLE_SIZE * 0.6, ...caption.lines.map((l) => l.length * LINE_SIZE * 0.6));
+
+function composeSvg(panel: HTMLElement, caption: { title: string; lines: string[] }): SVGSVGElement {
   const out = document.createElementNS(SVG_NS, 'svg');
   out.setAttribute('xmlns', SVG_NS);
-  const title = panel.querySelector('h2')?.textContent?.trim() ?? '';
-  const heading = document.createElementNS(SVG_NS, 'text');
-  heading.setAttribute('x', '0');
-  heading.setAttribute('y', '16');
-  heading.setAttribute('font-family', 'sans-serif');
-  heading.setAttribute('font-size', '15');
-  heading.textContent = title;
-  out.append(heading);
-  let y = 28;
+  let y = appendCaption(out, caption);
   let x = 0;
   let rowHeight = 0;
-  let width = 300;
+  let width = Math.max(300, captionWidth(caption));
   const maxWidth = Math.max(600, panel.clientWidth);
   for (const element of panel.querySelectorAll<HTMLElement | SVGSVGElement>('svg, canvas')) {
     const box = element.getBoundingClientRect();

@@ -1,7 +1,7 @@
 import { createContext, type ReactNode, useContext, useMemo } from 'react';
 import { useStore } from 'zustand';
 import type { AppState, AppStore } from '../state/appStore';
-import { type ResolvedClasses, resolveClasses } from '../state/resultView';
+import { type PanelClasses, panelClasses } from '../state/panelClasses';
 
 const StoreContext = createContext<AppStore | null>(null);
 
@@ -23,13 +23,15 @@ export function useAppStore(): AppStore {
   return store;
 }
 
-/** The explained class, its contrast and the "toward" class for the current image. */
-export function useResolvedClasses(): ResolvedClasses | null {
+/** The classes each panel uses for the current image. */
+export function usePanelClasses(): PanelClasses | null {
   const classification = useApp((s) => s.classification);
   const target = useApp((s) => s.view.target);
   const contrast = useApp((s) => s.view.contrast);
+  const latent = useApp((s) => s.view.latent);
+  const sampleTarget = useApp((s) => s.view.sampling.target);
   return useMemo(
-    () => (classification ? resolveClasses(classification.result.posterior.subarray(0, classification.result.classes), target, contrast) : null),
-    [classification, target, contrast],
+    () => panelClasses(classification, { target, contrast, latent, sampling: { target: sampleTarget } }),
+    [classification, target, contrast, latent, sampleTarget],
   );
 }

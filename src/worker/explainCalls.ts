@@ -2,14 +2,26 @@
 import * as tf from '@tensorflow/tfjs';
 import { decomposeLogitDifference } from '../explain/decomposition';
 import { type Attribution, inputTimesGradient, integratedGradients, type Objective } from '../explain/gradients';
+import { imageChange } from '../explain/imageChange';
 import { splitLatents } from '../explain/latentDecode';
-import { type PrincipalDirections, principalDirections, residualStrength, separatingDimensions } from '../explain/latentEdit';
+import { type PrincipalDirections, principalDirections, residualStrength, separatingDimensions, towardCrossing } from '../explain/latentEdit';
 import { occlusionMap } from '../explain/occlusion';
-import { type DecodedImages, interpolateImages, sampleClass } from '../explain/sampling';
+import { type DecodedImages, describeImages, interpolateImages, sampleClass, sampleTypical, typicalTemperature } from '../explain/sampling';
 import type { GenerativeClassifier } from '../flow/classifier';
 import { editLatent } from './latentEdits';
 import { modelInputImage } from './modelInputImage';
-import type { Counterfactual, ImageInput, ImageStrip, Interpolation, LatentGuide, LikelihoodMap, MapRequest, SliderValue } from './protocol';
+import type {
+  Counterfactual,
+  ImageInput,
+  ImageStrip,
+  Interpolation,
+  LatentGuide,
+  LikelihoodMap,
+  MapRequest,
+  ModelInputImage,
+  SampleStrip,
+  SliderValue,
+} from './protocol';
 import { prepareInput, requireImage, requireModel } from './session';
 
 /** The residual is measured against at most this many principal directions (all K − 1 for small K). */
@@ -119,6 +131,7 @@ export async function latentGuide(a: number, b: number, dims: number, principalC
   // The directions take seconds at 1000 classes; a cancel stops the wait, not the (cached) computation.
   const principal = await unlessAborted(principalOf(model), signal);
   const residual = residualStrength(principal, z);
+  const crossing = a === b ? null : await towardCrossing(model, z, a, b);
   const shown = Math.min(principalCount, principal.count);
   return {
     a,
@@ -128,6 +141,7 @@ export async function latentGuide(a: number, b: number, dims: number, principalC
     principalShare: Array.from(principal.explainedVarianceRatio.subarray(0, shown)),
     principalCoordinates: Array.from(residual.coordinates.subarray(0, shown)),
     residual: { norm: residual.residualNorm, rms: residual.residualRms, subspaceDims: residual.subspaceDims, distanceFromCenter: residual.distanceFromCenter },
+    crossing,
   };
 }
 
@@ -142,6 +156,7 @@ export async function edit(from: number, sliders: SliderValue[], signal: AbortSi
       posterior: image.posterior,
       logits: image.logits,
       original: true,
+      change: imageChange(image.x, image.x, model.spec),
       timing: { totalMs: 0, inverseMs: 0 },
     };
   const needsPrincipal = moved.some((s) => s.direction.kind === 'principal' || s.direction.kind === 'residual');
@@ -157,12 +172,54 @@ export async function edit(from: number, sliders: SliderValue[], signal: AbortSi
   const [x, posterior, logits] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
   tf.dispose(out);
   const done = performance.now();
-  return { image: modelInputImage(x, model.spec), posterior, logits, original: false, timing: { totalMs: done - started, inverseMs: done - edited } };
+  return {
+    image: modelInputImage(x, model.spec),
+    posterior,
+    logits,
+    original: false,
+    change: imageChange(image.x, x, model.spec),
+    timing: { totalMs: done - started, inverseMs: done - edited },
+  };
 }
 
-export async function sample(classIndex: number, count: number, seed: number, temperature: number, signal: AbortSignal): Promise<ImageStrip> {
+/** Candidates decoded per sample asked for, at most, when only typical samples are kept. */
+const DRAWS_PER_TYPICAL_SAMPLE = 8;
+
+export async function sample(
+  classIndex: number,
+  count: number,
+  seed: number,
+  temperature: number,
+  typical: [number, number] | null,
+  signal: AbortSignal,
+): Promise<SampleStrip> {
   const model = requireModel();
-  return strip(model, await sampleClass(model, classIndex, { count, seed, temperature, signal, batchSize: batchFor(model) }));
+  const batchSize = batchFor(model);
+  const mean = await sampleClass(model, classIndex, { count: 1, seed: 0, temperature: 0 });
+  const [mode] = await describeImages(model, mean.images, 1);
+  if (!typical) {
+    const decoded = await sampleClass(model, classIndex, { count, seed, temperature, signal, batchSize });
+    return { ...(await strip(model, decoded, signal)), requested: count, draws: count, mode, temperature, typicalBits: null };
+  }
+  const typicalT = await typicalTemperature(model, classIndex, { seed, target: (typical[0] + typical[1]) / 2, batchSize, signal });
+  const found = await sampleTypical(model, classIndex, {
+    count,
+    seed,
+    temperature: typicalT,
+    signal,
+    batchSize,
+    typical,
+    maxDraws: DRAWS_PER_TYPICAL_SAMPLE * count,
+  });
+  return {
+    images: displayImages(model, found),
+    facts: found.facts,
+    requested: count,
+    draws: found.draws,
+    mode,
+    temperature: typicalT,
+    typicalBits: [model.bitsPerDim(typical[0]), model.bitsPerDim(typical[1])],
+  };
 }
 
 export async function interpolate(other: ImageInput, steps: number, signal: AbortSignal): Promise<Interpolation> {
@@ -172,22 +229,20 @@ export async function interpolate(other: ImageInput, steps: number, signal: Abor
   const xA = currentTensor(model);
   const xB = tf.tensor4d(b.data.subarray(0, channels * height * width), [1, height, width, channels]);
   try {
-    return { ...(await strip(model, await interpolateImages(model, xA, xB, steps, { signal, batchSize: batchFor(model) }))), second: b.pixels };
+    return { ...(await strip(model, await interpolateImages(model, xA, xB, steps, { signal, batchSize: batchFor(model) }), signal)), second: b.pixels };
   } finally {
     xA.dispose();
     xB.dispose();
   }
 }
 
-/** Decoded images for display, each with the class its latent is closest to. */
-async function strip(model: GenerativeClassifier, decoded: DecodedImages): Promise<ImageStrip> {
+/** Decoded images for display, each with what the classifier says about it. */
+async function strip(model: GenerativeClassifier, decoded: DecodedImages, signal: AbortSignal): Promise<ImageStrip> {
+  const facts = await describeImages(model, decoded.images, decoded.count, { batchSize: batchFor(model), signal });
+  return { images: displayImages(model, decoded), facts };
+}
+
+function displayImages(model: GenerativeClassifier, decoded: DecodedImages): ModelInputImage[] {
   const size = decoded.height * decoded.width * decoded.channels;
-  const logits = tf.tidy(() => {
-    const [zFc, zConv] = splitLatents(model.spec, decoded.latents, decoded.count);
-    return tf.argMax(model.mixture.evaluate(zFc, zConv).logits, 1);
-  });
-  const predicted = Array.from((await logits.data()) as Int32Array);
-  logits.dispose();
-  const images = Array.from({ length: decoded.count }, (_, i) => modelInputImage(decoded.images.subarray(i * size, (i + 1) * size), model.spec));
-  return { images, predicted };
+  return Array.from({ length: decoded.count }, (_, i) => modelInputImage(decoded.images.subarray(i * size, (i + 1) * size), model.spec));
 }

@@ -112,7 +112,7 @@ const handlers: { [K in CallType]: Handler<K> } = {
   map: ({ id, request }, signal) => likelihoodMap(request, signal, (done, total) => post({ type: 'progress', id, done, total })),
   latentGuide: ({ a, b, dims, principal }, signal) => latentGuide(a, b, dims, principal, signal),
   edit: ({ from, sliders }, signal) => edit(from, sliders, signal),
-  sample: ({ classIndex, count, seed, temperature }, signal) => sample(classIndex, count, seed, temperature, signal),
+  sample: ({ classIndex, count, seed, temperature, typical }, signal) => sample(classIndex, count, seed, temperature, typical, signal),
   interpolate: ({ other, steps }, signal) => interpolate(other, steps, signal),
   trustBatch: ({ images }, signal) => trustBatch(images, signal),
   attack: ({ id, settings, searchAttacks }, signal) => attackCurrent(settings, searchAttacks, signal, progressOf(id)),

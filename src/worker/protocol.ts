@@ -2,7 +2,9 @@
 
 import type { AttackReport, AttackSettings } from '../explain/attack';
 import type { BatchAttackImage } from '../explain/attackBatch';
+import type { ImageChange } from '../explain/imageChange';
 import type { MapMethod, MapObjective } from '../explain/mapMethods';
+import type { ImageFacts } from '../explain/sampling';
 import type { SliderId } from '../explain/sliderId';
 import type { ImageOutcome } from '../explain/trustOutcomes';
 import type { BackendChoice, BackendName } from '../flow/backendChoice';
@@ -119,6 +121,8 @@ export interface LatentGuide {
   /** Where z sits along each principal direction. */
   principalCoordinates: number[];
   residual: { norm: number; rms: number; subspaceDims: number; distanceFromCenter: number };
+  /** The "toward b" amount at which p(b|x′) overtakes p(a|x′) (null when a = b). */
+  crossing: number | null;
 }
 
 export interface SliderValue {
@@ -132,14 +136,29 @@ export interface Counterfactual {
   logits: Float32Array;
   /** True when no slider moves z: the original image and result are returned bit for bit. */
   original: boolean;
+  /** x′ − x in pixel units. */
+  change: ImageChange;
   /** Worker-side time of the whole edit, and of its inverse pass f⁻¹(z′) with the posterior read back. */
   timing: { totalMs: number; inverseMs: number };
 }
 
 export interface ImageStrip {
   images: ModelInputImage[];
-  /** p(y|x) argmax of each image. */
-  predicted: number[];
+  /** What the classifier says about each decoded image. */
+  facts: ImageFacts[];
+}
+
+export interface SampleStrip extends ImageStrip {
+  /** Samples asked for; fewer come back when too few candidates were typical. */
+  requested: number;
+  /** Candidates decoded to find them (= requested when every sample is kept). */
+  draws: number;
+  /** The class mean μ_y decoded (T = 0): the density's mode for that class. */
+  mode: ImageFacts;
+  /** The T used: the one asked for, or with `typical` the one whose samples are typical of the data. */
+  temperature: number;
+  /** `typical` in bits/dim, as the samples' −log p(x) is shown (null without `typical`). */
+  typicalBits: [number, number] | null;
 }
 
 export interface Interpolation extends ImageStrip {
@@ -190,7 +209,8 @@ export interface Calls {
   latentGuide: { args: { a: number; b: number; dims: number; principal: number }; result: LatentGuide };
   /** x′ = f⁻¹(z + edits) of the current image; `from` is the class that "toward" sliders leave. */
   edit: { args: { from: number; sliders: SliderValue[] }; result: Counterfactual };
-  sample: { args: { classIndex: number; count: number; seed: number; temperature: number }; result: ImageStrip };
+  /** Samples of a class; with `typical`, at the temperature typical of the data (`temperature` is then ignored), keeping only those whose −log p(x) (nats) lies in [low, high]. */
+  sample: { args: { classIndex: number; count: number; seed: number; temperature: number; typical: [number, number] | null }; result: SampleStrip };
   /** From the current image to `other` in z. */
   interpolate: { args: { other: ImageInput; steps: number }; result: Interpolation };
   /** The current image's pixels under a second model, kept loaded beside the active one. */

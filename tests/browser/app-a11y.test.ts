@@ -67,7 +67,7 @@ describe('accessibility in Chromium: axe-core audit and keyboard only', () => {
     await page.getByTestId('interpolation-gallery').selectOption({ index: 2 });
     await page.getByTestId('interpolation').waitFor(POLL);
     await page.getByTestId('compare-model').selectOption(MODELS[1].id);
-    await page.getByTestId('side-by-side').waitFor(POLL);
+    await page.getByTestId('compare-posterior-chart').waitFor(POLL);
     await audit('interpolation and a second model compared');
 
     await mkdir(RESULTS, { recursive: true });

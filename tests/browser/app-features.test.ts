@@ -166,12 +166,12 @@ describe('GC Lens features end to end (wasm)', () => {
     await page.goto(`${session.url}?backend=wasm&debug#v=1&model=reference-mini&img=g:rings`);
     await page.locator(BARS).first().waitFor();
     await page.getByTestId('compare-model').selectOption(SMOKE_ID);
-    await page.getByTestId('side-by-side').waitFor();
+    await page.getByTestId('compare-posterior-chart').waitFor();
     const main = await readBars(page);
-    const other = await readBars(page, 'compare-posterior');
+    const other = await readBars(page, 'compare-posterior-chart');
     expect(main.size).toBe(10);
     expect(other.size).toBeGreaterThan(0);
-    expect(await page.getByTestId('side-by-side').textContent()).toContain('Smoke MNIST');
+    expect(await page.getByTestId('compare-other').textContent()).toContain('Smoke MNIST');
     expect([...other].some(([y, p]) => Math.abs(p - (main.get(y) ?? 0)) > 1e-3)).toBe(true);
   });
 
