@@ -22,7 +22,7 @@ describe('layer registry', () => {
     expect(new Set(types).size).toBe(types.length);
     expect(types.sort()).toEqual(['coupling', 'dct_pool', 'downsample_coupling', 'haar', 'permute_prefix']);
     const index = (JSON.parse(await readFile(join(MODELS, 'index.json'), 'utf8')) as { models: { path: string }[] }).models;
-    expect(index.length).toBe(3);
+    expect(index.length).toBe(4);
     for (const entry of index) {
       const spec = JSON.parse(await readFile(join(MODELS, '..', entry.path, 'model.json'), 'utf8')) as { layers: { type: string }[] };
       expect(spec.layers.length).toBeGreaterThan(0);

@@ -182,7 +182,8 @@ def main(argv=None):
                             'reference code on its mini checkpoint)'},
         'training': {k: cfg.get(k) for k in ('beta', 'label_smoothing', 'epochs', 'epochs_done',
                                              'batch_size', 'optimizer', 'lr', 'seed', 'augment',
-                                             'train_seconds', 'hardware', 'torch_version')},
+                                             'train_seconds', 'hardware', 'torch_version')}
+                    | ({'init_from': cfg['init_from']} if 'init_from' in cfg else {}),
         'measured': {
             'n_test_images': int(len(labels)),
             'test_accuracy': acc,

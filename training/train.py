@@ -19,6 +19,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import DATASETS, DEFAULT_DATA_DIR, load_split, normalize, train_batch  # noqa: E402
+from from_package import load_package_into  # noqa: E402
 from gc_model import build_from_config  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,6 +65,9 @@ def parse_args(argv=None):
     p.add_argument('--run-dir', default=None, help='resume file and history (default training/runs/<name>)')
     p.add_argument('--out', default=None, help='exported checkpoint (default <run-dir>/model.pt)')
     p.add_argument('--resume', default=None, help='a resume.pt written by this script')
+    p.add_argument('--init', default=None,
+                   help='warm start: weights from an exported checkpoint (.pt) or a converted '
+                        'package folder (public/models/<id>); optimizer and schedule start fresh')
     return p.parse_args(argv)
 
 
@@ -133,6 +137,28 @@ def test_accuracy(model, images, labels, cfg, device, batch=500):
     return correct / len(images), nll_sum / len(images)
 
 
+def warm_start(model, source, train_x, cfg, device):
+    """Loads `source` (checkpoint file or package folder) into the freshly built model; returns
+    what the card says about it (`init_from`: where the weights came from and how they were trained)."""
+    if os.path.isdir(source):
+        gen = torch.Generator().manual_seed(0)
+        x = torch.from_numpy(train_x[:5000]).float() / 255.0
+        calib = normalize(x + torch.rand(x.shape, generator=gen) / 256.0, cfg['mean'], cfg['std'])
+        spec = load_package_into(model, source, calib.to(device))
+        before = spec.get('card', {}).get('training', {})
+        origin = {'package': spec.get('id', os.path.basename(os.path.normpath(source)))}
+    else:
+        ckpt = torch.load(source, map_location='cpu', weights_only=False)
+        model.inn.load_state_dict(ckpt['inn'], strict=True)
+        for name in ('mu', 'mu_t', 'mu_m'):
+            getattr(model, name).data.copy_(ckpt[name])
+        before = ckpt.get('gclens', {})
+        origin = {'checkpoint': os.path.basename(source)}
+    model.train()
+    print(f'warm start from {source}', flush=True)
+    return dict(origin, **{k: before[k] for k in ('beta', 'epochs_done', 'train_seconds', 'init_from') if k in before})
+
+
 def atomic_save(obj, path):
     tmp = path + '.tmp'
     torch.save(obj, tmp)
@@ -187,6 +213,10 @@ def main(argv=None):
     train_x_dev = torch.from_numpy(train_x).to(device)  # uint8; fits any GPU
     train_y_dev = torch.from_numpy(train_y).to(device)
     test_x, test_y = load_split(args.dataset, 'test', args.data_dir, args.test_limit)
+    if getattr(args, 'init', None) and not resume:
+        cfg['init_from'] = warm_start(model, args.init, train_x, cfg, device)
+    elif resume and 'init_from' in resume:
+        cfg['init_from'] = resume['init_from']
     steps_per_epoch = len(train_x) // args.batch_size
     if steps_per_epoch == 0:
         raise SystemExit('fewer training images than one batch')
@@ -268,7 +298,7 @@ def main(argv=None):
         atomic_save(model.export_dict(gclens), args.out)
         atomic_save({'model': model.state_dict(), 'optimizer': opt.state_dict(), 'epoch': epoch,
                      'step': step, 'train_seconds': elapsed, 'generator': gen.get_state(),
-                     'args': vars(args)}, os.path.join(args.run_dir, 'resume.pt'))
+                     'args': vars(args), **({'init_from': cfg['init_from']} if 'init_from' in cfg else {})}, os.path.join(args.run_dir, 'resume.pt'))
         if args.max_steps and step >= args.max_steps:
             break
     print(f'done: {args.out}', flush=True)

@@ -3,7 +3,7 @@ import type { ModelCardMetric, ModelSpec } from '../../src/formats/modelSpec';
 /** What training/evaluate.py writes (model_card.json); only the fields the app shows are typed. */
 interface TrainingCard {
   model: { dataset: string; trainable_parameters_incl_class_means?: number };
-  training: { beta: number | string; epochs_done?: number; train_seconds?: number; hardware?: string; torch_version?: string };
+  training: { beta: number | string; epochs_done?: number; train_seconds?: number; hardware?: string; torch_version?: string; init_from?: WarmStart };
   measured: {
     n_test_images: number;
     test_accuracy: number;
@@ -16,6 +16,34 @@ interface TrainingCard {
   paper_reported?: { values: unknown; note?: string };
   datasets?: Record<string, string>;
   evaluated?: { date?: string; device?: string };
+}
+
+/** train.py --init: where the starting weights came from and how they had been trained. */
+interface WarmStart {
+  package?: string;
+  checkpoint?: string;
+  beta?: number | string;
+  epochs_done?: number;
+  train_seconds?: number;
+}
+
+/** One sentence for the card: a fine-tuned model says so, with both trainings' length. */
+function warmStartCaveat(t: TrainingCard['training']): string[] {
+  const w = t.init_from;
+  if (!w) return [];
+  const before = [
+    w.beta === undefined ? null : `β = ${w.beta}`,
+    w.epochs_done === undefined ? null : `${w.epochs_done} epochs`,
+    w.train_seconds === undefined ? null : `${Math.round(w.train_seconds)} s`,
+  ]
+    .filter((part) => part !== null)
+    .join(', ');
+  const after = [t.epochs_done === undefined ? null : `${t.epochs_done} more epochs`, t.train_seconds === undefined ? null : `${Math.round(t.train_seconds)} s`]
+    .filter((part) => part !== null)
+    .join(', ');
+  return [
+    `Fine-tuned: warm-started from ${w.package ?? w.checkpoint}${before ? ` (${before})` : ''}, then trained at β = ${t.beta}${after ? ` for ${after}` : ''}.`,
+  ];
 }
 
 /** Maps training/evaluate.py's measurements onto the model card the app reads; nothing is invented. */
@@ -47,7 +75,7 @@ export function cardFromTraining(raw: unknown): ModelSpec['card'] {
     },
     training: t.training,
     parameters: t.model.trainable_parameters_incl_class_means,
-    caveats: t.paper_reported?.note ? [t.paper_reported.note] : [],
+    caveats: [...warmStartCaveat(t.training), ...(t.paper_reported?.note ? [t.paper_reported.note] : [])],
     citations: t.datasets ?? {},
   };
 }
