@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClassifierResult } from '../src/flow/classifier';
 import type { ModelSpec } from '../src/formats/modelSpec';
 import { type AppStore, createAppStore } from '../src/state/appStore';
-import { changeAttackView, DEFAULT_ATTACK } from '../src/state/attackActions';
+import { changeAttackView } from '../src/state/attackActions';
+import { defaultPermalinkState } from '../src/state/permalink';
 import { type InferenceCalls, type ProgressListener, SupersededError } from '../src/worker/client';
 import type { AttackOutcome, Calls, CallType, Classification } from '../src/worker/protocol';
 
@@ -83,7 +84,36 @@ describe('attack actions in the app store', () => {
     store.getState().setAttackView({ target: 7 });
     void store.getState().runAttack();
     expect((client.last('attack').args as Calls['attack']['args']).settings.target).toBeNull();
-    expect(changeAttackView(DEFAULT_ATTACK, { norm: 'l2' })).toMatchObject({ norm: 'l2', epsilon: 400, stepSize: 100 });
-    expect(changeAttackView({ ...DEFAULT_ATTACK, epsilon: 3 }, { norm: 'l2' })).toMatchObject({ norm: 'l2', epsilon: 3, stepSize: 2 });
+    expect(changeAttackView(defaultPermalinkState().attack, { norm: 'l2' })).toMatchObject({ norm: 'l2', epsilon: 400, stepSize: 100 });
+    expect(changeAttackView({ ...defaultPermalinkState().attack, epsilon: 3 }, { norm: 'l2' })).toMatchObject({ norm: 'l2', epsilon: 3, stepSize: 2 });
+  });
+});
+
+describe('attack settings in the link', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  it('a link opens with its attack settings (a target this model lacks becomes untargeted, with a notice); a change rewrites the fragment', async () => {
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ models: [{ id: 'a', name: 'A', path: 'models/a', bytes: 1 }] })));
+    const client = new FakeClient();
+    const fragments: string[] = [];
+    const store = createAppStore(client, 'https://lens.test/', {
+      fragment: '#v=1&atk=to:5,norm:l2,eps:300,steps:7,step:60,search:2',
+      writeFragment: (f) => fragments.push(f),
+    });
+    const started = store.getState().start();
+    await settle();
+    client.last('init').resolve({ name: 'cpu', skipped: [] });
+    await settle();
+    client.last('load').resolve({ id: 'a', classes: ['cat', 'dog'], input: { channels: 1, height: 2, width: 2 } } as unknown as ModelSpec);
+    await started;
+    expect(store.getState().attackView).toEqual({ target: null, norm: 'l2', epsilon: 300, steps: 7, stepSize: 60, searchAttacks: 2 });
+    expect(store.getState().linkNotices).toEqual(["The attack's target class in the link (5) is not a class of this model; the attack is untargeted."]);
+    vi.useFakeTimers();
+    store.getState().setAttackView({ epsilon: 123 });
+    await vi.runAllTimersAsync();
+    expect(fragments.at(-1)).toContain('atk=to:none,norm:l2,eps:123,steps:7,step:60,search:2');
   });
 });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join, normalize, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AttackOutcome, BatchAttackOutcome, Calls, CallType, Pixels, WorkerRequest, WorkerResponse } from '../src/worker/protocol';
+import type { AttackOutcome, BatchAttackResult, Calls, CallType, Pixels, WorkerRequest, WorkerResponse } from '../src/worker/protocol';
 
 const PUBLIC = resolve(import.meta.dirname, '..', 'public');
 const digit = (n: number): Pixels => {
@@ -88,16 +88,10 @@ describe('inference worker: attack calls', () => {
     expect(bad).toMatchObject({ type: 'failed', message: expect.stringMatching(/starts from an 8-bit image, and the current image is not one/) });
   });
 
-  it('attacks a list of images: success rate and typicality AUROC; a wrong-size image is named', async () => {
+  it('attacks a batch of trust-report images from their files, and skips one that is not an image with its reason', async () => {
     const settings = { target: null, norm: 'l2' as const, epsilon: 600, steps: 3, stepSize: 250 };
-    const r = await done<BatchAttackOutcome>(send('attackBatch', { images: [digit(1), digit(7)], settings, typicalityMean: -1422.7 }));
-    expect(r.images).toHaveLength(2);
-    expect(r.successRate).toBe(r.images.filter((im) => im.flipped).length / 2);
-    expect(r.typicalityAuroc).not.toBeNull();
-    const wrong = { width: 27, height: 28, channels: 1 as const, pixels: new Uint8Array(27 * 28) };
-    expect(await answer(send('attackBatch', { images: [digit(1), wrong], settings, typicalityMean: null }))).toMatchObject({
-      type: 'failed',
-      message: "image 1 is 27x28x1; the model's input is 28x28x1: preprocess it first",
-    });
+    const images = [{ name: 'a/notes.txt', file: new Blob(['not an image']) }];
+    const [skipped] = await done<BatchAttackResult[]>(send('attackBatch', { images, settings }));
+    expect(skipped).toMatchObject({ ok: false, error: expect.stringMatching(/notes\.txt/) });
   });
 });

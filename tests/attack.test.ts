@@ -1,19 +1,17 @@
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AttackSettings, attackImage, classifyPixels, perturbationNorms, pgd, roundIntoBudget } from '../src/explain/attack';
-import { attackBatch } from '../src/explain/attackBatch';
-import { auroc } from '../src/explain/auroc';
+import { attackBatch, batchAttackSummary } from '../src/explain/attackBatch';
+import { auroc } from '../src/explain/trustMetrics';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { loadClassifier } from '../src/flow/loadClassifier';
 import { typicality, typicalityStatistics } from '../src/state/resultView';
 import { MT19937 } from '../src/util/mt19937';
 import { nodePackageFiles } from '../tools/lib/nodePackageFiles';
 import { referenceMini } from './helpers/convertFixture';
-import { requirePythonTorch } from './helpers/requirements';
 
 const ROOT = join(import.meta.dirname, '..');
 let model: GenerativeClassifier;
@@ -165,45 +163,36 @@ describe('PGD on the mini model', () => {
   });
 });
 
-describe('auroc', () => {
-  it('equals training/evaluate.py on scores with ties', () => {
-    const u = uniform(70, 7);
-    const negative = u.slice(0, 30).map((v) => Math.round(v * 20) / 4);
-    const positive = u.slice(30).map((v) => Math.round(v * 24) / 4);
-    const python = requirePythonTorch();
-    const script = `import sys, json; sys.path.insert(0, ${JSON.stringify(join(ROOT, 'training'))}); import numpy as np; from evaluate import auroc; a = json.loads(sys.argv[1]); print(repr(auroc(np.array(a[0]), np.array(a[1]))))`;
-    const expected = Number(execFileSync(python, ['-c', script, JSON.stringify([negative, positive])], { encoding: 'utf8' }).trim());
-    console.log('AUROC with ties', { ours: auroc(negative, positive), evaluatePy: expected });
-    expect(Math.abs(auroc(negative, positive) - expected)).toBeLessThan(1e-12);
-    expect(auroc([1, 2], [3, 4])).toBe(1);
-    expect(auroc([3, 4], [1, 2])).toBe(0);
-    expect(auroc([1, 1], [1])).toBe(0.5);
-    expect(() => auroc([], [1])).toThrow(/both sides/);
-  });
-});
-
 describe('attackBatch', () => {
-  it('reports the success rate and the typicality AUROC (card statistics) of the rounded attacks on the ten MNIST gallery digits', async () => {
+  it('attacks the ten MNIST gallery digits one by one; the summary gives the success rate and the typicality AUROC (card statistics)', async () => {
     const settings: AttackSettings = { target: null, norm: 'l2', epsilon: 600, steps: 5, stepSize: 200 };
     const mean = typicalityStatistics(mnist.spec.card)!.mean;
     const progress: number[] = [];
-    const r = await attackBatch(mnist, digits, settings, mean, { onStep: (done) => progress.push(done) });
-    console.log('batch', { successRate: r.successRate, auroc: r.typicalityAuroc, images: r.images });
+    const images = await attackBatch(mnist, digits, settings, { onStep: (done) => progress.push(done) });
+    const r = batchAttackSummary(images, settings.target, mean);
+    console.log('batch', { successRate: r.successRate, auroc: r.typicalityAuroc, images });
     const clean = await classifyPixels(mnist, digits, null, null);
-    expect(r.images.map((im) => im.cleanClass)).toEqual(clean.map((v) => v.predicted));
-    expect(r.images.map((im) => im.cleanNll)).toEqual(clean.map((v) => -v.logEvidence));
+    expect(images.map((im) => im.cleanClass)).toEqual(clean.map((v) => v.predicted));
+    expect(images.map((im) => im.cleanNll)).toEqual(clean.map((v) => -v.logEvidence));
     expect(progress.at(-1)).toBe(50);
-    const flipped = r.images.filter((im) => im.flipped).length;
-    expect(r.successRate).toBe(flipped / 10);
-    for (const im of r.images) expect(im.flipped).toBe(im.attackedClass !== im.cleanClass);
+    const flipped = images.filter((im) => im.flipped).length;
+    expect(r).toMatchObject({ attacked: 10, successRate: flipped / 10 });
+    for (const im of images) expect(im.flipped).toBe(im.attackedClass !== im.cleanClass);
     const score = (nll: number) => Math.abs(nll - mean);
     expect(r.typicalityAuroc).toBe(
       auroc(
-        r.images.map((im) => score(im.cleanNll)),
-        r.images.map((im) => score(im.attackedNll)),
+        images.map((im) => score(im.cleanNll)),
+        images.map((im) => score(im.attackedNll)),
       ),
     );
-    expect((await attackBatch(mnist, digits.slice(0, 1), { ...settings, steps: 1 }, null)).typicalityAuroc).toBeNull();
-    await expect(attackBatch(mnist, [], settings, mean)).rejects.toThrow(/at least one image/);
+    expect(batchAttackSummary(images, null, null).typicalityAuroc).toBeNull();
+    expect(await attackBatch(mnist, [], settings)).toEqual([]);
+  });
+
+  it('leaves images already decided as the target out of a targeted success rate', () => {
+    const im = (cleanClass: number, flipped: boolean) => ({ cleanClass, attackedClass: flipped ? 3 : cleanClass, flipped, cleanNll: 1, attackedNll: 2 });
+    const images = [im(3, false), im(1, true), im(2, false), im(4, true)];
+    expect(batchAttackSummary(images, 3, 0)).toEqual({ attacked: 3, successRate: 2 / 3, typicalityAuroc: 1 });
+    expect(batchAttackSummary([im(3, false)], 3, 0)).toMatchObject({ attacked: 0, successRate: null });
   });
 });

@@ -29,7 +29,18 @@ const changes: Record<string, (s: PermalinkState) => void> = {
   temp: (s) => (s.sampling.temperature = 0.5),
   keep: (s) => (s.sampling.keep = 'all'),
   panels: (s) => (s.panels = ['map', 'input']),
-  trust: (s) => (s.trust = { images: 401, labelled: 300, inImages: 300, outImages: 100, accuracy: 0.9833333333333333, ece: 0.05203691549788205, auroc: null }),
+  trust: (s) =>
+    (s.trust = {
+      images: 401,
+      labelled: 300,
+      inImages: 300,
+      outImages: 100,
+      accuracy: 0.9833333333333333,
+      ece: 0.05203691549788205,
+      auroc: null,
+      attack: { norm: 'l2', epsilon: 400, steps: 10, stepSize: 100, target: 3, attacked: 360, successRate: 0.8305555555555556, auroc: 0.9123 },
+    }),
+  atk: (s) => (s.attack = { target: 7, norm: 'l2', epsilon: 12.5, steps: 40, stepSize: 0.75, searchAttacks: 0 }),
 };
 
 const keysOf = (fragment: string) => fragment.split('&').map((part) => part.slice(0, part.indexOf('=')));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ATTACK_NORMS } from '../src/explain/attack';
 import { MAP_METHODS, MAP_OBJECTIVES } from '../src/explain/mapMethods';
 import {
   defaultPermalinkState,
@@ -98,7 +99,28 @@ function randomState(seed: number): PermalinkState {
             accuracy: g.next(),
             ece: g.next() < 0.3 ? null : g.next(),
             auroc: g.next(),
+            attack:
+              g.next() < 0.3
+                ? null
+                : {
+                    norm: g.pick(ATTACK_NORMS),
+                    epsilon: g.inRange(LIMITS.epsilon),
+                    steps: g.inRange(LIMITS.attackSteps),
+                    stepSize: g.pick([LIMITS.stepSize[0], LIMITS.stepSize[1], 1e-6 + g.next() * 100]),
+                    target: g.next() < 0.5 ? null : g.int(0, 999),
+                    attacked: g.int(0, 1e6),
+                    successRate: g.next() < 0.2 ? null : g.next(),
+                    auroc: g.next() < 0.2 ? null : g.next(),
+                  },
           },
+    attack: {
+      target: g.next() < 0.5 ? null : g.int(0, 999),
+      norm: g.pick(ATTACK_NORMS),
+      epsilon: g.inRange(LIMITS.epsilon),
+      steps: g.inRange(LIMITS.attackSteps),
+      stepSize: g.pick([LIMITS.stepSize[0], LIMITS.stepSize[1], 1e-6 + g.next() * 100]),
+      searchAttacks: g.inRange(LIMITS.searchAttacks),
+    },
   };
 }
 
@@ -110,7 +132,7 @@ function expectSanitised(state: PermalinkState, notices: string[]): void {
     else if (v && typeof v === 'object' && !(v instanceof Uint8Array)) Object.values(v).forEach(walk);
   };
   walk(state);
-  const enums = new Set<string>([...MAP_METHODS, ...MAP_OBJECTIVES, ...PANELS, ...SAMPLE_FILTERS, 'predicted', 'mean', 'gallery', 'embedded']);
+  const enums = new Set<string>([...ATTACK_NORMS, ...MAP_METHODS, ...MAP_OBJECTIVES, ...PANELS, ...SAMPLE_FILTERS, 'predicted', 'mean', 'gallery', 'embedded']);
   for (const s of strings) expect(ID_PATTERN.test(s) || enums.has(s), s).toBe(true);
   for (const n of notices) expect(n).not.toMatch(/[<>]|script/i);
 }

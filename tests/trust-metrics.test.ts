@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accuracy, auroc, calibration, confusionMatrix, rocCurve, topConfusions, typicalityScore } from '../src/explain/trustMetrics';
@@ -5,6 +7,7 @@ import { classifyOutcomes, type ImageOutcome } from '../src/explain/trustOutcome
 import { chooseBackend } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { loadClassifier } from '../src/flow/loadClassifier';
+import { MT19937 } from '../src/util/mt19937';
 import { normalizePixels } from '../src/worker/modelPixels';
 import { nodePackageFiles } from '../tools/lib/nodePackageFiles';
 import { requirePythonTorch } from './helpers/requirements';
@@ -18,6 +21,18 @@ describe('trust metrics: definitions', () => {
     // pairs: (1,1) ½, (1,2) 1, (3,1) 0, (3,2) 0 → 1.5 / 4
     expect(auroc([1, 3], [1, 2])).toBe(0.375);
     expect(auroc([], [1])).toBeNull();
+    expect(() => auroc([1, Number.NaN], [2])).toThrow(/NaN/);
+  });
+
+  it('AUROC equals training/evaluate.py on random scores with many ties', () => {
+    const rng = new MT19937(7);
+    const u = Array.from({ length: 70 }, () => rng.nextUint32() / 2 ** 32);
+    const inScores = u.slice(0, 30).map((v) => Math.round(v * 20) / 4);
+    const outScores = u.slice(30).map((v) => Math.round(v * 24) / 4);
+    const script = `import sys, json; sys.path.insert(0, ${JSON.stringify(join(import.meta.dirname, '..', 'training'))}); import numpy as np; from evaluate import auroc; a = json.loads(sys.argv[1]); print(repr(auroc(np.array(a[0]), np.array(a[1]))))`;
+    const expected = Number(execFileSync(requirePythonTorch(), ['-c', script, JSON.stringify([inScores, outScores])], { encoding: 'utf8' }).trim());
+    console.log('AUROC with ties', { ours: auroc(inScores, outScores), evaluatePy: expected });
+    expect(Math.abs((auroc(inScores, outScores) ?? Number.NaN) - expected)).toBeLessThan(1e-12);
   });
 
   it('the ROC curve runs from (0, 0) to (1, 1) and its area is the AUROC', () => {

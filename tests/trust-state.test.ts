@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../src/formats/modelSpec';
+import { trustAttackSummary } from '../src/state/trustAttack';
 import { matchLabel, selectionFromFiles, selectionNotes } from '../src/state/trustInput';
-import { reportJson, trustReport } from '../src/state/trustReport';
+import { reportJson, trustReport, trustSummary } from '../src/state/trustReport';
 import { createTrustStore, trustBatchSize } from '../src/state/trustStore';
 import { tableCsv, tableRows, viewRows } from '../src/state/trustTable';
 import { type InferenceCalls, SupersededError } from '../src/worker/client';
@@ -163,5 +164,81 @@ describe('trust run', () => {
     expect(store.getState().status).toBe('failed');
     expect(store.getState().rows).toHaveLength(32);
     expect(store.getState().message).toBe('The run stopped after 32 of 40 images (the model was changed during the run); the report below covers those.');
+  });
+});
+
+describe('trust report: batch attack', () => {
+  /**
+   * A worker whose trust batches classify a file as the class its first byte names (−log p(x) = 100·class), and whose attacks
+   * flip the images of class 1 to class 2 and move their −log p(x) by 300; `cancelAt`: the attack batch that the user cancels.
+   */
+  function attackClient(cancelAt = 0) {
+    const calls: string[] = [];
+    let attackBatches = 0;
+    let cancelled = false;
+    const client: InferenceCalls = {
+      async call<K extends CallType>(type: K, args: Calls[K]['args'], onProgress?: (done: number, total: number) => void): Promise<Calls[K]['result']> {
+        calls.push(type);
+        if (type === 'cancel') {
+          cancelled = true;
+          return true as Calls[K]['result'];
+        }
+        const { images } = args as Calls['trustBatch']['args'];
+        const classes = await Promise.all(images.map(async ({ file }) => Number((await file.text())[0])));
+        if (type === 'trustBatch')
+          return classes.map((y) => ({ ok: true, predicted: y, confidence: 0.9, negLogPx: 100 * y, bitsPerDim: 1 })) as Calls[K]['result'];
+        if (type !== 'attackBatch') throw new Error(`unexpected ${type}`);
+        onProgress?.(1, 2);
+        if (++attackBatches === cancelAt) {
+          store.getState().cancelAttack();
+          if (cancelled) throw new SupersededError();
+        }
+        return classes.map((y) => ({
+          ok: true,
+          cleanClass: y,
+          attackedClass: y === 1 ? 2 : y,
+          flipped: y === 1,
+          cleanNll: 100 * y,
+          attackedNll: 100 * y + (y === 1 ? 300 : 0),
+        })) as Calls[K]['result'];
+      },
+    };
+    const store = createTrustStore(client, { model: () => ({ id: 'm', spec }), explore: async () => undefined, now: () => 0 });
+    return { store, calls };
+  }
+  const settings = { target: null, norm: 'linf' as const, epsilon: 8, steps: 10, stepSize: 2 };
+
+  it('attacks the classified images in batches; the success rate and the clean-against-attacked AUROC reach the JSON and the link summary', async () => {
+    const { store, calls } = attackClient();
+    // 36 images of class 1 (flipped) and 4 of class 0 (held).
+    await store.getState().choose(Array.from({ length: 40 }, (_, i) => fileAt(`set/one/${i}.png`, i < 36 ? '1' : '0')));
+    await store.getState().run();
+    await store.getState().runAttack(settings);
+    const s = store.getState();
+    expect(calls.filter((c) => c === 'attackBatch')).toHaveLength(2);
+    expect(s.attack).toMatchObject({ status: 'done', settings, progress: { done: 40, total: 40 }, skipped: [] });
+    expect(s.attack.images.map((im) => im.file)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    const report = trustReport(s.rows, s.selection?.folders ?? [], 3, spec.card);
+    const figures = trustAttackSummary(s.attack, report.typicalityMean?.value ?? null);
+    // Card mean 0: clean scores 100 (×36) and 0 (×4), attacked 400 (×36) and 0 (×4); attacked > clean in 36·40 pairs, ties 4·4.
+    expect(figures).toEqual({ settings, attacked: 40, successRate: 0.9, typicalityAuroc: (36 * 40 + 0.5 * 16) / 1600 });
+    expect(JSON.parse(reportJson(report, s.selection?.folders ?? [], 'm', CLASSES, figures)).attack).toMatchObject({ successRate: 0.9 });
+    expect(trustSummary(report, figures).attack).toEqual({ ...settings, attacked: 40, successRate: 0.9, auroc: figures?.typicalityAuroc });
+    // A new run makes the attack stale.
+    await store.getState().run();
+    expect(store.getState().attack.status).toBe('idle');
+  });
+
+  it('cancel stops the worker and keeps the batches that finished', async () => {
+    const { store, calls } = attackClient(2);
+    await store.getState().choose(Array.from({ length: 40 }, (_, i) => fileAt(`set/one/${i}.png`, '1')));
+    await store.getState().run();
+    await store.getState().runAttack(settings);
+    const { attack } = store.getState();
+    expect(calls).toContain('cancel');
+    expect(attack.status).toBe('cancelled');
+    expect(attack.images).toHaveLength(32);
+    expect(attack.message).toBe('Cancelled after 32 of 40 images: the figures below cover those.');
+    expect(trustAttackSummary(attack, 0)).toMatchObject({ attacked: 32, successRate: 1, typicalityAuroc: 1 });
   });
 });

@@ -4,7 +4,7 @@
  * The panel's PGD over a set of images, per ε: the success rate of the 8-bit rounded attacks and the typicality
  * AUROC (clean against attacked, |−log p(x) − card mean|). Images go through the app's preprocessing and 8-bit rounding.
  */
-import { attackBatch } from '../src/explain/attackBatch';
+import { attackBatch, batchAttackSummary } from '../src/explain/attackBatch';
 import { loadClassifier } from '../src/flow/loadClassifier';
 import { typicalityStatistics } from '../src/state/resultView';
 import { quantizedModelInput } from '../src/worker/modelPixels';
@@ -39,11 +39,10 @@ async function main(): Promise<void> {
   );
   for (const epsilon of epsilons) {
     const started = performance.now();
-    const r = await attackBatch(model, starts, { target, norm, epsilon, steps, stepSize: ratio * epsilon || ratio }, mean);
+    const r = batchAttackSummary(await attackBatch(model, starts, { target, norm, epsilon, steps, stepSize: ratio * epsilon || ratio }), target, mean);
+    const rate = r.successRate === null ? 'n/a' : `${(100 * r.successRate).toFixed(1)} %`;
     const auroc = r.typicalityAuroc === null ? 'n/a (the card has no typicality statistics)' : r.typicalityAuroc.toFixed(4);
-    console.log(
-      `ε = ${epsilon}: success ${(100 * r.successRate).toFixed(1)} % of ${r.attacked}, typicality AUROC ${auroc}, ${((performance.now() - started) / 1000).toFixed(1)} s`,
-    );
+    console.log(`ε = ${epsilon}: success ${rate} of ${r.attacked}, typicality AUROC ${auroc}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   model.dispose();
 }

@@ -9,7 +9,8 @@ import { objectiveGradient } from './gradients';
 
 type Model = Pick<GenerativeClassifier, 'forwardTensors' | 'classify' | 'mixture' | 'spec'>;
 
-export type AttackNorm = 'linf' | 'l2';
+export const ATTACK_NORMS = ['linf', 'l2'] as const;
+export type AttackNorm = (typeof ATTACK_NORMS)[number];
 
 export interface AttackSettings {
   /** Targeted: ascend log p(target|x). null: untargeted, descend log p(y₀|x) of the clean decision y₀. */

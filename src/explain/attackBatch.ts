@@ -1,7 +1,7 @@
 /** The same attack over a list of images: how often it succeeds, and whether typicality detects it. */
 import type { GenerativeClassifier } from '../flow/classifier';
 import { type AttackProgress, type AttackSettings, attackImage } from './attack';
-import { auroc } from './auroc';
+import { auroc, typicalityScore } from './trustMetrics';
 
 type Model = Parameters<typeof attackImage>[0] & Pick<GenerativeClassifier, 'spec'>;
 
@@ -15,28 +15,20 @@ export interface BatchAttackImage {
   attackedNll: number;
 }
 
-export interface BatchAttackReport {
-  settings: AttackSettings;
-  images: BatchAttackImage[];
+export interface BatchAttackSummary {
   /** Images already decided as the target (targeted attacks) are left out of the success rate. */
   attacked: number;
-  successRate: number;
+  /** null when no image was attacked. */
+  successRate: number | null;
   /**
-   * Typicality detection of attacked against clean images: the AUROC of |−log p(x) − mean| with the
-   * card's in-distribution mean (training/evaluate.py's score); null without card statistics.
+   * Typicality detection of attacked against clean images: the AUROC of |−log p(x) − m| (training/evaluate.py's
+   * score, attacked positive); null without a mean m.
    */
   typicalityAuroc: number | null;
 }
 
-/** starts: 8-bit images in pixel units (NHWC); typicalityMean: the card's mean of −log p(x), or null. */
-export async function attackBatch(
-  model: Model,
-  starts: Float32Array[],
-  settings: AttackSettings,
-  typicalityMean: number | null,
-  options: AttackProgress = {},
-): Promise<BatchAttackReport> {
-  if (starts.length === 0) throw new RangeError('the batch attack needs at least one image');
+/** starts: 8-bit images in pixel units (NHWC); one PGD attack each, in order. */
+export async function attackBatch(model: Model, starts: Float32Array[], settings: AttackSettings, options: AttackProgress = {}): Promise<BatchAttackImage[]> {
   const images: BatchAttackImage[] = [];
   for (const [i, start] of starts.entries()) {
     const r = await attackImage(model, start, settings, {
@@ -51,13 +43,16 @@ export async function attackBatch(
       attackedNll: -r.rounded.logEvidence,
     });
   }
-  const counted = images.filter((im) => settings.target === null || im.cleanClass !== settings.target);
-  const score = (nll: number) => Math.abs(nll - (typicalityMean as number));
+  return images;
+}
+
+/** The success rate and the clean-against-attacked typicality AUROC; typicalityMean: the m of the score, or null. */
+export function batchAttackSummary(images: readonly BatchAttackImage[], target: number | null, typicalityMean: number | null): BatchAttackSummary {
+  const counted = images.filter((im) => target === null || im.cleanClass !== target);
+  const score = (nll: number) => typicalityScore(nll, typicalityMean ?? 0);
   return {
-    settings,
-    images,
     attacked: counted.length,
-    successRate: counted.length ? counted.filter((im) => im.flipped).length / counted.length : Number.NaN,
+    successRate: counted.length ? counted.filter((im) => im.flipped).length / counted.length : null,
     typicalityAuroc:
       typicalityMean === null
         ? null

@@ -106,10 +106,14 @@ export function typicalityScore(negLogPx: number, mean: number): number {
   return Math.abs(negLogPx - mean);
 }
 
-/** P(out > in) + ½ P(out = in): the Mann–Whitney statistic with average ranks; null when a side is empty. */
-export function auroc(inScores: readonly number[], outScores: readonly number[]): number | null {
+/**
+ * P(out > in) + ½ P(out = in): the Mann–Whitney statistic with average ranks (training/evaluate.py's
+ * auroc(in, out)); null when a side is empty, a RangeError for NaN scores.
+ */
+export function auroc(inScores: ArrayLike<number>, outScores: ArrayLike<number>): number | null {
   if (!inScores.length || !outScores.length) return null;
-  const scores = [...inScores, ...outScores];
+  const scores = [...Array.from(inScores), ...Array.from(outScores)];
+  if (scores.some((s) => Number.isNaN(s))) throw new RangeError('the AUROC scores hold NaN');
   const order = scores.map((_, i) => i).sort((a, b) => scores[a] - scores[b] || a - b);
   const ranks = new Float64Array(scores.length);
   for (let i = 0; i < order.length; ) {

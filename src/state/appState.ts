@@ -1,6 +1,5 @@
 /** The shape of the app's state; the actions live in appStore.ts and its helpers. */
 
-import type { AttackSettings } from '../explain/attack';
 import type { SliderId } from '../explain/sliderId';
 import type { BackendChoice } from '../flow/backendChoice';
 import type { ConversionProgress } from '../formats/convertToPackage';
@@ -19,7 +18,9 @@ import type {
   SliderValue,
 } from '../worker/protocol';
 import type { Dropped } from './dropActions';
-import type { CheckpointRef, PermalinkState } from './permalink';
+import type { AttackView, CheckpointRef, PermalinkState } from './permalink';
+
+export type { AttackView } from './permalink';
 
 export interface ModelChoice extends ModelIndexEntry {
   /** Bundled with the app (models/index.json) or converted into this browser's storage. */
@@ -57,7 +58,9 @@ export interface ChosenInput {
 }
 
 /** The view settings that travel in links (the model and the images travel separately), with typed slider ids. */
-export type ViewSettings = Omit<PermalinkState, 'model' | 'checkpoint' | 'image' | 'interpolateTo' | 'sliders' | 'compare'> & { sliders: SliderValue[] };
+export type ViewSettings = Omit<PermalinkState, 'model' | 'checkpoint' | 'image' | 'interpolateTo' | 'sliders' | 'compare' | 'attack'> & {
+  sliders: SliderValue[];
+};
 
 export type Task<T> =
   | { status: 'idle' }
@@ -65,9 +68,6 @@ export type Task<T> =
   | { status: 'running'; previous: T | null; steps?: { done: number; total: number } }
   | { status: 'done'; value: T }
   | { status: 'failed'; message: string; previous: T | null };
-
-/** The attack panel's settings: the attack's, and how many more attacks bracket the smallest flipping ε. */
-export type AttackView = AttackSettings & { searchAttacks: number };
 
 export interface ConversionState {
   fileName: string;

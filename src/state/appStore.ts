@@ -5,7 +5,7 @@ import type { ModelIndexEntry } from '../formats/modelSpec';
 import { type InferenceCalls, SupersededError } from '../worker/client';
 import { TFJS_WASM_DIR } from '../worker/wasmAssets';
 import type { AppEnvironment, AppState, ChosenInput, GalleryImage, ModelChoice } from './appState';
-import { createAttackActions, DEFAULT_ATTACK } from './attackActions';
+import { createAttackActions } from './attackActions';
 import { createConversionActions } from './conversionActions';
 import { createDropActions } from './dropActions';
 import { createExplainer } from './explainer';
@@ -50,7 +50,7 @@ export function createAppStore(
   return createStore<AppState>()((set, get) => {
     const explainer = createExplainer(client, get, set, url);
     const links = createLinkActions(get, set, env, () => explainer.refreshAll());
-    const { invalidate: invalidateAttack, ...attackActions } = createAttackActions(client, get, set);
+    const { invalidate: invalidateAttack, ...attackActions } = createAttackActions(client, get, set, () => links.scheduleFragment());
 
     /** Classifies an input; keepView keeps the sliders (a link's). */
     async function classify(input: ChosenInput, keepView = false): Promise<boolean> {
@@ -182,14 +182,16 @@ export function createAppStore(
       input: null,
       classification: null,
       classifying: false,
-      view: (({ model: _m, checkpoint: _c, image: _i, interpolateTo: _s, compare: _x, ...view }) => ({ ...view, sliders: [] }))(defaultPermalinkState()),
+      view: (({ model: _m, checkpoint: _c, image: _i, interpolateTo: _s, compare: _x, attack: _a, ...view }) => ({ ...view, sliders: [] }))(
+        defaultPermalinkState(),
+      ),
       map: { status: 'idle' },
       guide: null,
       counterfactual: null,
       samples: { status: 'idle' },
       interpolation: { status: 'idle' },
       comparison: { modelId: null, task: { status: 'idle' } },
-      attackView: DEFAULT_ATTACK,
+      attackView: defaultPermalinkState().attack,
       attack: { status: 'idle' },
       conversion: null,
       missingCheckpoint: null,

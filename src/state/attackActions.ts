@@ -9,7 +9,6 @@ type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) =
 
 /** Budgets of a similar strength in pixel units: 8/255 per value, or 400/255 over the image (MNIST-sized). */
 const NORM_DEFAULTS = { linf: { epsilon: 8, stepSize: 2 }, l2: { epsilon: 400, stepSize: 100 } } as const;
-export const DEFAULT_ATTACK: AttackView = { target: null, norm: 'linf', ...NORM_DEFAULTS.linf, steps: 10, searchAttacks: 6 };
 
 /** A norm switch brings that norm's default budget, unless the user changed the budget. */
 export function changeAttackView(view: AttackView, change: Partial<AttackView>): AttackView {
@@ -20,12 +19,12 @@ export function changeAttackView(view: AttackView, change: Partial<AttackView>):
 }
 
 /** The settings as the worker takes them; the target is dropped when the model has fewer classes. */
-function attackSettings(view: AttackView, classes: number): AttackSettings {
+export function attackSettings(view: AttackView, classes: number): AttackSettings {
   const { target, norm, epsilon, steps, stepSize } = view;
   return { target: target !== null && target < classes ? target : null, norm, epsilon, steps, stepSize };
 }
 
-export function createAttackActions(client: InferenceCalls, get: Get, set: Set) {
+export function createAttackActions(client: InferenceCalls, get: Get, set: Set, onViewChanged: () => void) {
   // Only the newest attack on the newest image may update what is shown.
   let ticket = 0;
 
@@ -59,6 +58,7 @@ export function createAttackActions(client: InferenceCalls, get: Get, set: Set) 
     },
     setAttackView(change: Partial<AttackView>): void {
       set((s) => ({ attackView: changeAttackView(s.attackView, change) }));
+      onViewChanged();
     },
     /** A new image or model: the attack shown was about the old one. */
     invalidate(): void {

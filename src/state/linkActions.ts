@@ -35,6 +35,7 @@ export function permalinkState(s: AppState, embed: Embedding = { image: true, se
     compare: s.comparison.modelId,
     ...s.view,
     sliders: writeSliders(s.view.sliders),
+    attack: s.attackView,
   };
 }
 
@@ -77,10 +78,10 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
 
   /** Applies a parsed link's view and notices; returns what the store opens. */
   function applyView(state: PermalinkState, notices: string[]): OpeningLink {
-    const { model, checkpoint, image, interpolateTo, compare, ...view } = state;
+    const { model, checkpoint, image, interpolateTo, compare, attack, ...view } = state;
     const sliders = readSliders(view.sliders);
     if (sliders.length < view.sliders.length) notices.push('The link names sliders this version does not have; they were left out.');
-    set({ view: { ...view, sliders }, linkNotices: notices });
+    set({ view: { ...view, sliders }, attackView: attack, linkNotices: notices });
     return {
       model: checkpoint ? (get().models.find((m) => m.source?.sha256 === checkpoint.sha256)?.id ?? null) : model,
       checkpoint,
@@ -142,6 +143,11 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
       const contrast = clamp(view.contrast, "map's contrast class");
       const latent = { from: clamp(view.latent.from, "latent editor's class"), toward: clamp(view.latent.toward, "latent editor's toward class") };
       const sampling = { ...view.sampling, target: clamp(view.sampling.target, "samples' class") };
+      const attackTarget = get().attackView.target;
+      if (attackTarget !== null && attackTarget >= classes) {
+        addNotice(`The attack's target class in the link (${attackTarget}) is not a class of this model; the attack is untargeted.`);
+        set((s) => ({ attackView: { ...s.attackView, target: null } }));
+      }
       const sliders = view.sliders.filter(({ direction }) => direction.kind !== 'toward' || direction.to < classes);
       if (sliders.length < view.sliders.length) addNotice('A "toward" slider in the link names a class this model does not have; it was left out.');
       if (clamped || sliders.length !== view.sliders.length) {

@@ -1,3 +1,4 @@
+import { ATTACK_NORMS, type AttackSettings } from '../explain/attack';
 import { MAP_METHODS, MAP_OBJECTIVES, type MapMethod, type MapObjective } from '../explain/mapMethods';
 import { deflateRaw, filterRows, fromBase64Url, inflateRawExactly, toBase64Url, unfilterRows } from './permalinkCodec';
 
@@ -50,7 +51,12 @@ export interface TrustSummary {
   accuracy: number | null;
   ece: number | null;
   auroc: number | null;
+  /** The batch attack over the same images: its settings and figures. */
+  attack: (AttackSettings & { attacked: number; successRate: number | null; auroc: number | null }) | null;
 }
+
+/** The attack panel's settings, and how many more attacks bracket the smallest flipping ε. */
+export type AttackView = AttackSettings & { searchAttacks: number };
 
 export interface PermalinkState {
   model: string | null;
@@ -76,6 +82,7 @@ export interface PermalinkState {
   panels: PanelId[];
   /** The last trust report's counts and metrics. */
   trust: TrustSummary | null;
+  attack: AttackView;
 }
 
 export const MAX_SLIDERS = 32;
@@ -94,6 +101,10 @@ export const LIMITS = {
   seed: [0, 4_294_967_295, true],
   count: [1, 64, true],
   temperature: [0, 2, false],
+  epsilon: [0, 100_000, false],
+  attackSteps: [1, 10_000, true],
+  stepSize: [1e-6, 100_000, false],
+  searchAttacks: [0, 64, true],
 } as const satisfies Record<string, readonly [number, number, boolean]>;
 
 /** How one setting is spelled in a link. */
@@ -161,6 +172,7 @@ const FIELDS: Field[] = [
   field('keep', sampling, 'keep', 'typical', enumCodec('sample filter', SAMPLE_FILTERS)),
   field('panels', top, 'panels', ['input', 'posterior', 'map', 'latent', 'samples', 'calibration', 'trust'], panelsCodec()),
   field('trust', top, 'trust', null, trustCodec()),
+  field('atk', top, 'attack', { target: null, norm: 'linf', epsilon: 8, steps: 10, stepSize: 2, searchAttacks: 6 }, attackCodec()),
 ];
 const VERSION_KEY = 'v';
 
@@ -419,7 +431,7 @@ function panelsCodec(): Codec<PanelId[]> {
 const TRUST_COUNTS = ['images', 'labelled', 'inImages', 'outImages'] as const;
 const TRUST_METRICS = ['accuracy', 'ece', 'auroc'] as const;
 /** How each part of a trust summary is spelled in a link. */
-const TRUST_KEYS: Record<keyof TrustSummary, string> = {
+const TRUST_KEYS: Record<Exclude<keyof TrustSummary, 'attack'>, string> = {
   images: 'n',
   labelled: 'lab',
   inImages: 'in',
@@ -428,30 +440,123 @@ const TRUST_KEYS: Record<keyof TrustSummary, string> = {
   ece: 'ece',
   auroc: 'auroc',
 };
+/** The batch attack's parts of a trust summary (links before it have none). */
+const TRUST_ATTACK_KEYS = { settings: 'a', attacked: 'an', successRate: 'asr', auroc: 'aauroc' } as const;
 
-/** `n:401,lab:300,in:300,out:100,acc:0.98…,ece:0.05…,auroc:0.97…`: metrics at full precision, a missing one left out. */
+/** `n:401,lab:300,in:300,out:100,acc:0.98…,ece:0.05…,auroc:0.97…[,a:linf/8/10/2/none,an:300,asr:0.9…,aauroc:0.8…]`: metrics at full precision, a missing one left out. */
 function trustCodec(): Codec<TrustSummary | null> {
   return {
-    write: (t) => t && (Object.keys(TRUST_KEYS) as (keyof TrustSummary)[]).flatMap((k) => (t[k] === null ? [] : [`${TRUST_KEYS[k]}:${t[k]}`])).join(','),
+    write: (t) => {
+      if (!t) return null;
+      const parts = (Object.keys(TRUST_KEYS) as (keyof typeof TRUST_KEYS)[]).flatMap((k) => (t[k] === null ? [] : [`${TRUST_KEYS[k]}:${t[k]}`]));
+      const a = t.attack;
+      if (a) {
+        parts.push(
+          `${TRUST_ATTACK_KEYS.settings}:${[a.norm, a.epsilon, a.steps, a.stepSize, a.target ?? 'none'].join('/')}`,
+          `${TRUST_ATTACK_KEYS.attacked}:${a.attacked}`,
+        );
+        if (a.successRate !== null) parts.push(`${TRUST_ATTACK_KEYS.successRate}:${a.successRate}`);
+        if (a.auroc !== null) parts.push(`${TRUST_ATTACK_KEYS.auroc}:${a.auroc}`);
+      }
+      return parts.join(',');
+    },
     read(raw, notices) {
       const values = new Map(raw.split(',').map((part) => [part.slice(0, part.indexOf(':')), part.slice(part.indexOf(':') + 1)] as const));
-      const summary = { accuracy: null, ece: null, auroc: null } as unknown as TrustSummary;
+      const summary = { accuracy: null, ece: null, auroc: null, attack: null } as unknown as TrustSummary;
       let ok = true;
       for (const k of TRUST_COUNTS) {
         const v = Number(values.get(TRUST_KEYS[k]) ?? NaN);
-        ok &&= Number.isInteger(v) && v >= 0 && v <= 1e9;
+        ok &&= isCount(v);
         summary[k] = v;
       }
       for (const k of TRUST_METRICS) {
         const text = values.get(TRUST_KEYS[k]);
         if (text === undefined) continue;
-        const v = NUMBER_PATTERN.test(text) ? Number(text) : NaN;
-        ok &&= v >= 0 && v <= 1;
-        summary[k] = v;
+        summary[k] = unitNumber(text);
+        ok &&= !Number.isNaN(summary[k]);
       }
-      if (ok) return summary;
-      notices.add("The trust report's metrics in the link are not in a known form and were ignored.");
-      return null;
+      if (!ok) {
+        notices.add("The trust report's metrics in the link are not in a known form and were ignored.");
+        return null;
+      }
+      if (values.has(TRUST_ATTACK_KEYS.settings)) {
+        summary.attack = readTrustAttack(values);
+        if (!summary.attack) notices.add("The trust report's attack figures in the link are not in a known form and were ignored.");
+      }
+      return summary;
+    },
+  };
+}
+
+const isCount = (v: number) => Number.isInteger(v) && v >= 0 && v <= 1e9;
+/** A number in [0, 1], NaN otherwise. */
+const unitNumber = (text: string) => {
+  const v = NUMBER_PATTERN.test(text) ? Number(text) : NaN;
+  return v >= 0 && v <= 1 ? v : NaN;
+};
+const within = (v: number, [min, max, integer]: readonly [number, number, boolean]) => v >= min && v <= max && (!integer || Number.isInteger(v));
+
+/** `norm/ε/steps/step size/target` and the figures, all valid, or null. */
+function readTrustAttack(values: Map<string, string>): TrustSummary['attack'] {
+  const [norm, epsilon, steps, stepSize, target, ...rest] = (values.get(TRUST_ATTACK_KEYS.settings) ?? '').split('/');
+  const number = (text: string | undefined) => (text !== undefined && NUMBER_PATTERN.test(text) ? Number(text) : NaN);
+  const attack = {
+    norm: ATTACK_NORMS.find((n) => n === norm),
+    epsilon: number(epsilon),
+    steps: number(steps),
+    stepSize: number(stepSize),
+    target: target === 'none' ? null : number(target),
+    attacked: number(values.get(TRUST_ATTACK_KEYS.attacked)),
+    successRate: values.has(TRUST_ATTACK_KEYS.successRate) ? unitNumber(values.get(TRUST_ATTACK_KEYS.successRate) ?? '') : null,
+    auroc: values.has(TRUST_ATTACK_KEYS.auroc) ? unitNumber(values.get(TRUST_ATTACK_KEYS.auroc) ?? '') : null,
+  };
+  const valid =
+    rest.length === 0 &&
+    attack.norm !== undefined &&
+    within(attack.epsilon, LIMITS.epsilon) &&
+    within(attack.steps, LIMITS.attackSteps) &&
+    within(attack.stepSize, LIMITS.stepSize) &&
+    (attack.target === null || within(attack.target, LIMITS.classIndex)) &&
+    isCount(attack.attacked) &&
+    !Number.isNaN(attack.successRate) &&
+    !Number.isNaN(attack.auroc);
+  return valid ? { ...attack, norm: attack.norm as AttackView['norm'] } : null;
+}
+
+/** How each attack setting is spelled in the `atk` field. */
+const ATTACK_KEYS: Record<keyof AttackView, string> = { target: 'to', norm: 'norm', epsilon: 'eps', steps: 'steps', stepSize: 'step', searchAttacks: 'search' };
+
+/** `to:none,norm:linf,eps:8,steps:10,step:2,search:6`: every part is checked on its own; a bad one keeps its default, with a notice. */
+function attackCodec(): Codec<AttackView> {
+  const numbers = {
+    epsilon: ['attack ε', LIMITS.epsilon],
+    steps: ['attack step count', LIMITS.attackSteps],
+    stepSize: ['attack step size', LIMITS.stepSize],
+    searchAttacks: ['attack ε search count', LIMITS.searchAttacks],
+  } as const;
+  return {
+    write: (a) => (Object.keys(ATTACK_KEYS) as (keyof AttackView)[]).map((k) => `${ATTACK_KEYS[k]}:${k === 'target' ? (a.target ?? 'none') : a[k]}`).join(','),
+    read(raw, notices, fallback) {
+      const out = { ...fallback };
+      for (const part of raw.split(',')) {
+        const colon = part.indexOf(':');
+        const [key, value] = [part.slice(0, Math.max(0, colon)), part.slice(colon + 1)];
+        const k = (Object.keys(ATTACK_KEYS) as (keyof AttackView)[]).find((name) => ATTACK_KEYS[name] === key);
+        if (colon < 0 || !k) {
+          notices.add(
+            ID_PATTERN.test(key) && key.length <= 32
+              ? `The link's unknown attack setting "${key}" was ignored.`
+              : 'An unreadable attack setting in the link was ignored.',
+          );
+          continue;
+        }
+        if (k === 'target') {
+          const target = value === 'none' ? null : (parseNumber(value, 'attack target class', LIMITS.classIndex, NaN, notices) as number);
+          if (!Number.isNaN(target)) out.target = target;
+        } else if (k === 'norm') out.norm = enumCodec('attack norm', ATTACK_NORMS).read(value, notices, fallback.norm) as AttackView['norm'];
+        else out[k] = parseNumber(value, numbers[k][0], numbers[k][1], fallback[k], notices) as number;
+      }
+      return out;
     },
   };
 }

@@ -14,6 +14,7 @@ import {
   typicalityScore,
 } from '../explain/trustMetrics';
 import type { TrustSummary } from './permalink';
+import type { TrustAttackFigures } from './trustAttack';
 import type { TrustFolder } from './trustInput';
 import type { TrustRow } from './trustStore';
 
@@ -106,8 +107,14 @@ export function trustReport(rows: readonly TrustRow[], folders: readonly TrustFo
   };
 }
 
-/** The report as JSON for export: settings and metrics, no images. */
-export function reportJson(report: TrustReport, folders: readonly TrustFolder[], model: string | null, classNames: readonly string[]): string {
+/** The report as JSON for export: settings and metrics, no images; attack: the batch attack's figures, if it ran. */
+export function reportJson(
+  report: TrustReport,
+  folders: readonly TrustFolder[],
+  model: string | null,
+  classNames: readonly string[],
+  attack: TrustAttackFigures | null = null,
+): string {
   const { perFolder, roc, ...metrics } = report;
   return JSON.stringify(
     {
@@ -116,6 +123,9 @@ export function reportJson(report: TrustReport, folders: readonly TrustFolder[],
         posterior: 'float64 softmax of the float32 logits',
         ece: `top-1, ${ECE_BINS} equal-width confidence bins, the first [0, 1/${ECE_BINS}], the others (lower, upper]: sum_b |acc_b - conf_b| n_b / N`,
         typicality: 'score |-log p(x) - m|; AUROC: out-of-distribution folders positive, ties count one half',
+        attack:
+          'PGD in pixel units on each image, judged after 8-bit rounding; success rate: share of attacked images whose decision left the clean one ' +
+          '(untargeted) or reached the target (images already at the target are not attacked); typicality AUROC: attacked images positive, clean negative',
       },
       folders: folders.map((f) => ({ path: f.path, files: f.files, label: f.label === null ? null : (classNames[f.label] ?? f.label), role: f.role })),
       ...metrics,
@@ -125,14 +135,15 @@ export function reportJson(report: TrustReport, folders: readonly TrustFolder[],
         meanNegLogPx: f.negLogPx.reduce((s, v) => s + v, 0) / f.negLogPx.length,
       })),
       roc,
+      attack,
     },
     (_, v) => (v === Infinity ? 'Infinity' : v),
     1,
   );
 }
 
-/** What a link carries of a report: counts and metrics. */
-export function trustSummary(r: TrustReport): TrustSummary {
+/** What a link carries of a report: counts and metrics, and the batch attack's figures. */
+export function trustSummary(r: TrustReport, attack: TrustAttackFigures | null = null): TrustSummary {
   return {
     images: r.images,
     labelled: r.labelled,
@@ -141,5 +152,6 @@ export function trustSummary(r: TrustReport): TrustSummary {
     accuracy: r.accuracy,
     ece: r.calibration?.ece ?? null,
     auroc: r.auroc,
+    attack: attack && { ...attack.settings, attacked: attack.attacked, successRate: attack.successRate, auroc: attack.typicalityAuroc },
   };
 }

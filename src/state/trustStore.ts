@@ -1,8 +1,10 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { AttackSettings } from '../explain/attack';
 import type { ModelSpec } from '../formats/modelSpec';
 import { type InferenceCalls, SupersededError } from '../worker/client';
 import type { TrustImage } from '../worker/protocol';
 import { messageOf } from './models';
+import { createTrustAttack, IDLE_ATTACK, type TrustAttackState } from './trustAttack';
 import { type FolderRole, selectionFromDrop, selectionFromFiles, type TrustFile, type TrustSelection } from './trustInput';
 
 /** One classified image; its label and role come from its folder, so they can be changed after the run. */
@@ -39,6 +41,8 @@ export interface TrustState {
   /** The model the rows were computed with. */
   runModel: string | null;
   batchSize: number | null;
+  /** The attack panel's PGD over the report's images. */
+  attack: TrustAttackState;
   choose(files: readonly File[]): Promise<void>;
   drop(items: DataTransferItemList): Promise<void>;
   setLabel(folder: string, label: number | null): void;
@@ -46,6 +50,8 @@ export interface TrustState {
   run(): Promise<void>;
   cancel(): void;
   clear(): void;
+  runAttack(settings: AttackSettings): Promise<void>;
+  cancelAttack(): void;
   open(row: TrustRow): Promise<void>;
 }
 
@@ -78,12 +84,14 @@ export function createTrustStore(client: InferenceCalls, env: TrustEnvironment):
   let runToken = 0;
   return createStore<TrustState>()((set, get) => {
     const classes = () => env.model()?.spec.classes ?? [];
+    const { resetAttack, ...attackActions } = createTrustAttack(client, env, get, set);
 
     async function select(read: () => Promise<TrustSelection>): Promise<void> {
       if (get().status === 'running') return;
       set({ status: 'reading', message: null });
       try {
         const selection = await read();
+        resetAttack();
         set({ selection, status: 'ready', rows: [], skipped: [], progress: null, runModel: null });
       } catch (e) {
         set({ status: get().selection ? 'ready' : 'empty', message: `The selection could not be read: ${messageOf(e)}` });
@@ -105,6 +113,8 @@ export function createTrustStore(client: InferenceCalls, env: TrustEnvironment):
       message: null,
       runModel: null,
       batchSize: null,
+      attack: IDLE_ATTACK,
+      ...attackActions,
       choose: (files) => select(() => selectionFromFiles(files, classes())),
       drop: (items) => select(() => selectionFromDrop(items, classes())),
       setLabel: (folder, label) => updateFolders(folder, (f) => ({ ...f, label, match: label === null ? 'none' : 'chosen' })),
@@ -119,6 +129,7 @@ export function createTrustStore(client: InferenceCalls, env: TrustEnvironment):
         const total = selection.files.length;
         const batchSize = trustBatchSize(model.spec.input);
         const started = env.now();
+        resetAttack();
         set({
           status: 'running',
           rows: [],
@@ -186,6 +197,7 @@ export function createTrustStore(client: InferenceCalls, env: TrustEnvironment):
       clear() {
         runToken++;
         cancelRequested = true;
+        resetAttack();
         set({ selection: null, status: 'empty', progress: null, rows: [], skipped: [], message: null, runModel: null, batchSize: null });
       },
 

@@ -1,10 +1,9 @@
-import { useEffect, useState } from 'react';
 import type { AppState } from '../state/appState';
 import { attackHeadline, bracketWords, formatEpsilon, posteriorShift, typicalityShift } from '../state/attackWords';
 import type { Typicality } from '../state/resultView';
 import { quotedClass } from '../state/resultWords';
 import type { AttackOutcome } from '../worker/protocol';
-import { ClassSelect } from './ClassSelect';
+import { AttackFields } from './AttackFields';
 import { formatNats, formatProbability, formatZScore } from './format';
 import { ImageCanvas } from './ImageCanvas';
 import { Panel } from './Panel';
@@ -13,7 +12,6 @@ import { useApp } from './storeContext';
 export function AttackPanel() {
   const classes = useApp((s) => s.model?.spec.classes);
   const view = useApp((s) => s.attackView);
-  const setAttackView = useApp((s) => s.setAttackView);
   const runAttack = useApp((s) => s.runAttack);
   const attack = useApp((s) => s.attack);
   const ready = useApp((s) => Boolean(s.classification));
@@ -25,41 +23,7 @@ export function AttackPanel() {
         Projected gradient descent (PGD) on the model input in pixel units (0–255, after resize and crop), pushing log p(y|x) with the gradient the maps use.
         L∞: each value moves at most ε; L2: the whole perturbation is at most ε long.
       </p>
-      <div className="controls">
-        <ClassSelect
-          label="target class"
-          classes={classes}
-          value={view.target ?? 'untargeted'}
-          words={{ untargeted: 'none: move away from the decision' }}
-          onChange={(t) => setAttackView({ target: t === 'untargeted' ? null : t })}
-          testId="attack-target"
-        />
-        <label className="field">
-          budget
-          <select value={view.norm} onChange={(e) => setAttackView({ norm: e.target.value as 'linf' | 'l2' })} data-testid="attack-norm">
-            <option value="linf">L∞ (sign steps)</option>
-            <option value="l2">L2 (gradient steps)</option>
-          </select>
-        </label>
-        <DecimalField label="ε (pixel units)" value={view.epsilon} min={0} onCommit={(epsilon) => setAttackView({ epsilon })} testId="attack-epsilon" />
-        <DecimalField label="steps" value={view.steps} min={1} max={10_000} integer onCommit={(steps) => setAttackView({ steps })} testId="attack-steps" />
-        <DecimalField
-          label="step size (pixel units)"
-          value={view.stepSize}
-          min={1e-6}
-          onCommit={(stepSize) => setAttackView({ stepSize })}
-          testId="attack-step-size"
-        />
-        <DecimalField
-          label="ε search attacks"
-          value={view.searchAttacks}
-          min={0}
-          max={64}
-          integer
-          onCommit={(searchAttacks) => setAttackView({ searchAttacks })}
-          testId="attack-search"
-        />
-      </div>
+      <AttackFields testIdPrefix="attack" search />
       <div className="controls">
         <button type="button" className="button" disabled={!ready || attack.status === 'running'} onClick={() => void runAttack()} data-testid="attack-run">
           Run attack
@@ -174,52 +138,6 @@ function AttackProgress({ steps }: { steps?: { done: number; total: number } }) 
         Cancel
       </button>
     </span>
-  );
-}
-
-/** A number input that commits on blur or Enter when valid. */
-function DecimalField({
-  label,
-  value,
-  min,
-  max = Number.POSITIVE_INFINITY,
-  integer = false,
-  onCommit,
-  testId,
-}: {
-  label: string;
-  value: number;
-  min: number;
-  max?: number;
-  integer?: boolean;
-  onCommit: (v: number) => void;
-  testId: string;
-}) {
-  const [text, setText] = useState(String(value));
-  useEffect(() => setText(String(value)), [value]);
-  const parsed = Number(text);
-  const valid = text.trim() !== '' && Number.isFinite(parsed) && parsed >= min && parsed <= max && (!integer || Number.isInteger(parsed));
-  return (
-    <label className="field">
-      {label}
-      <input
-        type="number"
-        min={min}
-        max={Number.isFinite(max) ? max : undefined}
-        step={integer ? 1 : 'any'}
-        value={text}
-        aria-invalid={!valid || undefined}
-        data-testid={testId}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={() => (valid ? parsed !== value && onCommit(parsed) : setText(String(value)))}
-        onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()}
-      />
-      {!valid && (
-        <span className="inline-error" role="alert">
-          {integer ? 'a whole number' : 'a number'} {Number.isFinite(max) ? `from ${min} to ${max}` : `of at least ${min}`}; kept {value}
-        </span>
-      )}
-    </label>
   );
 }
 

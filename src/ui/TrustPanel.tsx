@@ -2,14 +2,17 @@ import { useEffect, useMemo, useState } from 'react';
 import { ECE_BINS } from '../explain/trustMetrics';
 import type { TrustSummary } from '../state/permalink';
 import { className } from '../state/resultWords';
+import { type TrustAttackFigures, trustAttackSummary } from '../state/trustAttack';
 import { type FolderRole, selectionNotes } from '../state/trustInput';
 import { MAX_MATRIX_CLASSES, reportJson, type TrustReport, trustReport, trustSummary } from '../state/trustReport';
-import type { TrustProgress, TrustStatus } from '../state/trustStore';
+import type { TrustStatus } from '../state/trustStore';
 import { download } from './exportPanel';
 import { formatNats, formatPercent, formatRatio, formatSignificant } from './format';
 import { Panel } from './Panel';
 import { useApp } from './storeContext';
+import { TrustAttack } from './TrustAttack';
 import { ConfusionChart, folderColor, NllHistogram, ReliabilityChart, RocChart } from './TrustCharts';
+import { Metric, ProgressLine } from './TrustParts';
 import { TrustTable } from './TrustTable';
 import { useTrust } from './trustContext';
 import './trust.css';
@@ -29,12 +32,14 @@ export function TrustPanel() {
     () => (ended && spec && selection && rows.length ? trustReport(rows, selection.folders, spec.classes.length, spec.card) : null),
     [ended, rows, selection, spec],
   );
+  const attack = useTrust((s) => s.attack);
+  const attackFigures = useMemo(() => report && trustAttackSummary(attack, report.typicalityMean?.value ?? null), [attack, report]);
   const setTrustSummary = useApp((s) => s.setTrustSummary);
   const linked = useApp((s) => s.view.trust);
   const finished = FINISHED.includes(status) && report !== null;
   useEffect(() => {
-    if (finished && report) setTrustSummary(trustSummary(report));
-  }, [finished, report, setTrustSummary]);
+    if (finished && report) setTrustSummary(trustSummary(report, attackFigures));
+  }, [finished, report, attackFigures, setTrustSummary]);
   if (!spec) return null;
   return (
     <Panel
@@ -60,7 +65,8 @@ export function TrustPanel() {
           {runModel !== modelId && (
             <p className="inline-error">These results are from the model “{runModel}”, not the one loaded now: run again to update them.</p>
           )}
-          <Metrics report={report} classNames={spec.classes} />
+          <Metrics report={report} classNames={spec.classes} attack={attackFigures} />
+          <TrustAttack figures={attackFigures} images={report.images} />
           <TrustTable classNames={spec.classes} card={report.card} />
         </>
       )}
@@ -77,7 +83,10 @@ function LinkedSummary({ summary }: { summary: TrustSummary }) {
     <p className="notice" data-testid="trust-linked">
       This link carries a trust report's metrics, not its images: {summary.images.toLocaleString('en')} images ({summary.labelled.toLocaleString('en')}{' '}
       labelled, {summary.inImages} in- and {summary.outImages} out-of-distribution), accuracy {metricText(summary.accuracy, true)}, ECE{' '}
-      {metricText(summary.ece, true)}, typicality AUROC {metricText(summary.auroc)}. Choose the same images below and run to check them.
+      {metricText(summary.ece, true)}, typicality AUROC {metricText(summary.auroc)}
+      {summary.attack &&
+        `; batch attack (${summary.attack.norm === 'linf' ? 'L∞' : 'L2'} ε = ${formatSignificant(summary.attack.epsilon)}, ${summary.attack.steps} steps of ${formatSignificant(summary.attack.stepSize)}) on ${summary.attack.attacked} images: success ${metricText(summary.attack.successRate, true)}, clean-against-attacked typicality AUROC ${metricText(summary.attack.auroc)}`}
+      . Choose the same images below and run to check them.
     </p>
   );
 }
@@ -275,55 +284,11 @@ function RunControls() {
   );
 }
 
-function ProgressLine({ progress, running, batchSize }: { progress: TrustProgress; running: boolean; batchSize: number | null }) {
-  const { done, total, startedAt, now } = progress;
-  const seconds = (now - startedAt) / 1000;
-  const rate = seconds > 0 ? done / seconds : 0;
-  const left = rate > 0 ? (total - done) / rate : null;
-  return (
-    <div className="trust-progress" data-testid="trust-progress" data-done={done} data-total={total} aria-live="polite">
-      <progress max={total} value={done} />
-      <span>
-        {done.toLocaleString('en')} of {total.toLocaleString('en')} images
-        {rate > 0 && ` · ${formatSignificant(rate, 2)} images/s`}
-        {running && left !== null && ` · about ${formatSeconds(left)} left`}
-        {!running && ` · ${formatSeconds(seconds)}`}
-        {batchSize && <span className="hint"> · batches of {batchSize}</span>}
-      </span>
-    </div>
-  );
-}
-
-const formatSeconds = (s: number) => (s < 90 ? `${Math.ceil(s)} s` : `${Math.round(s / 60)} min`);
-
-function Metric({
-  testId,
-  label,
-  value,
-  format,
-  empty,
-}: {
-  testId: string;
-  label: string;
-  value: number | null;
-  format: (v: number) => string;
-  empty: string;
-}) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd data-testid={testId} {...(value === null ? {} : { 'data-value': String(value) })}>
-        {value === null ? <span className="hint">{empty}</span> : format(value)}
-      </dd>
-    </div>
-  );
-}
-
-function Metrics({ report, classNames }: { report: TrustReport; classNames: readonly string[] }) {
+function Metrics({ report, classNames, attack }: { report: TrustReport; classNames: readonly string[]; attack: TrustAttackFigures | null }) {
   const selection = useTrust((s) => s.selection);
   const runModel = useTrust((s) => s.runModel);
   const exportJson = () =>
-    download(new Blob([reportJson(report, selection?.folders ?? [], runModel, classNames)], { type: 'application/json' }), 'trust-report.json');
+    download(new Blob([reportJson(report, selection?.folders ?? [], runModel, classNames, attack)], { type: 'application/json' }), 'trust-report.json');
   return (
     <div className="trust-results">
       <dl className="summary">

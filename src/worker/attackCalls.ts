@@ -3,8 +3,8 @@ import type { AttackSettings } from '../explain/attack';
 import { attackImage } from '../explain/attack';
 import { attackBatch } from '../explain/attackBatch';
 import type { ModelSpec } from '../formats/modelSpec';
-import type { AttackOutcome, BatchAttackOutcome, ModelInputImage, Pixels } from './protocol';
-import { requireImage, requireModel } from './session';
+import type { AttackOutcome, BatchAttackResult, ModelInputImage, Pixels, TrustImage } from './protocol';
+import { prepareInput, requireImage, requireModel } from './session';
 
 type Spec = Pick<ModelSpec, 'input' | 'preprocessing'>;
 type Progress = (done: number, total: number) => void;
@@ -62,21 +62,26 @@ function toPixels(values: Float32Array, spec: Spec): Pixels {
   return { width, height, channels: channels as 1 | 3, pixels: Uint8Array.from(values) };
 }
 
-/** images: 8-bit pixels at the model's input size (the trust report's preprocessed images). */
-export async function attackImages(
-  images: Pixels[],
-  settings: AttackSettings,
-  typicalityMean: number | null,
-  signal: AbortSignal,
-  onStep: Progress,
-): Promise<BatchAttackOutcome> {
-  const started = performance.now();
+/**
+ * One batch of the trust report's attack: each image decoded and preprocessed as a single image (prepareInput), then
+ * attacked from its 8-bit model input. An image that cannot be read is skipped with its reason.
+ */
+export async function attackImages(images: TrustImage[], settings: AttackSettings, signal: AbortSignal, onStep: Progress): Promise<BatchAttackResult[]> {
   const model = requireModel();
-  const { channels, height, width } = model.spec.input;
-  for (const [i, p] of images.entries())
-    if (p.width !== width || p.height !== height || p.channels !== channels)
-      throw new Error(`image ${i} is ${p.width}x${p.height}x${p.channels}; the model's input is ${width}x${height}x${channels}: preprocess it first`);
-  const starts = images.map((p) => Float32Array.from(p.pixels));
-  const report = await attackBatch(model, starts, settings, typicalityMean, { signal, onStep });
-  return { ...report, elapsedMs: performance.now() - started };
+  const results: (BatchAttackResult | null)[] = [];
+  const starts: Float32Array[] = [];
+  for (const { name, file } of images) {
+    if (signal.aborted) throw new Error('canceled');
+    try {
+      const { pixels } = await prepareInput({ kind: 'file', file, name }, model);
+      if (!pixels) throw new Error('it has no 8-bit model input');
+      starts.push(Float32Array.from(pixels.pixels));
+      results.push(null);
+    } catch (e) {
+      results.push({ ok: false, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  const attacked = await attackBatch(model, starts, settings, { signal, onStep });
+  let next = 0;
+  return results.map((r) => r ?? { ok: true, ...attacked[next++] });
 }

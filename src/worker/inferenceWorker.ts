@@ -116,7 +116,7 @@ const handlers: { [K in CallType]: Handler<K> } = {
   interpolate: ({ other, steps }, signal) => interpolate(other, steps, signal),
   trustBatch: ({ images }, signal) => trustBatch(images, signal),
   attack: ({ id, settings, searchAttacks }, signal) => attackCurrent(settings, searchAttacks, signal, progressOf(id)),
-  attackBatch: ({ id, images, settings, typicalityMean }, signal) => attackImages(images, settings, typicalityMean, signal, progressOf(id)),
+  attackBatch: ({ id, images, settings }, signal) => attackImages(images, settings, signal, progressOf(id)),
 
   async compare({ id, model, input }) {
     const key = sourceKey(model);

@@ -1,7 +1,7 @@
 /** The typed message protocol between the page and the inference worker. */
 
 import type { AttackReport, AttackSettings } from '../explain/attack';
-import type { BatchAttackReport } from '../explain/attackBatch';
+import type { BatchAttackImage } from '../explain/attackBatch';
 import type { ImageChange } from '../explain/imageChange';
 import type { MapMethod, MapObjective } from '../explain/mapMethods';
 import type { ImageFacts } from '../explain/sampling';
@@ -180,9 +180,8 @@ export interface AttackOutcome {
   elapsedMs: number;
 }
 
-export interface BatchAttackOutcome extends BatchAttackReport {
-  elapsedMs: number;
-}
+/** A trust-report image attacked, or skipped with the reason. */
+export type BatchAttackResult = ({ ok: true } & BatchAttackImage) | { ok: false; error: string };
 
 export interface SideBySide {
   spec: ModelSpec;
@@ -222,8 +221,8 @@ export interface Calls {
   trustBatch: { args: { images: TrustImage[] }; result: TrustImageResult[] };
   /** PGD on the current image (its 8-bit pixels); searchAttacks more attacks bracket the smallest flipping ε. */
   attack: { args: { settings: AttackSettings; searchAttacks: number }; result: AttackOutcome };
-  /** The same attack on each image (8-bit, at the model's input size): success rate and typicality AUROC against the card's mean. */
-  attackBatch: { args: { images: Pixels[]; settings: AttackSettings; typicalityMean: number | null }; result: BatchAttackOutcome };
+  /** One batch of the trust report's attack: each image preprocessed as in trustBatch, then attacked from its 8-bit input; it leaves the current image alone. */
+  attackBatch: { args: { images: TrustImage[]; settings: AttackSettings }; result: BatchAttackResult[] };
   /** Debugging: TensorFlow.js's live tensor count, which must stay flat over repeated interactions. */
   memory: { args: object; result: { numTensors: number; numBytes: number } };
   /** Stops the running long request of this type (its caller gets 'superseded'); answered at once. */
