@@ -13,6 +13,7 @@ import type { GenerativeClassifier } from '../src/flow/classifier';
 import { nchwToNhwc } from '../src/flow/layout';
 import { loadClassifier } from '../src/flow/loadClassifier';
 import { convertToPackage } from '../src/formats/convertToPackage';
+import { concatFloat32 } from '../src/util/concat';
 import { editLatent } from '../src/worker/latentEdits';
 import { fileByteSource } from '../tools/lib/nodeByteSource';
 import { nodeFileWriter, nodePackageFiles } from '../tools/lib/nodePackageFiles';
@@ -81,7 +82,7 @@ async function compareDecodes(model: GenerativeClassifier, checkpoint: string, i
   const sample = { class: 3, count: 3, seed: 42, temperature: 0.7 };
   ours.sample = (await sampleClass(model, sample.class, { count: sample.count, seed: sample.seed, temperature: sample.temperature })).images;
   const means = await Promise.all(Array.from({ length: k }, (_, y) => sampleClass(model, y, { count: 1, seed: 0, temperature: 0 })));
-  ours.class_means = concat(means.map((m) => m.images));
+  ours.class_means = concatFloat32(means.map((m) => m.images));
   const [xA, xB] = [image(0), image(1)];
   ours.interpolation = (await interpolateImages(model, xA, xB, 5)).images;
 
@@ -135,14 +136,4 @@ async function compareDecodes(model: GenerativeClassifier, checkpoint: string, i
     expect(Number.isFinite(worst), part).toBe(true);
     expect(worst, part).toBeLessThan(PIXEL_TOLERANCE);
   }
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
+import { concatFloat32 } from '../util/concat';
 import { assertClassIndex, yieldUnlessAborted } from './checks';
 import { objectiveGradient } from './gradients';
 
@@ -230,7 +231,7 @@ export function reachesGoal(predicted: number, cleanClass: number, target: numbe
 export async function classifyPixels(model: Model, images: Float32Array[], cleanClass: number | null, target: number | null): Promise<Verdict[]> {
   const { channels, height, width } = model.spec.input;
   const maps = pixelMaps(model);
-  const x = tf.tidy(() => maps.normalize(tf.tensor4d(concat(images), [images.length, height, width, channels])));
+  const x = tf.tidy(() => maps.normalize(tf.tensor4d(concatFloat32(images), [images.length, height, width, channels])));
   maps.dispose();
   try {
     const r = await model.classify(x);
@@ -244,16 +245,6 @@ export async function classifyPixels(model: Model, images: Float32Array[], clean
   } finally {
     x.dispose();
   }
-}
-
-function concat(arrays: Float32Array[]): Float32Array {
-  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
 }
 
 /** PGD, its 8-bit rounding and both verdicts; with `searchAttacks` > 0, the bracket of the smallest flipping ε too. */

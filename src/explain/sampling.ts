@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
+import { concatFloat32 } from '../util/concat';
 import { MT19937 } from '../util/mt19937';
 import { assertClassIndex, assertSingleImage, yieldUnlessAborted } from './checks';
 import { decodeLatentBatch } from './latentDecode';
@@ -130,8 +131,8 @@ export async function sampleTypical(model: Classifying, classIndex: number, opti
     height,
     width,
     channels,
-    images: concat(kept.map((k) => k.image)),
-    latents: concat(kept.map((k) => k.latent)),
+    images: concatFloat32(kept.map((k) => k.image)),
+    latents: concatFloat32(kept.map((k) => k.latent)),
     facts: kept.map((k) => k.facts),
     draws,
   };
@@ -169,16 +170,6 @@ export async function typicalTemperature(model: Classifying, classIndex: number,
     else high = temperature;
   }
   return (low + high) / 2;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** z_A + s (z_B − z_A) for s = 0, 1/(n−1), …, 1 between the latents of two images, decoded. */

@@ -1,3 +1,4 @@
+import { concatBytes } from '../util/concat';
 import { fromFloat16Bits } from './float16';
 import type { ModelSpec, WeightSpec } from './modelSpec';
 import { ModelSpecError, validateModelSpec } from './validateModel';
@@ -38,7 +39,7 @@ export async function loadModelPackage(files: PackageFiles, onProgress?: LoadPro
       onProgress?.(loaded, total);
     };
     for (const path of group.paths) parts.push(await readShard(files, path, `weightsManifest[${gi}].paths`, countBytes));
-    decodeGroup(group.weights, concat(parts), `weightsManifest[${gi}]`, arrays);
+    decodeGroup(group.weights, concatBytes(parts), `weightsManifest[${gi}]`, arrays);
   }
   return { spec, weights: new WeightArrays(arrays) };
 }
@@ -51,17 +52,6 @@ async function readShard(files: PackageFiles, path: string, where: string, onByt
     const reason = ((e as Error).message ?? String(e)).replace(/\s+/g, ' ').slice(0, 200);
     throw new ModelSpecError(where, `names the shard "${path}", which cannot be read (${reason})`);
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Splits one manifest group's bytes into named arrays, refusing short data and non-finite values. */
@@ -117,7 +107,7 @@ export function httpPackageFiles(baseUrl: string, fetchFn: typeof fetch = fetch)
         chunks.push(value);
         onBytes?.(value.length);
       }
-      return concat(chunks);
+      return concatBytes(chunks);
     },
   };
 }
