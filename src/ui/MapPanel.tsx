@@ -4,6 +4,7 @@ import type { ViewSettings } from '../state/appState';
 import { CHECK_RULES, mapClassWords, mapExplanation } from '../state/resultWords';
 import type { LikelihoodMap } from '../worker/protocol';
 import { ClassSelect } from './ClassSelect';
+import { DecimalField } from './DecimalField';
 import { formatLogDifference, formatRelativeError } from './format';
 import type { Term } from './glossary';
 import { Heatmap } from './Heatmap';
@@ -78,11 +79,13 @@ export function MapPanel() {
             </select>
           </label>
         )}
-        {method === 'integrated-gradients' && <NumberField label="steps" value={view.map.steps} min={1} max={256} onCommit={(steps) => setMap({ steps })} />}
+        {method === 'integrated-gradients' && (
+          <DecimalField integer label="steps" value={view.map.steps} min={1} max={256} onCommit={(steps) => setMap({ steps })} />
+        )}
         {method === 'occlusion' && (
           <>
-            <NumberField label="patch (px)" value={view.map.patch} min={1} max={1024} onCommit={(patch) => setMap({ patch })} />
-            <NumberField label="stride (px)" value={view.map.stride} min={1} max={1024} onCommit={(stride) => setMap({ stride })} />
+            <DecimalField integer label="patch (px)" value={view.map.patch} min={1} max={1024} onCommit={(patch) => setMap({ patch })} />
+            <DecimalField integer label="stride (px)" value={view.map.stride} min={1} max={1024} onCommit={(stride) => setMap({ stride })} />
           </>
         )}
       </div>
@@ -178,26 +181,5 @@ function MapProgress({ steps }: { steps?: { done: number; total: number } }) {
         Cancel
       </button>
     </div>
-  );
-}
-
-/** A number input that commits on change when valid. */
-function NumberField({ label, value, min, max, onCommit }: { label: string; value: number; min: number; max: number; onCommit: (v: number) => void }) {
-  return (
-    <label className="field">
-      {label}
-      <input
-        type="number"
-        min={min}
-        max={max}
-        defaultValue={value}
-        key={value}
-        onBlur={(e) => {
-          const v = Math.round(Number(e.target.value));
-          if (Number.isFinite(v) && v >= min && v <= max && v !== value) onCommit(v);
-        }}
-        onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()}
-      />
-    </label>
   );
 }
