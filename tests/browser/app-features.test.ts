@@ -8,7 +8,7 @@ import { nodeFileWriter } from '../../tools/lib/nodePackageFiles';
 import { tempDir } from '../helpers/fixtures';
 import { trainSmokeModel } from '../helpers/officialData';
 import { requirePythonTorch } from '../helpers/requirements';
-import { BARS, classifyInNode, ROOT, readBars, tensorCount, waitForInput } from './app-helpers';
+import { BARS, classifyInNode, ROOT, readBars, recordDownloads, tensorCount, waitForInput } from './app-helpers';
 import { useBrowserSession } from './session';
 
 const POLL = { timeout: 90_000 };
@@ -96,25 +96,7 @@ describe('GC Lens features end to end (wasm)', () => {
     await page.locator('[data-testid="interpolation-gallery"]').selectOption('disc');
     await page.getByTestId('interpolation').waitFor();
     await expect.poll(() => page.locator('section[aria-busy]').count(), POLL).toBe(0);
-    // The app's download hook: each file as it is handed to the browser.
-    await page.evaluate(() => {
-      const files: { name: string; bytes: Promise<number[]> }[] = [];
-      window.addEventListener('gc-lens-download', (e) => {
-        const { blob, fileName } = (e as CustomEvent<{ blob: Blob; fileName: string }>).detail;
-        files.push({ name: fileName, bytes: blob.arrayBuffer().then((b) => Array.from(new Uint8Array(b))) });
-      });
-      Object.assign(window, { downloadedFiles: files });
-    });
-    const nextDownload = async (click: () => Promise<void>) => {
-      const before = await page.evaluate(() => (window as unknown as { downloadedFiles: unknown[] }).downloadedFiles.length);
-      await click();
-      await expect.poll(() => page.evaluate(() => (window as unknown as { downloadedFiles: unknown[] }).downloadedFiles.length), POLL).toBe(before + 1);
-      const file = await page.evaluate(async () => {
-        const last = (window as unknown as { downloadedFiles: { name: string; bytes: Promise<number[]> }[] }).downloadedFiles.at(-1)!;
-        return { name: last.name, bytes: await last.bytes };
-      });
-      return { name: file.name, bytes: Buffer.from(file.bytes) };
-    };
+    const nextDownload = await recordDownloads(page);
     const panels = page.locator('section.panel');
     const count = await panels.count();
     expect(count).toBe(7);

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
+import { expect } from 'vitest';
 import { chooseBackend } from '../../src/flow/backend';
 import type { ClassifierResult } from '../../src/flow/classifier';
 import { loadClassifier } from '../../src/flow/loadClassifier';
@@ -73,4 +74,27 @@ export function tensorCount(page: Page): Promise<number> {
     const { client } = (window as unknown as { gcLens: { client: { call(t: string, a: object): Promise<{ numTensors: number }> } } }).gcLens;
     return (await client.call('memory', {})).numTensors;
   });
+}
+
+/** Records the app's downloads (its download hook) and returns the next one a click makes. */
+export async function recordDownloads(page: Page): Promise<(click: () => Promise<void>) => Promise<{ name: string; bytes: Buffer }>> {
+  await page.evaluate(() => {
+    const files: { name: string; bytes: Promise<number[]> }[] = [];
+    window.addEventListener('gc-lens-download', (e) => {
+      const { blob, fileName } = (e as CustomEvent<{ blob: Blob; fileName: string }>).detail;
+      files.push({ name: fileName, bytes: blob.arrayBuffer().then((b) => Array.from(new Uint8Array(b))) });
+    });
+    Object.assign(window, { downloadedFiles: files });
+  });
+  const count = () => page.evaluate(() => (window as unknown as { downloadedFiles: unknown[] }).downloadedFiles.length);
+  return async (click) => {
+    const before = await count();
+    await click();
+    await expect.poll(count, { timeout: 90_000 }).toBe(before + 1);
+    const file = await page.evaluate(async () => {
+      const last = (window as unknown as { downloadedFiles: { name: string; bytes: Promise<number[]> }[] }).downloadedFiles.at(-1)!;
+      return { name: last.name, bytes: await last.bytes };
+    });
+    return { name: file.name, bytes: Buffer.from(file.bytes) };
+  };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { BARS, dropFile, probePng, RESULTS, readBars, waitForInput } from './app-helpers';
+import { BARS, dropFile, probePng, RESULTS, readBars, recordDownloads, waitForInput } from './app-helpers';
 import { useBrowserSession } from './session';
 
 const POLL = { timeout: 90_000 };
@@ -16,29 +16,6 @@ async function openAt(page: Page, url: string, fragment: string): Promise<void> 
   await page.goto(`${url}${OPEN}${fragment}`);
   await page.locator(BARS).first().waitFor(POLL);
   await page.getByTestId('counterfactual-image').waitFor(POLL);
-}
-
-/** Records the app's downloads (its download hook) and returns the next one a click makes. */
-async function recordDownloads(page: Page): Promise<(click: () => Promise<void>) => Promise<{ name: string; bytes: Buffer }>> {
-  await page.evaluate(() => {
-    const files: { name: string; bytes: Promise<number[]> }[] = [];
-    window.addEventListener('gc-lens-download', (e) => {
-      const { blob, fileName } = (e as CustomEvent<{ blob: Blob; fileName: string }>).detail;
-      files.push({ name: fileName, bytes: blob.arrayBuffer().then((b) => Array.from(new Uint8Array(b))) });
-    });
-    Object.assign(window, { downloadedFiles: files });
-  });
-  const count = () => page.evaluate(() => (window as unknown as { downloadedFiles: unknown[] }).downloadedFiles.length);
-  return async (click) => {
-    const before = await count();
-    await click();
-    await expect.poll(count, POLL).toBe(before + 1);
-    const file = await page.evaluate(async () => {
-      const last = (window as unknown as { downloadedFiles: { name: string; bytes: Promise<number[]> }[] }).downloadedFiles.at(-1)!;
-      return { name: last.name, bytes: await last.bytes };
-    });
-    return { name: file.name, bytes: Buffer.from(file.bytes) };
-  };
 }
 
 /** Drops text (a link or words) the way a browser does: text/uri-list and text/plain. */

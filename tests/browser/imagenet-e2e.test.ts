@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +15,7 @@ import { fileByteSource } from '../../tools/lib/nodeByteSource';
 import { nodeFileWriter, nodePackageFiles } from '../../tools/lib/nodePackageFiles';
 import { FIXTURES } from '../helpers/fixtures';
 import { requirePythonTorch } from '../helpers/requirements';
-import { BARS, dropFile, RESULTS, ROOT, readBars, tensorCount, waitForInput } from './app-helpers';
+import { BARS, dropFile, RESULTS, ROOT, readBars, recordDownloads, tensorCount, waitForInput } from './app-helpers';
 import { sampleMemory, serveFile } from './conversionHarness';
 import { launchContext } from './harness';
 import { useBrowserSession } from './session';
@@ -142,6 +142,44 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
     for (const [y, p] of shownBars) expect(Math.abs(p - node[y]), `class ${y}`).toBeLessThan(1e-3);
     expect(await page.getByTestId('typicality').textContent()).toBeTruthy();
     await shot(page, 'posterior');
+  }, 300_000);
+
+  it('runs a trust report on a folder of photos at 224²: labels matched among 1000 names, batches of 3, the same posterior as the explorer', async () => {
+    const { page } = session;
+    // Two folders named after ImageNet classes (one in other case); the explorer's photo and a mirrored copy in each.
+    const set = join(dir, 'photos');
+    const mirrored = new PNG({ width: 300, height: 200 });
+    for (let y = 0; y < 200; y++)
+      for (let x = 0; x < 300; x++) mirrored.data.set(image.rgba.data.subarray(4 * (y * 300 + 299 - x), 4 * (y * 300 + 300 - x)), 4 * (y * 300 + x));
+    for (const folder of ['tench', 'GoldFish']) {
+      await mkdir(join(set, folder), { recursive: true });
+      await writeFile(join(set, folder, 'pattern.png'), image.buffer);
+      await writeFile(join(set, folder, 'mirrored.png'), PNG.sync.write(mirrored));
+    }
+    await page.getByTestId('trust-input').setInputFiles(set);
+    const folders = page.getByTestId('trust-folders');
+    await folders.waitFor();
+    expect(await folders.locator('tr[data-folder="photos/tench"] [data-testid="trust-folder-label"]').inputValue()).toBe('0');
+    expect(await folders.locator('tr[data-folder="photos/GoldFish"] [data-testid="trust-folder-label"]').inputValue()).toBe('1');
+    const nextDownload = await recordDownloads(page);
+    await page.getByTestId('trust-run').click();
+    await page.locator('[data-testid="trust-accuracy"][data-value]').waitFor(SLOW);
+    const progress = page.getByTestId('trust-progress');
+    expect(await progress.getAttribute('data-done')).toBe('4');
+    expect(await progress.getAttribute('data-total')).toBe('4');
+    expect(await progress.textContent()).toContain('batches of 3');
+    const csv = (await nextDownload(() => page.getByTestId('trust-export-csv').click())).bytes.toString('utf8');
+    const [header, ...lines] = csv.trim().split('\n');
+    const columns = header.split(',');
+    const rows = lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], v])));
+    expect(rows).toHaveLength(4);
+    // The explorer showed this photo's posterior; the report, batched with another photo, gives the same top class and p(y|x).
+    const [top, p] = [...shownBars].reduce((a, b) => (b[1] > a[1] ? b : a));
+    for (const row of rows.filter((r) => r.file.endsWith('pattern.png'))) {
+      expect(Number(row.predicted_index)).toBe(top);
+      expect(Math.abs(Number(row.p_y_given_x) - p)).toBeLessThan(1e-3);
+    }
+    await shot(page, 'trust-report');
   }, 300_000);
 
   it('draws every map kind at 224² with progress and cancel, edits, samples and interpolates; tensors flat, worker heap bounded', async () => {

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/fixtures';
 import { greyPng, mnistTestDigits } from '../helpers/trustData';
-import { ROOT } from './app-helpers';
+import { ROOT, recordDownloads } from './app-helpers';
 import { useBrowserSession } from './session';
 
 const DIGITS = 24;
@@ -63,14 +63,8 @@ describe('trust report: the batch attack, in headless Chromium', () => {
     expect(Number.isInteger(Math.round(success * DIGITS * 1e9) / 1e9)).toBe(true);
     expect(Number.isInteger(Math.round(auroc * DIGITS * DIGITS * 2 * 1e9) / 1e9)).toBe(true);
 
-    await page.evaluate(() => {
-      const files: Promise<string>[] = [];
-      window.addEventListener('gc-lens-download', (e) => files.push((e as CustomEvent<{ blob: Blob }>).detail.blob.text()));
-      Object.assign(window, { downloadedFiles: files });
-    });
-    await page.getByTestId('trust-export-json').click();
-    await expect.poll(() => page.evaluate(() => (window as unknown as { downloadedFiles: unknown[] }).downloadedFiles.length), POLL).toBe(1);
-    const json = JSON.parse(await page.evaluate(() => (window as unknown as { downloadedFiles: Promise<string>[] }).downloadedFiles[0]));
+    const nextDownload = await recordDownloads(page);
+    const json = JSON.parse((await nextDownload(() => page.getByTestId('trust-export-json').click())).bytes.toString('utf8'));
     expect(json.attack).toEqual({
       settings: { target: null, norm: 'l2', epsilon: 600, steps: 3, stepSize: 250 },
       attacked: DIGITS,

@@ -7,7 +7,7 @@ import { tempDir } from '../helpers/fixtures';
 import { requirePythonTorch } from '../helpers/requirements';
 import { fashionTestImages, greyPng, mnistTestDigits, pythonTrustMetrics } from '../helpers/trustData';
 import { writeZip } from '../helpers/zipWriter';
-import { ROOT } from './app-helpers';
+import { ROOT, recordDownloads } from './app-helpers';
 import { useBrowserSession } from './session';
 
 const MNIST = 300;
@@ -51,25 +51,6 @@ function parseCsv(text: string): CsvRow[] {
       negLogPx: Number(f[at('neg_log_px_nats')]),
     };
   });
-}
-
-async function captureDownloads(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const files: { name: string; text: Promise<string> }[] = [];
-    window.addEventListener('gc-lens-download', (e) => {
-      const { blob, fileName } = (e as CustomEvent<{ blob: Blob; fileName: string }>).detail;
-      files.push({ name: fileName, text: blob.text() });
-    });
-    Object.assign(window, { downloadedFiles: files });
-  });
-}
-
-async function download(page: Page, testId: string): Promise<string> {
-  const count = () => page.evaluate(() => (window as unknown as { downloadedFiles: unknown[] }).downloadedFiles.length);
-  const before = await count();
-  await page.getByTestId(testId).click();
-  await expect.poll(count, POLL).toBe(before + 1);
-  return page.evaluate(() => (window as unknown as { downloadedFiles: { text: Promise<string> }[] }).downloadedFiles.at(-1)!.text);
 }
 
 const value = async (page: Page, testId: string) => Number(await page.getByTestId(testId).getAttribute('data-value'));
@@ -121,12 +102,13 @@ describe('trust report, end to end in headless Chromium', () => {
     expect(await skipped.getAttribute('data-count')).toBe('1');
     expect(await skipped.textContent()).toContain('set/3/notes.txt');
 
-    await captureDownloads(page);
-    const rows = parseCsv(await download(page, 'trust-export-csv'));
+    const nextDownload = await recordDownloads(page);
+    const download = async (testId: string) => (await nextDownload(() => page.getByTestId(testId).click())).bytes.toString('utf8');
+    const rows = parseCsv(await download('trust-export-csv'));
     expect(rows).toHaveLength(MNIST + FASHION);
     const labelled = rows.filter((r) => r.labelIndex !== null);
     expect(labelled).toHaveLength(MNIST);
-    const card = JSON.parse(await download(page, 'trust-export-json')) as { typicalityMean: { value: number; source: string } };
+    const card = JSON.parse(await download('trust-export-json')) as { typicalityMean: { value: number; source: string } };
     expect(card.typicalityMean.source).toBe('card');
     const theirs = pythonTrustMetrics(python, {
       predicted: labelled.map((r) => r.predicted),
