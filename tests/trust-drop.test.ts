@@ -39,8 +39,7 @@ function dirEntry(fullPath: string, children: FileSystemEntry[], chunk = 2): Fil
 }
 
 /** What a drop event's DataTransferItemList looks like to selectionFromDrop (a text item has no entry). */
-const dropped = (entries: (FileSystemEntry | null)[]) =>
-  entries.map((entry) => ({ webkitGetAsEntry: () => entry })) as unknown as DataTransferItemList;
+const dropped = (entries: (FileSystemEntry | null)[]) => entries.map((entry) => ({ webkitGetAsEntry: () => entry })) as unknown as DataTransferItemList;
 
 describe('trust input: dropped folders', () => {
   it('walks nested folders read in chunks, keeps non-images for the decoder to word, and names empty folders', async () => {

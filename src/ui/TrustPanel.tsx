@@ -12,7 +12,7 @@ import { Panel } from './Panel';
 import { useApp } from './storeContext';
 import { TrustAttack } from './TrustAttack';
 import { ConfusionChart, folderColor, NllHistogram, ReliabilityChart, RocChart } from './TrustCharts';
-import { Metric, ProgressLine } from './TrustParts';
+import { ChartFigure, Metric, ProgressLine } from './TrustParts';
 import { TrustTable } from './TrustTable';
 import { useTrust } from './trustContext';
 import './trust.css';
@@ -287,6 +287,13 @@ function RunControls() {
 function Metrics({ report, classNames, attack }: { report: TrustReport; classNames: readonly string[]; attack: TrustAttackFigures | null }) {
   const selection = useTrust((s) => s.selection);
   const runModel = useTrust((s) => s.runModel);
+  const loaded = useApp((s) => s.model?.entry);
+  const context = {
+    // The model that made these results: by name while it is loaded, else by its id.
+    model: runModel === loaded?.id ? loaded.name : (runModel ?? 'no model loaded'),
+    classes: `all ${classNames.length} classes`,
+    details: [`folders: ${report.perFolder.map((f) => f.folder).join(', ')}`],
+  };
   const exportJson = () =>
     download(new Blob([reportJson(report, selection?.folders ?? [], runModel, classNames, attack)], { type: 'application/json' }), 'trust-report.json');
   return (
@@ -316,18 +323,24 @@ function Metrics({ report, classNames, attack }: { report: TrustReport; classNam
       </div>
       <div className="trust-charts">
         {report.calibration && (
-          <figure>
+          <ChartFigure
+            chart="reliability"
+            name="reliability diagram"
+            context={context}
+            caption="Reliability: accuracy per confidence bin (bars) against the bin's mean confidence (dots); the dashed diagonal is perfect calibration."
+          >
             <ReliabilityChart bins={report.calibration.bins} />
-            <figcaption>
-              Reliability: accuracy per confidence bin (bars) against the bin's mean confidence (dots); the dashed diagonal is perfect calibration.
-            </figcaption>
-          </figure>
+          </ChartFigure>
         )}
         {report.matrix && (
-          <figure>
+          <ChartFigure
+            chart="confusion"
+            name="confusion matrix"
+            context={context}
+            caption="Confusion matrix: rows are labels, columns predictions; blue on the diagonal is right, red off it."
+          >
             <ConfusionChart matrix={report.matrix} classNames={classNames} />
-            <figcaption>Confusion matrix: rows are labels, columns predictions; blue on the diagonal is right, red off it.</figcaption>
-          </figure>
+          </ChartFigure>
         )}
         {!report.matrix && report.confusions.length > 0 && (
           <figure data-testid="trust-top-confusions">
@@ -341,30 +354,43 @@ function Metrics({ report, classNames, attack }: { report: TrustReport; classNam
             <figcaption>The most frequent confusions (label → prediction); a matrix is drawn up to {MAX_MATRIX_CLASSES} classes.</figcaption>
           </figure>
         )}
-        <figure>
+        <ChartFigure
+          chart="histogram"
+          name="−log p(x) histogram"
+          context={context}
+          caption={
+            <>
+              −log p(x) per folder (colours as in the folder table)
+              {report.card
+                ? `; shaded: the training data's mean ± 2 std from the model card (${formatNats(report.card.mean, { unit: false })} ± ${formatNats(2 * report.card.std)})`
+                : '; the model card has no −log p(x) statistics'}
+              .
+            </>
+          }
+        >
           <NllHistogram folders={report.perFolder} card={report.card} />
-          <figcaption>
-            −log p(x) per folder (colours as in the folder table)
-            {report.card
-              ? `; shaded: the training data's mean ± 2 std from the model card (${formatNats(report.card.mean, { unit: false })} ± ${formatNats(2 * report.card.std)})`
-              : '; the model card has no −log p(x) statistics'}
-            .
-          </figcaption>
-        </figure>
+        </ChartFigure>
         {report.roc.length > 0 && (
-          <figure>
+          <ChartFigure
+            chart="roc"
+            name="ROC curve"
+            context={context}
+            caption={
+              <>
+                Typicality test: flag an image when |−log p(x) − m| is large, m = {report.typicalityMean && formatNats(report.typicalityMean.value)} (
+                {report.typicalityMean?.source === 'card' ? "the card's in-distribution mean" : 'mean of the in-distribution folders'}).
+                {report.references.length > 0 && (
+                  <>
+                    {' '}
+                    The card's reference:{' '}
+                    {report.references.map((r) => `${r.name.replace(/^typicality AUROC/i, 'AUROC')} = ${formatRatio(r.value)}`).join('; ')}.
+                  </>
+                )}
+              </>
+            }
+          >
             <RocChart points={report.roc} />
-            <figcaption>
-              Typicality test: flag an image when |−log p(x) − m| is large, m = {report.typicalityMean && formatNats(report.typicalityMean.value)} (
-              {report.typicalityMean?.source === 'card' ? "the card's in-distribution mean" : 'mean of the in-distribution folders'}).
-              {report.references.length > 0 && (
-                <>
-                  {' '}
-                  The card's reference: {report.references.map((r) => `${r.name.replace(/^typicality AUROC/i, 'AUROC')} = ${formatRatio(r.value)}`).join('; ')}.
-                </>
-              )}
-            </figcaption>
-          </figure>
+          </ChartFigure>
         )}
       </div>
     </div>

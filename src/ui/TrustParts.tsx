@@ -1,5 +1,7 @@
-/** Pieces of the trust report's panel: a progress line and one headline figure. */
+/** Pieces of the trust report's panel: a progress line, one headline figure, a chart with its own exports. */
+import { type ReactNode, useRef } from 'react';
 import type { TrustProgress } from '../state/trustStore';
+import { type ExportContext, exportPicture } from './exportPanel';
 import { formatSignificant } from './format';
 
 /** Images done of all, images/s and time left; testId: the hook (trust-progress for the run). */
@@ -54,5 +56,56 @@ export function Metric({
         {value === null ? <span className="hint">{empty}</span> : format(value)}
       </dd>
     </div>
+  );
+}
+
+/**
+ * A chart with its caption and its own PNG/SVG exports (the panel's export pictures, one chart alone).
+ * The export's caption: the chart's name, the model, classes and folders, and the figure's caption as its method.
+ */
+export function ChartFigure({
+  chart,
+  name,
+  context,
+  caption,
+  children,
+}: {
+  /** Short id: the test ids and the file name. */
+  chart: string;
+  /** What it is, in words: "reliability diagram". */
+  name: string;
+  context: Omit<ExportContext, 'title' | 'method'>;
+  caption: ReactNode;
+  children: ReactNode;
+}) {
+  const ref = useRef<HTMLElement>(null);
+  const exportChart = (format: 'png' | 'svg') => {
+    const figure = ref.current!;
+    const method = figure.querySelector('figcaption')?.textContent ?? '';
+    return exportPicture(figure.querySelector('svg')!, `trust-${chart}`, format, { ...context, title: `Trust report: ${name}`, method });
+  };
+  return (
+    <figure ref={ref}>
+      {children}
+      <figcaption>{caption}</figcaption>
+      <div className="panel-export">
+        {(['png', 'svg'] as const).map((format) => {
+          const action = `Export the ${name} as ${format.toUpperCase()}`;
+          return (
+            <button
+              key={format}
+              type="button"
+              className="link-button"
+              aria-label={action}
+              title={action}
+              data-testid={`trust-export-${chart}-${format}`}
+              onClick={() => void exportChart(format)}
+            >
+              {format.toUpperCase()}
+            </button>
+          );
+        })}
+      </div>
+    </figure>
   );
 }

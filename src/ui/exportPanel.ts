@@ -1,4 +1,4 @@
-/** A panel's pictures (its SVG charts and canvases) as one SVG or PNG file, stacked in page order below a caption. */
+/** A panel's pictures (its SVG charts and canvases), or one chart, as one SVG or PNG file, stacked in page order below a caption. */
 
 const GAP = 12;
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -24,8 +24,20 @@ export function exportCaption({ title, model, classes, method, details = [] }: E
   return { title, lines: [`model: ${model}`, `class: ${classes}`, `method: ${method}`, ...details] };
 }
 
-export async function exportPanel(panel: HTMLElement, name: string, format: 'png' | 'svg', context: ExportContext): Promise<void> {
-  const svg = composeSvg(panel, exportCaption(context));
+type Picture = HTMLCanvasElement | SVGSVGElement;
+
+/** Every picture of a panel, in rows as wide as the panel. */
+export function exportPanel(panel: HTMLElement, name: string, format: 'png' | 'svg', context: ExportContext): Promise<void> {
+  return exportPictures([...panel.querySelectorAll<Picture>('svg, canvas')], Math.max(600, panel.clientWidth), name, format, context);
+}
+
+/** One chart alone, under the same caption as a panel's export. */
+export function exportPicture(picture: Picture, name: string, format: 'png' | 'svg', context: ExportContext): Promise<void> {
+  return exportPictures([picture], 0, name, format, context);
+}
+
+async function exportPictures(pictures: Picture[], maxWidth: number, name: string, format: 'png' | 'svg', context: ExportContext): Promise<void> {
+  const svg = composeSvg(pictures, maxWidth, exportCaption(context));
   const text = new XMLSerializer().serializeToString(svg);
   if (format === 'svg') return download(new Blob([text], { type: 'image/svg+xml' }), `${name}.svg`);
   const width = Number(svg.getAttribute('width'));
@@ -77,15 +89,14 @@ function appendCaption(out: SVGSVGElement, caption: { title: string; lines: stri
 const captionWidth = (caption: { title: string; lines: string[] }) =>
   Math.max(caption.title.length * TITLE_SIZE * 0.6, ...caption.lines.map((l) => l.length * LINE_SIZE * 0.6));
 
-function composeSvg(panel: HTMLElement, caption: { title: string; lines: string[] }): SVGSVGElement {
+function composeSvg(pictures: Picture[], maxWidth: number, caption: { title: string; lines: string[] }): SVGSVGElement {
   const out = document.createElementNS(SVG_NS, 'svg');
   out.setAttribute('xmlns', SVG_NS);
   let y = appendCaption(out, caption);
   let x = 0;
   let rowHeight = 0;
   let width = Math.max(300, captionWidth(caption));
-  const maxWidth = Math.max(600, panel.clientWidth);
-  for (const element of panel.querySelectorAll<HTMLElement | SVGSVGElement>('svg, canvas')) {
+  for (const element of pictures) {
     const box = element.getBoundingClientRect();
     if (box.width === 0) continue;
     if (x > 0 && x + box.width > maxWidth) {

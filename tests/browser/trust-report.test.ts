@@ -2,12 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/fixtures';
 import { requirePythonTorch } from '../helpers/requirements';
 import { fashionTestImages, greyPng, mnistTestDigits, pythonTrustMetrics } from '../helpers/trustData';
 import { writeZip } from '../helpers/zipWriter';
 import { ROOT, recordDownloads } from './app-helpers';
+import { auditPage } from './axe';
 import { useBrowserSession } from './session';
 
 const MNIST = 300;
@@ -131,6 +133,55 @@ describe('trust report, end to end in headless Chromium', () => {
     console.log(`browser trust report: accuracy ${accuracy}, ECE ${ece} (python ${theirs.ece}), AUROC ${auroc} (python ${theirs.auroc})`);
     for (const id of ['trust-reliability', 'trust-confusion', 'trust-histogram', 'trust-roc']) expect(await page.getByTestId(id).count(), id).toBe(1);
     await page.locator('section[data-panel="trust"]').screenshot({ path: join(ROOT, 'test-results', 'trust-report.png') });
+
+    expect(await auditPage(page, 'trust report with its charts'), 'serious or critical axe-core violations (printed above)').toEqual([]);
+
+    // Each chart exports alone, under the panel exports' caption: its name, the model, classes and folders, its method.
+    const model = await page.evaluate(
+      () => (window as unknown as { gcLens: { store: { getState(): { model: { entry: { name: string } } } } } }).gcLens.store.getState().model.entry.name,
+    );
+    const charts = {
+      reliability: { name: 'reliability diagram', method: 'Reliability: accuracy per confidence bin', content: ['confidence p(ŷ|x)', '<rect'] },
+      confusion: {
+        name: 'confusion matrix',
+        method: 'Confusion matrix: rows are labels',
+        content: ['predicted class (columns, same order)', '→ predicted'],
+      },
+      histogram: { name: '−log p(x) histogram', method: '−log p(x) per folder', content: ['−log p(x) (nats)', 'share of the folder', '<path'] },
+      roc: { name: 'ROC curve', method: 'Typicality test: flag an image', content: ['out-of-distribution flagged (TPR)', '<path'] },
+    };
+    const axisLabels = ['confidence p(ŷ|x)', 'predicted class (columns, same order)', '−log p(x) (nats)', 'out-of-distribution flagged (TPR)'];
+    for (const [chart, { name, method, content }] of Object.entries(charts)) {
+      const svgButton = page.getByRole('button', { name: `Export the ${name} as SVG` });
+      expect(await svgButton.getAttribute('data-testid')).toBe(`trust-export-${chart}-svg`);
+      // By keyboard: the button takes focus and Enter exports.
+      await svgButton.focus();
+      const svg = await nextDownload(() => page.keyboard.press('Enter'));
+      expect(svg.name).toBe(`trust-${chart}.svg`);
+      const text = svg.bytes.toString('utf8');
+      expect(text).toContain(`<title>Trust report: ${name}</title>`);
+      expect(text).toContain(`model: ${model}`);
+      expect(text).toContain('class: all 10 classes');
+      expect(text).toContain('folders: set/0, set/1');
+      expect(text).toContain('set/fashion');
+      expect(text).toContain(`method: ${method}`);
+      for (const part of content) expect(text, `${chart}: ${part}`).toContain(part);
+      // This chart alone, not the others.
+      expect(
+        axisLabels.filter((label) => text.includes(label)),
+        chart,
+      ).toHaveLength(1);
+
+      const png = await nextDownload(() => page.getByRole('button', { name: `Export the ${name} as PNG` }).click());
+      expect(png.name).toBe(`trust-${chart}.png`);
+      const image = PNG.sync.read(png.bytes);
+      expect(image.width).toBeGreaterThan(200);
+      expect(image.height).toBeGreaterThan(200);
+      let inked = 0;
+      for (let i = 0; i < image.data.length; i += 4) if (image.data[i] < 200 || image.data[i + 1] < 200 || image.data[i + 2] < 200) inked++;
+      console.log(`${chart} PNG: ${image.width}×${image.height}, ${(100 * inked) / (image.width * image.height)} % drawn`);
+      expect(inked / (image.width * image.height), `${chart}: share of drawn pixels`).toBeGreaterThan(0.01);
+    }
 
     // The page's link carries the counts and metrics (at full precision), and a recipient sees them, without the images.
     await expect.poll(() => page.evaluate(() => location.hash), POLL).toContain(`trust=n:${MNIST + FASHION}`);
