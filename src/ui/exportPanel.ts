@@ -78,16 +78,32 @@ function appendCaption(out: SVGSVGElement, caption: { title: string; lines: stri
   desc.textContent = caption.lines.join('\n');
   out.append(title, desc, svgText(caption.title, TITLE_SIZE + 1, TITLE_SIZE, 'bold'));
   let y = TITLE_SIZE + 4;
-  for (const line of caption.lines) {
+  for (const line of caption.lines.flatMap(wrapLine)) {
     y += LINE_HEIGHT;
     out.append(svgText(line, y, LINE_SIZE));
   }
   return y + GAP;
 }
 
+/** Most characters a visible caption line holds: a long method wraps instead of widening a one-chart export. */
+const LINE_CHARS = 96;
+
+/** A line cut at spaces into pieces of at most LINE_CHARS characters (a longer word stays whole). */
+function wrapLine(line: string): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  for (const word of line.split(' ')) {
+    if (piece && piece.length + 1 + word.length > LINE_CHARS) {
+      pieces.push(piece);
+      piece = `  ${word}`;
+    } else piece = piece ? `${piece} ${word}` : word;
+  }
+  return [...pieces, piece];
+}
+
 /** Width the caption needs, estimated at 0.6 em a character (no layout engine on a detached SVG). */
 const captionWidth = (caption: { title: string; lines: string[] }) =>
-  Math.max(caption.title.length * TITLE_SIZE * 0.6, ...caption.lines.map((l) => l.length * LINE_SIZE * 0.6));
+  Math.max(caption.title.length * TITLE_SIZE * 0.6, ...caption.lines.flatMap(wrapLine).map((l) => l.length * LINE_SIZE * 0.6));
 
 function composeSvg(pictures: Picture[], maxWidth: number, caption: { title: string; lines: string[] }): SVGSVGElement {
   const out = document.createElementNS(SVG_NS, 'svg');

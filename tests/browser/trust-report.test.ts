@@ -174,6 +174,7 @@ describe('trust report, end to end in headless Chromium', () => {
 
       const png = await nextDownload(() => page.getByRole('button', { name: `Export the ${name} as PNG` }).click());
       expect(png.name).toBe(`trust-${chart}.png`);
+      await writeFile(join(ROOT, 'test-results', png.name), png.bytes);
       const image = PNG.sync.read(png.bytes);
       expect(image.width).toBeGreaterThan(200);
       expect(image.height).toBeGreaterThan(200);
