@@ -36,7 +36,7 @@ export function LatentPanel() {
   const towardLabel =
     `toward “${name(resolved.toward)}” (1 = all the way)` +
     (guide?.crossing != null && guide.b === resolved.toward
-      ? `; p(${name(resolved.toward)}) overtakes p(${name(guide.a)}) at ${guide.crossing.toFixed(2)}`
+      ? `; p(${name(resolved.toward)}) overtakes p(${name(guide.a)}) at ${formatCoordinate(guide.crossing)}`
       : '');
   const principal = guide ? principalSliders(guide) : [];
   const residual = guide && residualSlider(guide);

@@ -171,8 +171,8 @@ describe('GC Lens panels (wasm)', () => {
     expect(svgs.get('map')).toContain('method: Exact latent decomposition');
     const latent = svgs.get('latent')!;
     expect(latent).toContain('class: from “0” toward “6”');
-    expect(latent).toContain('toward “6” (1 = all the way): 0.50');
-    expect(latent).toMatch(/z\[\d+\] \(share of the logit difference -?\d\.\d\d\): 0\.00/);
+    expect(latent).toMatch(/toward “6” \(1 = all the way\)(; p\(6\) overtakes p\(0\) at [0-9.]+)?: 0\.50/);
+    expect(latent).toMatch(/z\[\d+\] \(share of the logit difference [^)]*%\): 0\.00/);
     expect(latent).toMatch(/PC 1 \(.*\): 0\.00/);
   });
 
