@@ -22,6 +22,8 @@ export interface MemoryPeaks {
   /** Peak of V8 heap + embedder heap + ArrayBuffer backing stores, per JS context (CDP Runtime.getHeapUsage). */
   pageBytes: number;
   workerBytes: number;
+  /** The workers' heap when stopped, after a forced garbage collection: what they retain, without the peaks' noise. */
+  workerRetainedBytes: number;
   /** Peak resident set size of the largest Chromium process of each type, and of all summed (Linux /proc). */
   rssBytes: Record<string, number>;
   /** The same at the first sample, before the work being measured. */
@@ -68,27 +70,28 @@ const heapBytes = (u: HeapUsage) => u.usedSize + (u.embedderHeapUsedSize ?? 0) +
 export async function sampleMemory(context: BrowserContext, page: Page, intervalMs = 200): Promise<{ stop(): Promise<MemoryPeaks> }> {
   const cdp: CDPSession = await context.newCDPSession(page);
   const workers = new Set<string>();
-  const replies = new Map<number, (usage: HeapUsage | null) => void>();
+  const replies = new Map<number, (result: unknown) => void>();
   let nextId = 1;
   cdp.on('Target.attachedToTarget', (e) => e.targetInfo.type === 'worker' && workers.add(e.sessionId));
   cdp.on('Target.detachedFromTarget', (e) => workers.delete(e.sessionId));
   cdp.on('Target.receivedMessageFromTarget', (e) => {
-    const message = JSON.parse(e.message) as { id?: number; result?: HeapUsage };
+    const message = JSON.parse(e.message) as { id?: number; result?: unknown };
     if (message.id !== undefined) replies.get(message.id)?.(message.result ?? null);
   });
   // Non-flat sessions: Playwright's CDPSession cannot address child sessions directly.
   await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
-  const workerHeap = (sessionId: string) =>
-    new Promise<HeapUsage | null>((resolve) => {
+  const workerCall = <T>(sessionId: string, method: string) =>
+    new Promise<T | null>((resolve) => {
       const id = nextId++;
-      replies.set(id, (usage) => {
+      replies.set(id, (result) => {
         replies.delete(id);
-        resolve(usage);
+        resolve(result as T | null);
       });
-      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) }).catch(() => resolve(null));
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) }).catch(() => resolve(null));
     });
+  const workerHeap = (sessionId: string) => workerCall<HeapUsage>(sessionId, 'Runtime.getHeapUsage');
 
-  const peaks: MemoryPeaks = { pageBytes: 0, workerBytes: 0, rssBytes: {}, startRssBytes: {}, samples: 0 };
+  const peaks: MemoryPeaks = { pageBytes: 0, workerBytes: 0, workerRetainedBytes: 0, rssBytes: {}, startRssBytes: {}, samples: 0 };
   const sample = async () => {
     peaks.pageBytes = Math.max(peaks.pageBytes, heapBytes(await cdp.send('Runtime.getHeapUsage')));
     for (const usage of await Promise.all([...workers].map(workerHeap))) if (usage) peaks.workerBytes = Math.max(peaks.workerBytes, heapBytes(usage));
@@ -111,6 +114,11 @@ export async function sampleMemory(context: BrowserContext, page: Page, interval
     async stop() {
       running = false;
       await loop;
+      for (const sessionId of workers) {
+        await workerCall(sessionId, 'HeapProfiler.collectGarbage');
+        const usage = await workerHeap(sessionId);
+        if (usage) peaks.workerRetainedBytes += heapBytes(usage);
+      }
       await cdp.detach();
       return peaks;
     },

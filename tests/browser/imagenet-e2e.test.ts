@@ -244,9 +244,14 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
     await expect.poll(() => page.getByTestId('counterfactual-state').getAttribute('data-original'), SLOW).toBe('true');
     const after = await measured.stop();
     await expect.poll(() => tensorCount(page), SLOW).toBe(tensors);
-    console.log(`worker JS heap peak: warm-up ${(warm.workerBytes / 1e6).toFixed(0)} MB, measured round ${(after.workerBytes / 1e6).toFixed(0)} MB`);
-    // One 224² image is 0.6 MB as float32: a leak of one per step or map (60 of them) would add over 36 MB.
-    expect(after.workerBytes, 'worker heap peak in the measured round').toBeLessThan(warm.workerBytes + 24e6);
+    const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+    console.log(
+      `worker JS heap: peak ${mb(warm.workerBytes)} in the warm-up, ${mb(after.workerBytes)} in the measured round; ` +
+        `retained after garbage collection ${mb(warm.workerRetainedBytes)} and ${mb(after.workerRetainedBytes)}`,
+    );
+    // Peaks follow the collector's timing; what survives a collection does not. One 224² image is 0.6 MB as float32:
+    // a leak of one per step or map (60 of them) would retain over 36 MB more.
+    expect(after.workerRetainedBytes, 'worker heap retained after the measured round').toBeLessThan(warm.workerRetainedBytes + 12e6);
 
     const tasks = await longTasks(page);
     console.log(`long tasks during maps, slider, samples and interpolation: ${tasks.length} (${tasks.join(', ')} ms)`);
