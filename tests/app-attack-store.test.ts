@@ -4,29 +4,9 @@ import type { ModelSpec } from '../src/formats/modelSpec';
 import { type AppStore, createAppStore } from '../src/state/appStore';
 import { changeAttackView } from '../src/state/attackActions';
 import { defaultPermalinkState } from '../src/state/permalink';
-import { type InferenceCalls, type ProgressListener, SupersededError } from '../src/worker/client';
-import type { AttackOutcome, Calls, CallType, Classification } from '../src/worker/protocol';
-
-interface RecordedCall {
-  type: CallType;
-  args: Calls[CallType]['args'];
-  onProgress?: ProgressListener;
-  resolve(result: unknown): void;
-  reject(error: Error): void;
-}
-
-/** A client whose calls the test answers by hand. */
-class FakeClient implements InferenceCalls {
-  calls: RecordedCall[] = [];
-  call<K extends CallType>(type: K, args: Calls[K]['args'], onProgress?: ProgressListener): Promise<Calls[K]['result']> {
-    return new Promise((resolve, reject) => this.calls.push({ type, args, onProgress, resolve: resolve as (r: unknown) => void, reject }));
-  }
-  last(type: CallType): RecordedCall {
-    const found = this.calls.filter((c) => c.type === type).at(-1);
-    if (!found) throw new Error(`no ${type} call`);
-    return found;
-  }
-}
+import { SupersededError } from '../src/worker/client';
+import type { AttackOutcome, Calls, Classification } from '../src/worker/protocol';
+import { FakeClient } from './helpers/fakeClient';
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
 const classification = { result: { classes: 2, posterior: new Float32Array([0.9, 0.1]) } as unknown as ClassifierResult } as Classification;

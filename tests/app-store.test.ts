@@ -2,35 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClassifierResult } from '../src/flow/classifier';
 import type { ModelIndexEntry, ModelSpec } from '../src/formats/modelSpec';
 import { type AppStore, createAppStore } from '../src/state/appStore';
-import { type InferenceCalls, type ProgressListener, SupersededError } from '../src/worker/client';
-import type { Calls, CallType, Classification } from '../src/worker/protocol';
+import { SupersededError } from '../src/worker/client';
+import type { Classification } from '../src/worker/protocol';
+import { FakeClient } from './helpers/fakeClient';
 
 const BASE = 'https://lens.test/app/';
 const MODELS: ModelIndexEntry[] = [
   { id: 'a', name: 'Model A', path: 'models/a', bytes: 100 },
   { id: 'b', name: 'Model B', path: 'models/b', bytes: 200 },
 ];
-
-interface RecordedCall {
-  type: CallType;
-  args: Calls[CallType]['args'];
-  onProgress?: ProgressListener;
-  resolve(result: unknown): void;
-  reject(error: Error): void;
-}
-
-/** A client whose calls the test answers by hand, in any order. */
-class FakeClient implements InferenceCalls {
-  calls: RecordedCall[] = [];
-  call<K extends CallType>(type: K, args: Calls[K]['args'], onProgress?: ProgressListener): Promise<Calls[K]['result']> {
-    return new Promise((resolve, reject) => this.calls.push({ type, args, onProgress, resolve: resolve as (r: unknown) => void, reject }));
-  }
-  last(type: CallType): RecordedCall {
-    const found = this.calls.filter((c) => c.type === type).at(-1);
-    if (!found) throw new Error(`no ${type} call`);
-    return found;
-  }
-}
 
 const spec = (id: string) => ({ id, classes: ['cat', 'dog'], input: { channels: 3, height: 2, width: 2 } }) as unknown as ModelSpec;
 const classification = (p: number): Classification => ({

@@ -1,4 +1,5 @@
 import { type ReactNode, useRef } from 'react';
+import { ExportButtons } from './ExportButtons';
 import { type ExportContext, exportPanel } from './exportPanel';
 import { useApp } from './storeContext';
 
@@ -38,25 +39,11 @@ export function Panel({
           </span>{' '}
           {busy && <span className="hint">updating…</span>}
         </h2>
-        <div className="panel-export">
-          {(['png', 'svg'] as const).map((format) => {
-            // The visible "PNG" alone does not say which panel it exports.
-            const action = `Export the “${title}” panel as ${format.toUpperCase()}`;
-            return (
-              <button
-                key={format}
-                type="button"
-                className="link-button"
-                aria-label={action}
-                title={action}
-                data-testid={`export-${id}-${format}`}
-                onClick={() => void exportPanel(ref.current!, exportName, format, caption)}
-              >
-                {format.toUpperCase()}
-              </button>
-            );
-          })}
-        </div>
+        <ExportButtons
+          what={`the “${title}” panel`}
+          testIdPrefix={`export-${id}`}
+          onExport={(format) => void exportPanel(ref.current!, exportName, format, caption)}
+        />
       </div>
       {children}
     </section>

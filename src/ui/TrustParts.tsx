@@ -1,6 +1,8 @@
 /** Pieces of the trust report's panel: a progress line, one headline figure, a chart with its own exports. */
+
 import { type ReactNode, useRef } from 'react';
 import type { TrustProgress } from '../state/trustStore';
+import { ExportButtons } from './ExportButtons';
 import { type ExportContext, exportPicture } from './exportPanel';
 import { formatSignificant } from './format';
 
@@ -88,24 +90,7 @@ export function ChartFigure({
     <figure ref={ref}>
       {children}
       <figcaption>{caption}</figcaption>
-      <div className="panel-export">
-        {(['png', 'svg'] as const).map((format) => {
-          const action = `Export the ${name} as ${format.toUpperCase()}`;
-          return (
-            <button
-              key={format}
-              type="button"
-              className="link-button"
-              aria-label={action}
-              title={action}
-              data-testid={`trust-export-${chart}-${format}`}
-              onClick={() => void exportChart(format)}
-            >
-              {format.toUpperCase()}
-            </button>
-          );
-        })}
-      </div>
+      <ExportButtons what={`the ${name}`} testIdPrefix={`trust-export-${chart}`} onExport={(format) => void exportChart(format)} />
     </figure>
   );
 }
