@@ -119,7 +119,11 @@ describe('converting a file into the package store', () => {
   it('reports exhausted storage with the sizes', async () => {
     const { store, folders } = memoryStore(500_000);
     const { failure } = await attempt(store, await fileOf(join(FIXTURES, 'mini_gc.zip.pt')));
-    expect(failure).toEqual({ code: 'storage-quota', message: 'not enough browser storage: the model needs up to ~11 MB, 1 MB free' });
+    expect(failure).toEqual({
+      code: 'storage-quota',
+      message:
+        'Not enough browser storage for mini_gc.zip.pt: the converted model needs up to 15.1 MB and 500.0 kB is free. Nothing was stored. Free disk space, then add the file again.',
+    });
     expect(await folders()).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PackageStore, STORE_FOLDER, StorageQuotaError, type StoredModelDetails } from '../src/storage/packageStore';
+import { type StoreDirectory, writeWholeFile } from '../src/storage/storeDirectory';
 import { type MemoryDirectory, MemoryDisk, MemoryLocks } from './helpers/memoryBackend';
 
 function memoryStore(quota?: number) {
@@ -73,9 +74,52 @@ describe('package store (in-memory OPFS)', () => {
     });
     const error = await write.catch((e) => e);
     expect(error).toBeInstanceOf(StorageQuotaError);
-    expect(error.message).toBe('not enough browser storage: the model needs up to ~12 MB, 5 MB free');
+    expect(error.message).toBe(
+      'Not enough browser storage for big.pt: the converted model needs up to 12.0 MB and 5.0 MB is free. Nothing was stored. Free disk space, then add the file again.',
+    );
     expect(await folders()).toEqual([]);
     expect(disk.usage).toBe(0);
+  });
+
+  it('names the stored models to delete, and does not quote an estimate that a failed write contradicts', async () => {
+    const { store, folders, disk } = memoryStore(5_000_000);
+    const kept = await store.write('kept.pt', 1_500_000, async (_, w) => {
+      await w('weights-000.bin', bytes(1_500_000));
+      return details('kept.pt');
+    });
+    // Chromium estimates from its default quota: a lowered one or a full disk is not in it.
+    disk.estimate = async () => ({ quota: 10e9, usage: disk.usage });
+    const error = await store
+      .write('beta_8.avg.pt', 4_000_000, async (_, w) => {
+        await w('weights-000.bin', bytes(4_000_000));
+        return details('beta_8.avg.pt');
+      })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(StorageQuotaError);
+    expect(error.message).toBe(
+      'Not enough browser storage for beta_8.avg.pt: the converted model needs up to 4.0 MB, and the browser refused to store it although it estimates 10.00 GB free ' +
+        '(the disk may be nearly full, or the browser limits this site). Nothing was stored. To make room, delete a model converted earlier ' +
+        '(one is stored, 1.5 MB in all: choose it under Model, then “delete from this browser”) or free disk space, then add the file again.',
+    );
+    expect(error.stored).toEqual({ count: 1, bytes: 1_500_000 });
+    expect(await folders()).toEqual([kept.id]);
+    expect(await store.list()).toEqual([kept]);
+  });
+
+  it('takes a short write of a sync access handle (what Chromium gives when private storage is full) for exhausted storage', async () => {
+    const handle = {
+      getFile: async () => new Blob([]),
+      createWritable: async () => {
+        throw new Error('not used when sync access handles exist');
+      },
+      // Chromium's in-memory file system returns −8 (no space) as an unsigned count.
+      createSyncAccessHandle: async () => ({ write: () => 2 ** 32 - 8, truncate: () => undefined, flush: () => undefined, close: () => undefined }),
+    };
+    const dir = { getFileHandle: async () => handle } as unknown as StoreDirectory;
+    const error = await writeWholeFile(dir, 'weights-000.bin', bytes(10)).catch((e) => e);
+    expect(error).toBeInstanceOf(DOMException);
+    expect(error.name).toBe('QuotaExceededError');
+    expect(error.message).toBe('wrote 4294967288 of 10 bytes of weights-000.bin');
   });
 
   it('lists only committed models and sweeps abandoned folders, but not one being written', async () => {

@@ -3,6 +3,7 @@ import { blobByteSource } from '../formats/byteSource';
 import { CheckpointError, type CheckpointErrorCode } from '../formats/checkpointError';
 import { ArchitectureError } from '../formats/convertCheckpoint';
 import { type ConversionProgress, convertToPackage } from '../formats/convertToPackage';
+import { SHARD_BYTES } from '../formats/shardWriter';
 import { ModelSpecError } from '../formats/validateModel';
 import type { StorageDtype } from '../formats/weightSink';
 import { sha256OfBlob } from '../util/sha256';
@@ -37,13 +38,19 @@ export interface ConversionFailure {
   message: string;
 }
 
+/**
+ * Chromium reserves room for a file being written in steps: its size rounded up to a power of two, at least 1 MiB
+ * (measured with a lowered quota). The shards are the largest files, so a write needs at most one shard beyond the package.
+ */
+const WRITE_RESERVATION_BYTES = SHARD_BYTES;
+
 /** Converts `file` with the command line's converter and commits it to `store` when complete. */
 export async function convertFileIntoStore(store: PackageStore, file: File, options: ConvertFileOptions = {}): Promise<StoredModel> {
   const storage = options.storage ?? 'float16';
   const released = releasedModel(file.name);
   const convertedAt = new Date().toISOString();
-  // An upper bound: every float32 tensor of the checkpoint stored once, in the chosen dtype.
-  const expectedBytes = storage === 'float16' ? file.size / 2 : file.size;
+  // An upper bound: every float32 tensor of the checkpoint stored once, in the chosen dtype, and the room the browser reserves while writing.
+  const expectedBytes = (storage === 'float16' ? file.size / 2 : file.size) + WRITE_RESERVATION_BYTES;
   return store.write(file.name, expectedBytes, async (id, writeFile) => {
     // Hashed in a pass of its own: the converter skips the storages it does not need, so it never reads the whole file.
     const sha256 = await sha256OfBlob(file, (bytesRead) => options.onProgress?.({ stage: 'hashing', bytesRead, bytesTotal: file.size }), options.signal);

@@ -6,6 +6,7 @@
  */
 import type { PackageFiles } from '../formats/modelPackage';
 import type { StorageDtype } from '../formats/weightSink';
+import { formatBytes } from '../ui/format';
 import { isMissing, type StorageEstimateSource, type StoreDirectory, type StoreLocks, writeWholeFile } from './storeDirectory';
 
 /** A stored model as the model picker lists it. */
@@ -29,22 +30,45 @@ export type StoredModelDetails = Omit<StoredModel, 'id' | 'bytes'>;
 
 export type PackageFileWriter = (name: string, bytes: Uint8Array) => Promise<void>;
 
-/** Browser storage ran out while writing a package. */
+/** The models already stored when storage ran out: what the user can delete to make room. */
+export interface StoredSummary {
+  count: number;
+  bytes: number;
+}
+
+/** Browser storage ran out while writing a package; nothing of it was kept. */
 export class StorageQuotaError extends Error {
   constructor(
+    readonly sourceFile: string,
     readonly neededBytes: number,
+    /** The browser's estimate, which may ignore what actually limits it (a full disk, a lowered quota). */
     readonly freeBytes: number,
+    readonly stored: StoredSummary,
   ) {
-    super(`not enough browser storage: the model needs up to ~${megabytes(neededBytes)} MB, ${megabytes(freeBytes)} MB free`);
+    super(storageFullMessage(sourceFile, neededBytes, freeBytes, stored));
     this.name = 'StorageQuotaError';
   }
+}
+
+function storageFullMessage(sourceFile: string, neededBytes: number, freeBytes: number, stored: StoredSummary): string {
+  const needs = `Not enough browser storage for ${sourceFile}: the converted model needs up to ${formatBytes(neededBytes)}`;
+  // Chromium's estimate counts neither a full disk nor a lowered quota, so it can claim room that a write just lacked.
+  const free =
+    freeBytes < neededBytes
+      ? `${needs} and ${formatBytes(Math.max(0, freeBytes))} is free.`
+      : `${needs}, and the browser refused to store it although it estimates ${formatBytes(freeBytes)} free (the disk may be nearly full, or the browser limits this site).`;
+  const models = stored.count === 1 ? 'one is stored' : `${stored.count} are stored`;
+  const advice =
+    stored.count > 0
+      ? `To make room, delete a model converted earlier (${models}, ${formatBytes(stored.bytes)} in all: choose it under Model, then “delete from this browser”) or free disk space, then add the file again.`
+      : 'Free disk space, then add the file again.';
+  return `${free} Nothing was stored. ${advice}`;
 }
 
 const ENTRY_FILE = 'entry.json';
 /** The OPFS folder that holds one folder per model. */
 export const STORE_FOLDER = 'gc-lens-models';
 
-const megabytes = (bytes: number) => Math.max(0, Math.round(bytes / 1e6)).toLocaleString('en');
 const lockName = (id: string) => `gc-lens-package:${id}`;
 const encodeJson = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 1));
 
@@ -105,8 +129,7 @@ export class PackageStore {
         // If even this fails, the next listing sweeps the folder.
         await models.removeEntry(id, { recursive: true }).catch(() => undefined);
         if (!isQuotaError(error)) throw error;
-        const { quota = 0, usage = 0 } = await this.storage.estimate();
-        throw new StorageQuotaError(expectedBytes, quota - usage);
+        throw await this.quotaError(sourceFile, expectedBytes);
       }
     });
   }
@@ -157,6 +180,14 @@ export class PackageStore {
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
+  }
+
+  /** Measured after the failed package is removed, so that what is free and stored is what the user has. */
+  private async quotaError(sourceFile: string, neededBytes: number): Promise<StorageQuotaError> {
+    const { quota = 0, usage = 0 } = await this.storage.estimate();
+    // Only advice: a listing that fails must not hide the quota error.
+    const stored = await this.list().catch(() => []);
+    return new StorageQuotaError(sourceFile, neededBytes, quota - usage, { count: stored.length, bytes: stored.reduce((sum, m) => sum + m.bytes, 0) });
   }
 
   private async removeAbandoned(models: StoreDirectory, id: string): Promise<void> {

@@ -45,7 +45,8 @@ export async function writeWholeFile(dir: StoreDirectory, name: string, bytes: U
     try {
       access.truncate(0);
       const written = access.write(bytes, { at: 0 });
-      if (written !== bytes.length) throw new Error(`wrote ${written} of ${bytes.length} bytes of ${name}`);
+      // A short write means no space; Chromium's in-memory storage (private windows) even returns an error code as the count.
+      if (written !== bytes.length) throw new DOMException(`wrote ${written} of ${bytes.length} bytes of ${name}`, 'QuotaExceededError');
       access.flush();
     } finally {
       access.close();
