@@ -97,8 +97,8 @@ describe('package store (in-memory OPFS)', () => {
       .catch((e) => e);
     expect(error).toBeInstanceOf(StorageQuotaError);
     expect(error.message).toBe(
-      'Not enough browser storage for beta_8.avg.pt: the converted model needs up to 4.0 MB, and the browser refused to store it although it estimates 10.00 GB free ' +
-        '(the disk may be nearly full, or the browser limits this site). Nothing was stored. To make room, delete a model converted earlier ' +
+      'Not enough browser storage for beta_8.avg.pt: the converted model needs up to 4.0 MB, and the browser refused to store it (it estimates 10.00 GB free, ' +
+        'but the disk may be nearly full or the browser may limit this site). Nothing was stored. To make room, delete a model converted earlier ' +
         '(one is stored, 1.5 MB in all: choose it under Model, then “delete from this browser”) or free disk space, then add the file again.',
     );
     expect(error.stored).toEqual({ count: 1, bytes: 1_500_000 });

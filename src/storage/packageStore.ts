@@ -56,7 +56,7 @@ function storageFullMessage(sourceFile: string, neededBytes: number, freeBytes: 
   const free =
     freeBytes < neededBytes
       ? `${needs} and ${formatBytes(Math.max(0, freeBytes))} is free.`
-      : `${needs}, and the browser refused to store it although it estimates ${formatBytes(freeBytes)} free (the disk may be nearly full, or the browser limits this site).`;
+      : `${needs}, and the browser refused to store it (it estimates ${formatBytes(freeBytes)} free, but the disk may be nearly full or the browser may limit this site).`;
   const models = stored.count === 1 ? 'one is stored' : `${stored.count} are stored`;
   const advice =
     stored.count > 0

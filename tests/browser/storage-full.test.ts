@@ -19,10 +19,10 @@ const USAGE_SLACK = 64 * 1024;
  * Chromium's estimate ignores the override (as it ignores a full disk), so the app must not quote it as what is free.
  */
 const storageFull = (advice: string) =>
-  'Not enough browser storage for mini_gc.zip.pt: the converted model needs up to 15.1 MB, and the browser refused to store it although it estimates ESTIMATE free ' +
-  `(the disk may be nearly full, or the browser limits this site). Nothing was stored. ${advice}`;
+  'Not enough browser storage for mini_gc.zip.pt: the converted model needs up to 15.1 MB, and the browser refused to store it (it estimates ESTIMATE free, ' +
+  `but the disk may be nearly full or the browser may limit this site). Nothing was stored. ${advice}`;
 /** The shown message with the machine-dependent estimate replaced by ESTIMATE. */
-const withoutEstimate = (text: string | null) => text?.replace(/estimates [\d.]+ [kMG]?B free/, 'estimates ESTIMATE free');
+const withoutEstimate = (text: string | null) => text?.replace(/estimates [\d.]+ [kMG]?B free,/, 'estimates ESTIMATE free,');
 
 /** The float16 package the app writes for the checkpoint, measured by converting it in Node. */
 async function packageBytes(): Promise<number> {
