@@ -134,11 +134,12 @@ describe.each([
     await settled(page);
     expect((await view(page)).bars.length).toBe(10);
 
-    // Chromium reserves a file's size rounded up to a power of two (at least 1 MiB) while writing it: this is room for
-    // the package's one weight shard but not for model.json after it, so the conversion fails with the shard written.
+    // On disk, Chromium reserves a file's size rounded up to a power of two (at least 1 MiB) while writing it: this is
+    // room for the package's one weight shard but not for model.json after it, so the conversion fails with the shard
+    // written. In memory it reserves what is written, so half the package fails while writing the shard.
     expect(bytes).toBeLessThan(2 ** 21);
     const { usage } = await storage(page);
-    await limitQuota(usage + 2 ** 21 + 2 ** 16);
+    await limitQuota(usage + (profile ? 2 ** 21 + 2 ** 16 : bytes / 2));
     await refused(page, storageFull('Free disk space, then add the file again.'));
     expect(await storedOptions(page)).toEqual([]);
 
