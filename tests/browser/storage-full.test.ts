@@ -42,7 +42,10 @@ async function view(page: Page) {
     models: await page.getByTestId('model-picker').locator('option').allTextContents(),
     caption: await page.locator('figcaption').first().textContent(),
     bars: [...(await readBars(page))],
-    sliders: await page.getByTestId('latent-slider').evaluateAll((els) => els.map((e) => [e.getAttribute('data-direction'), (e as HTMLInputElement).value])),
+    // To 1e-9: a recomputed coordinate of the same image moves by float noise (1e-15 seen), a slider step by far more.
+    sliders: await page
+      .getByTestId('latent-slider')
+      .evaluateAll((els) => els.map((e) => [e.getAttribute('data-direction'), Number((e as HTMLInputElement).value).toFixed(9)])),
     counterfactualOriginal: await page.getByTestId('counterfactual-state').getAttribute('data-original'),
   };
 }
@@ -151,6 +154,9 @@ describe.each([
 
   it('with a stored model and the quota full again, keeps that model; deleting it makes room for the same conversion', async () => {
     const { page } = session;
+    // The converted model's latent editor lists its sliders once its directions are computed.
+    await page.getByTestId('latent-slider').first().waitFor();
+    await settled(page);
     // Room for one package (with the browser's reservation while writing), not for a second beside the first.
     const { usage } = await storage(page);
     await limitQuota(usage + bytes);
