@@ -104,14 +104,13 @@ export function InputPanel() {
 function ReconstructionError() {
   const classification = useApp((s) => s.classification)!;
   const { error, maxError } = classification.reconstruction;
-  const { scale, extent } = useMemo(() => sequentialScale(maxError), [maxError]);
+  const colors = useMemo(() => sequentialScale(maxError), [maxError]);
   return (
     <Heatmap
       values={error}
       width={classification.input.width}
       height={classification.input.height}
-      scale={scale}
-      extent={extent}
+      colors={colors}
       size={160}
       label="reconstruction error per pixel"
       legend="on the [0, 1] pixel scale"
