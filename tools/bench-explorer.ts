@@ -75,7 +75,7 @@ const PROBE = `(() => {
       const t0 = performance.now();
       document.querySelector('main').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
       const shown = await untilShown(() => [...document.querySelectorAll('figcaption')].some((f) => f.textContent.includes(name)));
-      return { shownMs: shown - t0, stateMs: stateAt() - t0, workerMs: store.getState().classification.elapsedMs };
+      return { shownMs: shown - t0, stateMs: stateAt() - t0, workerMs: store.getState().classification.timing.totalMs };
     },
     async device() {
       if (navigator.gpu) {
