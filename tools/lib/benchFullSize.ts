@@ -63,7 +63,7 @@ export interface FullSizeResult {
   drop: Medians | null;
   busyDrop: Medians | null;
   slider: Medians | null;
-  maps: Partial<Record<MapMethod, Medians & { cells: number | null }>>;
+  maps: Partial<Record<MapMethod, Medians & { passes: number | null }>>;
   samples: Medians | null;
   interpolation: Medians | null;
   /** Medians of the model's forward pass (inside classify) and inverse pass (inside an edit), from the worker. */
@@ -138,11 +138,11 @@ async function measure(page: Page, result: FullSizeResult, checkpointUrl: string
   for (const method of MAP_METHODS) {
     log(`full size: map ${method} ×${s.mapReps}…`);
     const maps = await repeat(s.mapReps, async () => {
-      const one = await probe<Sample & { cells: number }>(page, 'map', method, LIMITS.stepMs);
+      const one = await probe<Sample & { passes: number | null }>(page, 'map', method, LIMITS.stepMs);
       await settle(page, LIMITS);
       return one;
     });
-    result.maps[method] = { ...medians(maps), cells: median(maps.map((m) => m.cells)) };
+    result.maps[method] = { ...medians(maps), passes: maps[0]?.passes ?? null };
   }
 
   log('full size: samples and interpolation…');
@@ -203,11 +203,11 @@ export async function benchFullSize(appUrl: string, settings: FullSizeSettings, 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(0));
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? null : a / b);
 
-const MAP_NAMES: Record<MapMethod, (s: FullSizeSettings, cells: number | null) => string> = {
+const MAP_NAMES: Record<MapMethod, (s: FullSizeSettings, passes: number | null) => string> = {
   decomposition: () => 'map: latent decomposition',
   'input-gradient': () => 'map: input × gradient',
   'integrated-gradients': (s) => `map: integrated gradients (${s.steps} steps)`,
-  occlusion: (s, cells) => `map: occlusion (${s.patch}-px patch, stride ${s.stride}: ${cells ?? '?'} passes)`,
+  occlusion: (s, passes) => `map: occlusion (${s.patch}-px patches, stride ${s.stride}: ${passes ?? '?'} passes)`,
 };
 
 /** The full-size table: medians in ms, the model's pass beside drop and slider, and the ratios against the targets. */
@@ -245,7 +245,7 @@ export function fullSizeTable(r: FullSizeResult): string {
   row('drop → posteriors (settled page)', s.drops, r.drop, forward);
   row('drop → posteriors (previous image still computing)', s.busyDrops, r.busyDrop, forward);
   row('slider step → image', s.sliderSteps, r.slider, { name: 'inverse', ms: r.inverseMs, target: TARGETS.sliderOverInverse });
-  for (const method of MAP_METHODS) row(MAP_NAMES[method](s, r.maps[method]?.cells ?? null), s.mapReps, r.maps[method]);
+  for (const method of MAP_METHODS) row(MAP_NAMES[method](s, r.maps[method]?.passes ?? null), s.mapReps, r.maps[method]);
   row(`samples (${s.samples} at 224², new seed)`, s.mapReps, r.samples);
   row(`interpolation (${INTERPOLATION_STEPS} images)`, 1, r.interpolation);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((l) => l[i].length)));

@@ -74,7 +74,11 @@ const PROBE = `(() => {
     /** Drops a checkpoint (fetched first, not timed): converted, stored, loaded, and its first posteriors shown. */
     async convert(url, name, limitMs) {
       const file = new File([await (await fetch(url)).blob()], name);
-      const convertedAt = stateTime((s) => s.conversion === null);
+      let converting = false;
+      const convertedAt = stateTime((s) => {
+        converting ||= s.conversion !== null;
+        return converting && s.conversion === null;
+      });
       const loadedAt = stateTime((s) => s.model !== null && s.model.entry.origin === 'stored' && !s.loading);
       const t0 = performance.now();
       dropEvent(file);
@@ -90,6 +94,9 @@ const PROBE = `(() => {
       const previous = store.getState().map;
       const done = (s) => s.map !== previous && s.map.status === 'done';
       const stateAt = stateTime(done);
+      // The passes the worker reports (occlusion's patches, integrated gradients' steps), if it does.
+      let passes = null;
+      const stopPasses = store.subscribe((s) => { if (s.map.status === 'running' && s.map.steps) passes = s.map.steps.total; });
       const t0 = performance.now();
       store.getState().setMap({ method });
       const shown = await untilShown(() => {
@@ -97,9 +104,8 @@ const PROBE = `(() => {
         failed(s.map, 'the ' + method + ' map');
         const facts = document.querySelector('[data-testid="map-facts"]');
         return done(s) && facts !== null && facts.dataset.method === method && facts.textContent.includes('computed in ' + Math.round(s.map.value.elapsedMs) + ' ms');
-      }, limitMs, 'the ' + method + ' map');
-      const { value } = store.getState().map;
-      return { shownMs: shown - t0, stateMs: stateAt() - t0, workerMs: value.elapsedMs, cells: value.width * value.height };
+      }, limitMs, 'the ' + method + ' map').finally(stopPasses);
+      return { shownMs: shown - t0, stateMs: stateAt() - t0, workerMs: store.getState().map.value.elapsedMs, passes };
     },
     /** Samples of the chosen class with a new seed. */
     async samples(seed, limitMs) {
