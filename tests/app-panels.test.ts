@@ -21,9 +21,8 @@ const classification = (): Classification => ({
   input: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) },
   pixels: null,
   notes: [],
-  reconstruction: { image: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) }, error: new Float32Array(1), maxError: 0 },
   backend: 'cpu',
-  elapsedMs: 1,
+  timing: { totalMs: 1, forwardMs: 1 },
 });
 
 /** Answers every call at once with a fixed result and records it. */

@@ -3,7 +3,7 @@ import type { ClassifierResult } from '../src/flow/classifier';
 import type { ModelIndexEntry, ModelSpec } from '../src/formats/modelSpec';
 import { type AppStore, createAppStore } from '../src/state/appStore';
 import { SupersededError } from '../src/worker/client';
-import type { Classification } from '../src/worker/protocol';
+import type { Classification, Reconstruction } from '../src/worker/protocol';
 import { FakeClient } from './helpers/fakeClient';
 
 const BASE = 'https://lens.test/app/';
@@ -18,9 +18,13 @@ const classification = (p: number): Classification => ({
   input: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) },
   pixels: null,
   notes: [],
-  reconstruction: { image: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) }, error: new Float32Array(1), maxError: 0 },
   backend: 'cpu',
-  elapsedMs: 1,
+  timing: { totalMs: 1, forwardMs: 1 },
+});
+const reconstruction = (maxError: number): Reconstruction => ({
+  image: { width: 1, height: 1, rgba: new Uint8ClampedArray(4) },
+  error: new Float32Array([maxError]),
+  maxError,
 });
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
@@ -76,6 +80,25 @@ describe('app store', () => {
     await Promise.all([first, second]);
     expect(store.getState().input?.name).toBe('two.png');
     expect(store.getState().classification?.result.posterior[0]).toBeCloseTo(0.2);
+  });
+
+  it('shows the posteriors before the reconstruction, which it asks for next; a newer image drops the older one', async () => {
+    const first = store.getState().chooseInput(new Blob(['1']), 'one.png');
+    client.last('classify').resolve(classification(0.3));
+    await first;
+    expect(store.getState()).toMatchObject({ input: { name: 'one.png' }, reconstruction: null });
+    const reconstructions = client.calls.filter((c) => c.type === 'reconstruct');
+    expect(reconstructions).toHaveLength(1);
+    const pending = reconstructions[0];
+    const second = store.getState().chooseInput(new Blob(['2']), 'two.png');
+    client.last('classify').resolve(classification(0.4));
+    await second;
+    pending.resolve(reconstruction(0.5));
+    await settle();
+    expect(store.getState().reconstruction).toBeNull();
+    client.last('reconstruct').resolve(reconstruction(1e-6));
+    await settle();
+    expect(store.getState().reconstruction?.maxError).toBe(1e-6);
   });
 
   it('ignores a superseded request', async () => {

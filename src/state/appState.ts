@@ -13,6 +13,7 @@ import type {
   Interpolation,
   LatentGuide,
   LikelihoodMap,
+  Reconstruction,
   SampleStrip,
   SideBySide,
   SliderValue,
@@ -84,6 +85,8 @@ export interface AppState {
   loading: LoadingModel | null;
   input: ChosenInput | null;
   classification: Classification | null;
+  /** x̂ = f⁻¹(f(x)) of the classified image: asked for once its posteriors are shown. */
+  reconstruction: Reconstruction | null;
   classifying: boolean;
   view: ViewSettings;
   map: Task<LikelihoodMap>;

@@ -69,6 +69,8 @@ export function createAppStore(
           counterfactual: null,
           view: keepView ? s.view : { ...s.view, sliders: [] },
         }));
+        // The reconstruction (one inverse pass) goes first of the explanations, after the posteriors are shown.
+        explainer.requestReconstruction();
         explainer.refreshAll();
         links.scheduleFragment();
         return true;
@@ -181,6 +183,7 @@ export function createAppStore(
       loading: null,
       input: null,
       classification: null,
+      reconstruction: null,
       classifying: false,
       view: (({ model: _m, checkpoint: _c, image: _i, interpolateTo: _s, compare: _x, attack: _a, ...view }) => ({ ...view, sliders: [] }))(
         defaultPermalinkState(),

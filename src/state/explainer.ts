@@ -79,6 +79,15 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
     );
   }
 
+  function requestReconstruction(): void {
+    void run(
+      'reconstruction',
+      () => client.call('reconstruct', {}),
+      (reconstruction) => set({ reconstruction }),
+      (message) => set({ error: `the reconstruction failed: ${message}` }),
+    );
+  }
+
   function requestEdit(): void {
     const s = get();
     const classes = panelClassesOf(s)?.latent;
@@ -139,7 +148,7 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
   return {
     invalidate() {
       epoch++;
-      set({ map: { status: 'idle' }, guide: null, samples: { status: 'idle' }, interpolation: { status: 'idle' } });
+      set({ map: { status: 'idle' }, reconstruction: null, guide: null, samples: { status: 'idle' }, interpolation: { status: 'idle' } });
     },
     /** Everything that depends on the image, the model or the chosen classes. */
     refreshAll() {
@@ -150,6 +159,7 @@ export function createExplainer(client: InferenceCalls, get: Get, set: Set, url:
       const { comparison } = get();
       if (comparison.modelId) void requestComparison(comparison.modelId);
     },
+    requestReconstruction,
     requestMap,
     cancelMap,
     /** The latent editor's guide and counterfactual, after its classes changed. */

@@ -23,7 +23,7 @@ export function exportNumbers(s: AppState): unknown {
     logEvidenceNats: c.result.logEvidence[0],
     bitsPerDim: c.result.bitsPerDim[0],
     entropyNats: entropy(c.result.posterior.subarray(0, k)),
-    reconstructionMaxError: c.reconstruction.maxError,
+    reconstructionMaxError: s.reconstruction?.maxError ?? null,
     explained: classes?.map,
     latentClasses: classes?.latent,
     map: map && {

@@ -81,19 +81,7 @@ export function InputPanel() {
                 x: exact model input ({classification.input.width}×{classification.input.height}, {input?.name})
               </figcaption>
             </figure>
-            <figure>
-              <ImageCanvas image={classification.reconstruction.image} label="the reconstruction f⁻¹(f(x))" testId="reconstruction-image" />
-              <figcaption>x̂ = f⁻¹(f(x))</figcaption>
-            </figure>
-            <figure>
-              <ReconstructionError />
-              <figcaption>
-                |x − x̂| per pixel <Help term="reconstructionError" />{' '}
-                <span className="badge" data-testid="reconstruction-error" data-value={classification.reconstruction.maxError}>
-                  max {formatPixelDistance(classification.reconstruction.maxError)}
-                </span>
-              </figcaption>
-            </figure>
+            <Reconstruction />
           </div>
         </>
       )}
@@ -101,20 +89,42 @@ export function InputPanel() {
   );
 }
 
-function ReconstructionError() {
-  const classification = useApp((s) => s.classification)!;
-  const { error, maxError } = classification.reconstruction;
-  const { scale, extent } = useMemo(() => sequentialScale(maxError), [maxError]);
+/** x̂ and |x − x̂|: they arrive one inverse pass after the posteriors. */
+function Reconstruction() {
+  const reconstruction = useApp((s) => s.reconstruction);
+  const input = useApp((s) => s.classification?.input);
+  const scale = useMemo(() => reconstruction && sequentialScale(reconstruction.maxError), [reconstruction]);
+  if (!input) return null;
+  if (!reconstruction || !scale)
+    return (
+      <p className="hint" data-testid="reconstruction-pending">
+        Computing x̂ = f⁻¹(f(x))…
+      </p>
+    );
   return (
-    <Heatmap
-      values={error}
-      width={classification.input.width}
-      height={classification.input.height}
-      scale={scale}
-      extent={extent}
-      size={160}
-      label="reconstruction error per pixel"
-      legend="on the [0, 1] pixel scale"
-    />
+    <>
+      <figure>
+        <ImageCanvas image={reconstruction.image} label="the reconstruction f⁻¹(f(x))" testId="reconstruction-image" />
+        <figcaption>x̂ = f⁻¹(f(x))</figcaption>
+      </figure>
+      <figure>
+        <Heatmap
+          values={reconstruction.error}
+          width={input.width}
+          height={input.height}
+          scale={scale.scale}
+          extent={scale.extent}
+          size={160}
+          label="reconstruction error per pixel"
+          legend="on the [0, 1] pixel scale"
+        />
+        <figcaption>
+          |x − x̂| per pixel <Help term="reconstructionError" />{' '}
+          <span className="badge" data-testid="reconstruction-error" data-value={reconstruction.maxError}>
+            max {formatPixelDistance(reconstruction.maxError)}
+          </span>
+        </figcaption>
+      </figure>
+    </>
   );
 }

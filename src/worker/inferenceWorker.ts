@@ -14,7 +14,7 @@ import { edit, interpolate, latentGuide, likelihoodMap, sample } from './explain
 import { modelInputImage } from './modelInputImage';
 import { pixelsToImage } from './modelPixels';
 import type { Calls, CallType, ModelSource, Reconstruction, WorkerRequest, WorkerResponse } from './protocol';
-import { loadFromSource, prepareInput, requireModel, session } from './session';
+import { loadFromSource, prepareInput, requireImage, requireModel, session } from './session';
 import { trustBatch } from './trustBatch';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -36,7 +36,7 @@ const LONG_TYPES: readonly CallType[] = ['map', 'sample', 'interpolate', 'trustB
 /** Long requests that do not read the current image: a new image leaves them running. */
 const IMAGE_FREE_TYPES: readonly CallType[] = ['trustBatch', 'attackBatch'];
 /** Quick requests about the current image: a new image makes them moot. */
-const IMAGE_TYPES: readonly CallType[] = ['latentGuide', 'edit'];
+const IMAGE_TYPES: readonly CallType[] = ['reconstruct', 'latentGuide', 'edit'];
 /** Requests a new image does not overtake: it needs the backend and the model they set. */
 const SETUP_TYPES: readonly CallType[] = ['init', 'load'];
 /** The running long request of each type; a newer one of the same type cancels it. */
@@ -89,7 +89,9 @@ const handlers: { [K in CallType]: Handler<K> } = {
     const size = channels * height * width;
     const x = tf.tensor4d(prepared.data, [prepared.batch, height, width, channels]);
     try {
+      const forwardStarted = performance.now();
       const result = await m.classify(x);
+      const forwardMs = performance.now() - forwardStarted;
       const first = prepared.data.slice(0, size);
       const { fcDims, convDims } = m.spec.latent;
       const z = joinLatents(m.spec, result.zFc.subarray(0, fcDims), result.zConv.subarray(0, convDims), 1);
@@ -100,14 +102,15 @@ const handlers: { [K in CallType]: Handler<K> } = {
         input: prepared.pixels ? pixelsToImage(prepared.pixels) : modelInputImage(first, m.spec),
         pixels: prepared.pixels,
         notes: prepared.notes,
-        reconstruction: await reconstruct(m, first, z),
         backend: activeBackend(),
-        elapsedMs: performance.now() - started,
+        timing: { totalMs: performance.now() - started, forwardMs },
       };
     } finally {
       x.dispose();
     }
   },
+
+  reconstruct: () => reconstruct(requireModel(), requireImage()),
 
   map: ({ id, request }, signal) => likelihoodMap(request, signal, (done, total) => post({ type: 'progress', id, done, total })),
   latentGuide: ({ a, b, dims, principal }, signal) => latentGuide(a, b, dims, principal, signal),
@@ -164,7 +167,7 @@ function progressOf(id: number): (done: number, total: number) => void {
 }
 
 /** x̂ = f⁻¹(z) and the per-pixel error max_c |x − x̂| on the [0, 1] pixel scale. */
-async function reconstruct(m: GenerativeClassifier, x: Float32Array, z: Float32Array): Promise<Reconstruction> {
+async function reconstruct(m: GenerativeClassifier, { x, z }: { x: Float32Array; z: Float32Array }): Promise<Reconstruction> {
   const { channels, height, width } = m.spec.input;
   const xHat = await decodeLatentBatch(m, z, 1);
   const std = m.spec.preprocessing.std;

@@ -59,11 +59,10 @@ export interface Classification {
   pixels: Pixels | null;
   /** What was done to the image on the way in (frames, size, transparency, color). */
   notes: InputNote[];
-  reconstruction: Reconstruction;
   /** The backend that computed it, as TensorFlow.js reports it. */
   backend: string;
-  /** Worker-side time from the request to the answer (decoding, forward and inverse pass). */
-  elapsedMs: number;
+  /** Worker-side times: from the request to the answer (decoding included), and of the forward pass alone. */
+  timing: { totalMs: number; forwardMs: number };
 }
 
 export interface MapRequest {
@@ -185,7 +184,7 @@ export type BatchAttackResult = ({ ok: true } & BatchAttackImage) | { ok: false;
 
 export interface SideBySide {
   spec: ModelSpec;
-  classification: Omit<Classification, 'reconstruction' | 'pixels' | 'elapsedMs'>;
+  classification: Omit<Classification, 'pixels' | 'timing'>;
 }
 
 /** One image of a trust report, as the page holds it. */
@@ -205,6 +204,8 @@ export interface Calls {
   load: { args: ModelSource; result: ModelSpec };
   /** Classifies an image and makes it the current image of the explanations below. */
   classify: { args: { input: ImageInput }; result: Classification };
+  /** x̂ = f⁻¹(f(x)) of the current image, asked for after its posteriors are shown. */
+  reconstruct: { args: object; result: Reconstruction };
   map: { args: { request: MapRequest }; result: LikelihoodMap };
   latentGuide: { args: { a: number; b: number; dims: number; principal: number }; result: LatentGuide };
   /** x′ = f⁻¹(z + edits) of the current image; `from` is the class that "toward" sliders leave. */

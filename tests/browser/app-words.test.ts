@@ -85,6 +85,7 @@ describe('GC Lens for a newcomer (wasm)', () => {
     // −log p(x) of an MNIST digit is negative, and the page says why where it says the number.
     expect(await page.getByTestId('typicality').textContent()).toMatch(/−log p\(x\) = −\d+\.\d nats/);
     expect(await page.getByTestId('negative-nll-note').textContent()).toMatch(/density of normalised pixel values can exceed 1/);
+    await page.getByTestId('reconstruction-error').waitFor();
     for (const testId of ['help-negativeLogEvidence', 'help-typicality', 'help-logLikelihood', 'help-reconstructionError', 'help-ece', 'help-latentFit'])
       expect(await page.getByTestId(testId).count(), testId).toBeGreaterThan(0);
 
