@@ -252,6 +252,12 @@ export function fullSizeTable(r: FullSizeResult): string {
   const fmt = (cells: string[]) => cells.map((c, i) => (i >= 1 && i <= 6 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   lines.push('Median milliseconds (shown = first animation frame with the result on screen; worker = its own time for the request)');
   lines.push(fmt(head), ...rows.map(fmt));
+  const busy = r.busyDrop;
+  if (busy?.stateMs != null && busy.workerMs != null && busy.forwardMs != null)
+    lines.push(
+      `previous image still computing: the classify request waited ${ms(busy.stateMs - busy.workerMs)} ms for the worker, ` +
+        `which then took ${ms(busy.workerMs - busy.forwardMs)} ms besides its ${ms(busy.forwardMs)} ms forward pass (medians' differences)`,
+    );
   if (r.problem) lines.push(`problem: ${r.problem}`);
   return lines.join('\n');
 }

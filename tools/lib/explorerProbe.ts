@@ -43,7 +43,7 @@ const PROBE = `(() => {
     /** Nothing computing, and every panel's result for the current image there. */
     settled() {
       const s = store.getState();
-      return !s.classifying && !s.loading && !s.conversion && s.classification !== null && s.map.status !== 'running' && s.samples.status !== 'running' &&
+      return !s.classifying && !s.loading && !s.conversion && s.classification !== null && s.reconstruction !== null && s.map.status !== 'running' && s.samples.status !== 'running' &&
         s.interpolation.status !== 'running' && s.counterfactual !== null && s.guide !== null;
     },
     armSlider(limitMs) {
