@@ -151,6 +151,28 @@ describe('principal directions of the class means', () => {
     expect(Math.abs(g.meanOfMeans[5] - [...Array(10).keys()].reduce((s, y) => s + mean(y)[5] / 10, 0))).toBeLessThan(1e-6);
   });
 
+  it('computes the Gram matrix of the means in slices of rows that agree with the means themselves', async () => {
+    const rows = model.mixture.gramRows(3, 7);
+    const values = (await rows.data()) as Float32Array;
+    rows.dispose();
+    expect(values.length).toBe(4 * 10);
+    for (let r = 0; r < 4; r++)
+      for (let c = 0; c < 10; c++) {
+        const direct = mean(3 + r).reduce((s, m, k) => s + m * mean(c)[k], 0);
+        expect(Math.abs(values[r * 10 + c] - direct)).toBeLessThan(1e-4 * Math.max(1, Math.abs(direct)));
+      }
+  });
+
+  it('lets background work pause between its slices (a new image comes first) and gives the same directions', async () => {
+    let pauses = 0;
+    const paused = await principalDirections(model, 20, async () => {
+      pauses++;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    });
+    expect(pauses).toBeGreaterThan(0);
+    expect(Array.from(paused.variances)).toEqual(Array.from(principal.variances));
+  });
+
   it('explain a class mean fully and a sample from the model up to unit residual', async () => {
     const ofMean = residualStrength(principal, Float32Array.from(mean(4)));
     expect(ofMean.residualNorm / ofMean.distanceFromCenter).toBeLessThan(1e-3);

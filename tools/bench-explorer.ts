@@ -1,106 +1,29 @@
 /**
  * npm run bench:explorer [-- --reps N --warmup N --backends wasm,webgl,webgpu --loads N --load-query ?wasmThreads=1 --load-only
- *   --out bench-results/explorer.json]
+ *   --no-full --full-only --full-drops N --full-busy N --full-slider N --full-reps N --full-steps N --full-patch N
+ *   --full-stride N --full-samples N --checkpoint path/beta_8.avg.pt --out bench-results/explorer.json]
  * First, the page load: the JavaScript the page and its inference worker load (raw and gzip bytes per file) and the
  * time from navigation to the first posterior of the bundled model on screen (median of --loads fresh loads, each in
  * a new browser context with an empty cache). Then, unless --load-only, interaction latency of the built explorer in
  * headless Chromium, per bundled model and backend: from dropping an image to its posteriors on screen, and from one
  * keyboard step of a latent slider to the new counterfactual on screen. Each is split into the worker's own time,
- * the round trip to the store, and the frame that shows it.
+ * the round trip to the store, and the frame that shows it. Last (--no-full skips it, --full-only runs only it), the
+ * full-size model on wasm: tools/lib/benchFullSize.ts.
  */
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Page } from 'playwright-core';
 import { probePng, ROOT } from '../tests/browser/app-helpers';
 import { launchChromium, reportPageErrors, serveBuiltApp } from '../tests/browser/harness';
 import { parseArgs } from './lib/args';
+import { benchFullSize, type FullSizeResult, type FullSizeSettings, fullSizeTable } from './lib/benchFullSize';
+import { installProbe, type Limits, type Medians, measureDrops, measureSlider, median, medians, settle } from './lib/explorerProbe';
 
 const CPU_EMULATED = /swiftshader|llvmpipe|software|fallback adapter/i;
-
-/**
- * In-page probe, as plain JavaScript (functions passed to page.evaluate would carry the bundler's helpers).
- * Times are taken with the page's clock: input event → store update (state) → first animation frame at
- * which the new result is on screen (shown), polled once per frame.
- */
-const PROBE = `(() => {
-  const { store } = window.gcLens;
-  const frame = () => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
-  const untilShown = async (check) => {
-    const start = performance.now();
-    for (;;) {
-      const t = await frame();
-      if (check()) return t;
-      if (t - start > 60000) throw new Error('nothing was shown within 60 s');
-    }
-  };
-  const hash = (canvas) => {
-    const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    let h = 0;
-    for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]) | 0;
-    return h;
-  };
-  const stateTime = (pick) => {
-    const before = pick(store.getState());
-    let at = null;
-    const stop = store.subscribe((s) => { if (at === null && pick(s) !== before) at = performance.now(); });
-    return () => { stop(); return at; };
-  };
-  window.benchProbe = {
-    settled() {
-      const s = store.getState();
-      return !s.classifying && s.map.status !== 'running' && s.samples.status !== 'running' && s.counterfactual !== null && s.guide !== null;
-    },
-    armSlider() {
-      const canvas = () => document.querySelector('[data-testid="counterfactual-image"]');
-      const before = hash(canvas());
-      const stateAt = stateTime((s) => s.counterfactual);
-      this.result = new Promise((resolve, reject) => {
-        document.addEventListener('keydown', () => {
-          const t0 = performance.now();
-          untilShown(() => hash(canvas()) !== before).then((shown) => {
-            const { timing } = store.getState().counterfactual;
-            resolve({ shownMs: shown - t0, stateMs: stateAt() - t0, workerMs: timing.totalMs, inverseMs: timing.inverseMs });
-          }, reject);
-        }, { capture: true, once: true });
-      });
-    },
-    async drop(base64, name) {
-      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-      const dt = new DataTransfer();
-      dt.items.add(new File([bytes], name, { type: 'image/png' }));
-      const stateAt = stateTime((s) => s.classification);
-      const t0 = performance.now();
-      document.querySelector('main').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-      const shown = await untilShown(() => [...document.querySelectorAll('figcaption')].some((f) => f.textContent.includes(name)));
-      return { shownMs: shown - t0, stateMs: stateAt() - t0, workerMs: store.getState().classification.timing.totalMs };
-    },
-    async device() {
-      if (navigator.gpu) {
-        const adapter = await navigator.gpu.requestAdapter();
-        const info = adapter && (adapter.info ?? {});
-        if (info) return 'WebGPU: ' + [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
-      }
-      return '';
-    },
-    webglRenderer() {
-      const gl = document.createElement('canvas').getContext('webgl2');
-      const debug = gl && gl.getExtension('WEBGL_debug_renderer_info');
-      return gl ? String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : '';
-    },
-  };
-})()`;
-
-interface Sample {
-  shownMs: number;
-  stateMs: number;
-  workerMs: number;
-  inverseMs?: number;
-}
-
-type Medians = { [K in keyof Sample]-?: number | null };
+/** The bundled models answer in well under a second. */
+const LIMITS: Limits = { stepMs: 60_000, settleMs: 120_000 };
 
 interface Row {
   model: string;
@@ -114,48 +37,8 @@ interface Row {
   problem?: string;
 }
 
-const median = (values: number[]) => {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const medians = (samples: Sample[]): Medians => ({
-  shownMs: median(samples.map((s) => s.shownMs)),
-  stateMs: median(samples.map((s) => s.stateMs)),
-  workerMs: median(samples.map((s) => s.workerMs)),
-  inverseMs: median(samples.flatMap((s) => (s.inverseMs === undefined ? [] : [s.inverseMs]))),
-});
-
-const settle = (page: Page) => page.waitForFunction('window.benchProbe.settled()', undefined, { timeout: 120_000, polling: 50 });
-
-async function measureDrops(page: Page, count: number, offset: number): Promise<Sample[]> {
-  const out: Sample[] = [];
-  for (let i = 0; i < count; i++) {
-    const name = `bench-${offset + i}.png`;
-    out.push(
-      await page.evaluate(([b64, n]) => (window as unknown as { benchProbe: { drop(a: string, b: string): Promise<Sample> } }).benchProbe.drop(b64, n), [
-        probePng(offset + i).buffer.toString('base64'),
-        name,
-      ] as const),
-    );
-    await settle(page);
-  }
-  return out;
-}
-
-/** Keyboard steps on the first slider ("toward"), between 0.05 and 0.10, so that every step decodes a new image. */
-async function measureSlider(page: Page, count: number): Promise<Sample[]> {
-  const slider = page.getByTestId('latent-slider').first();
-  await slider.focus();
-  const out: Sample[] = [];
-  for (let i = 0; i < count; i++) {
-    await page.evaluate('window.benchProbe.armSlider()');
-    await page.keyboard.press(i % 2 ? 'ArrowLeft' : 'ArrowRight');
-    out.push((await page.evaluate('window.benchProbe.result')) as Sample);
-    await settle(page);
-  }
-  return out;
-}
+const probeImages = (count: number, offset: number) =>
+  Array.from({ length: count }, (_, i) => ({ name: `bench-${offset + i}.png`, buffer: probePng(offset + i).buffer }));
 
 async function benchOne(url: string, model: string, backend: string, reps: number, warmup: number): Promise<Row> {
   const browser = await launchChromium();
@@ -165,8 +48,8 @@ async function benchOne(url: string, model: string, backend: string, reps: numbe
     reportPageErrors(page);
     await page.goto(`${url}?backend=${backend}&debug#v=1&model=${model}`);
     await page.getByTestId('counterfactual-image').waitFor({ timeout: 180_000 });
-    await page.evaluate(PROBE);
-    await settle(page);
+    await installProbe(page);
+    await settle(page, LIMITS);
     row.ran = await page.getByTestId('backend-badge').getAttribute('data-backend');
     row.device =
       backend === 'webgpu'
@@ -176,11 +59,11 @@ async function benchOne(url: string, model: string, backend: string, reps: numbe
           : 'wasm (CPU)';
     row.cpuEmulated = backend === 'wasm' || CPU_EMULATED.test(row.device);
     if (row.ran !== backend) row.problem = `asked for ${backend}, the app ran ${row.ran}`;
-    await measureDrops(page, warmup, 0);
-    row.drop = medians(await measureDrops(page, reps, warmup));
+    await measureDrops(page, probeImages(warmup, 0), LIMITS);
+    row.drop = medians(await measureDrops(page, probeImages(reps, warmup), LIMITS));
     // The first slider step moves it off 0 (where no decode runs); then the measured steps.
-    await measureSlider(page, warmup + 1);
-    row.slider = medians(await measureSlider(page, reps));
+    await measureSlider(page, warmup + 1, LIMITS);
+    row.slider = medians(await measureSlider(page, reps, LIMITS));
   } catch (e) {
     row.problem = [row.problem, e instanceof Error ? e.message.split('\n')[0] : String(e)].filter(Boolean).join('; ');
   } finally {
@@ -302,6 +185,7 @@ function table(rows: Row[]): string {
     'drop→shown',
     'drop→state',
     'classify (worker)',
+    'forward (worker)',
     'slider→shown',
     'slider→state',
     'edit (worker)',
@@ -314,6 +198,7 @@ function table(rows: Row[]): string {
     ms(r.drop?.shownMs),
     ms(r.drop?.stateMs),
     ms(r.drop?.workerMs),
+    ms(r.drop?.forwardMs),
     ms(r.slider?.shownMs),
     ms(r.slider?.stateMs),
     ms(r.slider?.workerMs),
@@ -321,42 +206,80 @@ function table(rows: Row[]): string {
     `${r.device}${r.cpuEmulated && r.backend !== 'wasm' ? ' (CPU-emulated)' : ''}${r.problem ? ` [${r.problem}]` : ''}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 8 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 9 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   return [fmt(head), ...lines.map(fmt)].join('\n');
 }
 
+const count = (flags: Map<string, string>, name: string, fallback: number) => {
+  const value = Number(flags.get(name) ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number ≥ 1`);
+  return value;
+};
+
+function fullSizeSettings(flags: Map<string, string>): FullSizeSettings {
+  return {
+    drops: count(flags, 'full-drops', 5),
+    busyDrops: count(flags, 'full-busy', 3),
+    sliderSteps: count(flags, 'full-slider', 9),
+    mapReps: count(flags, 'full-reps', 1),
+    steps: count(flags, 'full-steps', 4),
+    patch: count(flags, 'full-patch', 56),
+    stride: count(flags, 'full-stride', 56),
+    samples: count(flags, 'full-samples', 2),
+    checkpoint: flags.get('checkpoint') ?? null,
+  };
+}
+
+const load = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')} on ${cpus().length} CPUs`;
+
 async function main(): Promise<void> {
-  const { flags } = parseArgs(process.argv.slice(2), ['load-only']);
+  const { flags } = parseArgs(process.argv.slice(2), ['load-only', 'no-full', 'full-only']);
   const reps = Number(flags.get('reps') ?? 20);
   const warmup = Number(flags.get('warmup') ?? 3);
   const backends = (flags.get('backends') ?? 'wasm,webgl,webgpu').split(',');
   const out = flags.get('out') ?? 'bench-results/explorer.json';
   const { models } = JSON.parse(await readFile(join(ROOT, 'public/models/index.json'), 'utf8')) as { models: { id: string }[] };
   const loads = Number(flags.get('loads') ?? 5);
+  const fullOnly = flags.has('full-only');
+  const settings = flags.has('no-full') || flags.has('load-only') ? null : fullSizeSettings(flags);
+  const loadAtStart = loadavg();
+  console.log(`started ${new Date().toISOString()}, ${load()}`);
   const app = await serveBuiltApp();
   const rows: Row[] = [];
-  let pageLoad: PageLoad;
+  let pageLoad: PageLoad | null = null;
+  let fullSize: FullSizeResult | null = null;
   try {
-    process.stderr.write(`page load ×${loads}…\n`);
-    pageLoad = await measurePageLoad(`${app.url}${flags.get('load-query') ?? ''}`, loads);
-    printPageLoad(pageLoad);
-    if (flags.has('load-only')) models.length = 0;
+    if (!fullOnly) {
+      process.stderr.write(`page load ×${loads}…\n`);
+      pageLoad = await measurePageLoad(`${app.url}${flags.get('load-query') ?? ''}`, loads);
+      printPageLoad(pageLoad);
+    }
+    if (flags.has('load-only') || fullOnly) models.length = 0;
     for (const { id } of models)
       for (const backend of backends) {
         process.stderr.write(`${id} on ${backend}…\n`);
         rows.push(await benchOne(app.url, id, backend, reps, warmup));
       }
+    if (rows.length) {
+      console.log('Median milliseconds over', reps, 'repetitions after', warmup, 'warm-up ones (shown = first animation frame with the result on screen)');
+      console.log(table(rows));
+      console.log('');
+    }
+    if (settings) {
+      fullSize = await benchFullSize(app.url, settings, (line) => process.stderr.write(`${line}\n`));
+      console.log(fullSizeTable(fullSize));
+    }
   } finally {
     await app.close();
   }
-  if (rows.length) {
-    console.log('Median milliseconds over', reps, 'repetitions after', warmup, 'warm-up ones (shown = first animation frame with the result on screen)');
-    console.log(table(rows));
-  }
+  console.log(`ended ${new Date().toISOString()}, ${load()}`);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), reps, warmup, pageLoad, rows }, null, 1)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, loadavg: { start: loadAtStart, end: loadavg() }, reps, warmup, pageLoad, rows, fullSize }, null, 1)}\n`,
   );
   console.log(`wrote ${out}`);
 }

@@ -127,13 +127,14 @@ export interface PrincipalDirections {
 }
 
 /** The first `count` principal directions (at most K − 1, and only those with non-zero variance). */
-export async function principalDirections(model: Model, count: number): Promise<PrincipalDirections> {
+/** pause: awaited between slices of the work (seconds of it at 1000 classes). */
+export async function principalDirections(model: Model, count: number, pause: () => Promise<void> = nextTask): Promise<PrincipalDirections> {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, got ${count}`);
-  const g = await classMeanGeometry(model);
+  const g = await classMeanGeometry(model, pause);
   const k = g.classes;
   const wanted = Math.min(count, k - 1);
   // Seconds of float64 work at 1000 classes: sliced, so the worker answers a new image meanwhile.
-  const { values, vectors } = await topEigenpairsYielding(g.centeredGram, k, wanted, nextTask);
+  const { values, vectors } = await topEigenpairsYielding(g.centeredGram, k, wanted, pause);
   const total = Array.from({ length: k }, (_, i) => g.centeredGram[i * k + i]).reduce((s, v) => s + v, 0);
   let kept = 0;
   while (kept < wanted && values[kept] > 1e-9 * values[0]) kept++;
@@ -144,7 +145,7 @@ export async function principalDirections(model: Model, count: number): Promise<
       weights[j * k + c] = vectors[j * k + c] / Math.sqrt(values[j]);
       weightSums[j] += weights[j * k + c];
     }
-  const directions = kept ? await combineMeans(model, weights, kept) : new Float32Array(0);
+  const directions = kept ? await combineMeans(model, weights, kept, pause) : new Float32Array(0);
   // Σ_k w_k (μ_k − μ̄) = Σ_k w_k μ_k − μ̄ Σ_k w_k (Σ w_k is ~0 here, but not exactly).
   for (let j = 0; j < kept; j++) for (let i = 0; i < g.dims; i++) directions[j * g.dims + i] -= weightSums[j] * g.meanOfMeans[i];
   return {

@@ -20,6 +20,8 @@ export class GaussianMixture {
   private readonly muFc: tf.Tensor;
   private readonly muT: tf.Tensor;
   private readonly muM: tf.Tensor;
+  /** G = mu_m mu_mᵀ [R, R]: kept, for the means' norms and their Gram matrix. */
+  private readonly muMGram: tf.Tensor;
   /** ‖mu_fc[y]‖² + ‖mu_conv[y]‖² per class [K]. */
   private readonly meanSqNorm: tf.Tensor;
 
@@ -28,9 +30,9 @@ export class GaussianMixture {
     this.muT = weights.tensor2d(names.muT);
     this.muM = weights.tensor2d(names.muM);
     this.classes = this.muFc.shape[0];
+    this.muMGram = tf.matMul(this.muM, this.muM, false, true);
     this.meanSqNorm = tf.tidy(() => {
-      const gram = tf.matMul(this.muM, this.muM, false, true);
-      const conv = tf.sum(tf.mul(tf.matMul(this.muT, gram), this.muT), 1);
+      const conv = tf.sum(tf.mul(tf.matMul(this.muT, this.muMGram), this.muT), 1);
       return tf.add(tf.sum(tf.square(this.muFc), 1), conv);
     });
   }
@@ -74,15 +76,16 @@ export class GaussianMixture {
     return tf.tidy(() => tf.concat([tf.matMul(weights, this.muFc), tf.matMul(tf.matMul(weights, this.muT), this.muM)], 1));
   }
 
-  /** The K×K Gram matrix of the class means, μ_fc μ_fcᵀ + μ_t (μ_m μ_mᵀ) μ_tᵀ. */
-  gram(): tf.Tensor {
+  /** Rows from..to of the K×K Gram matrix of the class means, μ_fc μ_fcᵀ + μ_t G μ_tᵀ: [to − from, K]. */
+  gramRows(from: number, to: number): tf.Tensor {
     return tf.tidy(() => {
-      const conv = tf.matMul(tf.matMul(this.muT, tf.matMul(this.muM, this.muM, false, true)), this.muT, false, true);
-      return tf.add(tf.matMul(this.muFc, this.muFc, false, true), conv);
+      const fc = tf.slice(this.muFc, [from, 0], [to - from, -1]);
+      const t = tf.slice(this.muT, [from, 0], [to - from, -1]);
+      return tf.add(tf.matMul(fc, this.muFc, false, true), tf.matMul(tf.matMul(t, this.muMGram), this.muT, false, true));
     });
   }
 
   dispose(): void {
-    tf.dispose([this.muFc, this.muT, this.muM, this.meanSqNorm]);
+    tf.dispose([this.muFc, this.muT, this.muM, this.muMGram, this.meanSqNorm]);
   }
 }

@@ -92,10 +92,18 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
   }
   const addNotice = (text: string) => set((s) => ({ linkNotices: [...s.linkNotices, text] }));
 
+  /** The fragment last written: rewriting the address costs the page's thread in proportion to its length (an embedded 224² image: 200,000 characters). */
+  let written: string | null = null;
+  const write = (fragment: string) => {
+    if (fragment === written) return;
+    written = fragment;
+    env.writeFragment(fragment);
+  };
+
   async function writeFragment(): Promise<void> {
     if (!get().model) return;
     const { serialized } = await fittingLink(get());
-    if (serialized.ok) env.writeFragment(serialized.fragment);
+    if (serialized.ok) write(serialized.fragment);
   }
 
   return {
@@ -166,7 +174,7 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
         const { serialized, left } = await fittingLink(get());
         if (!serialized.ok) throw new Error(serialized.message);
         const href = `${env.pageUrl.split('#')[0]}#${serialized.fragment}`;
-        env.writeFragment(serialized.fragment);
+        write(serialized.fragment);
         const copied = await env.copyText(href).then(
           () => true,
           () => false,

@@ -1,6 +1,6 @@
 import { ATTACK_NORMS, type AttackSettings } from '../explain/attack';
 import { MAP_METHODS, MAP_OBJECTIVES, type MapMethod, type MapObjective } from '../explain/mapMethods';
-import { deflateRaw, filterRows, fromBase64Url, inflateRawExactly, toBase64Url, unfilterRows } from './permalinkCodec';
+import { deflateRaw, filterRowsInSlices, fromBase64Url, inflateRawExactly, toBase64Url, unfilterRows } from './permalinkCodec';
 
 /**
  * The view as it travels in the URL fragment: one versioned schema, written as
@@ -206,13 +206,27 @@ function choiceText(c: number | string): string {
   return c === 'predicted' ? 'pred' : String(c);
 }
 
-async function encodeImage(image: PermalinkImage): Promise<string> {
-  if (image.kind === 'gallery') return `g:${image.id}`;
+/**
+ * Each embedded image's text, by its pixel array: the page rewrites the link at every view change (a slider step, a
+ * map method), and encoding a 224² image costs the page's thread tens of milliseconds. Pixel arrays are never mutated.
+ */
+const encodedImages = new WeakMap<Uint8Array, { shape: string; text: Promise<string> }>();
+
+function encodeImage(image: PermalinkImage): Promise<string> {
+  if (image.kind === 'gallery') return Promise.resolve(`g:${image.id}`);
   const { width, height, channels, pixels } = image;
   if (pixels.length !== width * height * channels)
     throw new RangeError(`an embedded image of ${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${pixels.length}`);
+  const shape = `${width}x${height}x${channels}`;
+  const known = encodedImages.get(pixels);
+  if (known?.shape === shape) return known.text;
   // p: PNG's row filters, then deflate; lossless, so the recipient's model input is the same bit for bit.
-  return `p:${width}x${height}x${channels}:${toBase64Url(await deflateRaw(filterRows(pixels, width, height, channels)))}`;
+  const text = filterRowsInSlices(pixels, width, height, channels)
+    .then(deflateRaw)
+    .then((packed) => `p:${shape}:${toBase64Url(packed)}`);
+  encodedImages.set(pixels, { shape, text });
+  text.catch(() => encodedImages.delete(pixels));
+  return text;
 }
 
 export interface ParsedPermalink {

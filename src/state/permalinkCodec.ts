@@ -1,8 +1,21 @@
 /** Byte codecs for links: raw deflate through the platform's (de)compression streams, and base64url. */
 
+/** Bytes compressed per task: the page writes links while the user works, so no slice may hold its thread long. */
+const DEFLATE_SLICE = 16384;
+
+/** Lets the page's other tasks run (input, drawing) between slices of a long computation. */
+const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 export async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream('deflate-raw'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  const stream = new CompressionStream('deflate-raw');
+  const deflated = new Response(stream.readable).arrayBuffer();
+  const writer = stream.writable.getWriter();
+  for (let i = 0; i < bytes.length; i += DEFLATE_SLICE) {
+    await writer.write(bytes.slice(i, i + DEFLATE_SLICE));
+    await yieldToPage();
+  }
+  await writer.close();
+  return new Uint8Array(await deflated);
 }
 
 export type InflateResult = { ok: true; bytes: Uint8Array } | { ok: false; problem: 'too-large' | 'damaged' };
@@ -49,12 +62,13 @@ export function fromBase64Url(text: string): Uint8Array | null {
  * PNG's row filters (none, sub, up, average, Paeth), one chosen per row by the smallest sum of
  * absolute differences, as PNG encoders do: 8-bit pixels, row-major (h, w, c), each row written as
  * its filter byte and the filtered bytes. Lossless by construction; photos then deflate to about half.
+ * Rows [from, to) only, when given: the page filters a large image a slice at a time.
  */
-export function filterRows(pixels: Uint8Array, width: number, height: number, channels: number): Uint8Array {
+export function filterRows(pixels: Uint8Array, width: number, height: number, channels: number, from = 0, to = height): Uint8Array {
   const stride = width * channels;
-  const out = new Uint8Array(height * (stride + 1));
+  const out = new Uint8Array((to - from) * (stride + 1));
   const candidate = new Uint8Array(stride);
-  for (let y = 0; y < height; y++) {
+  for (let y = from; y < to; y++) {
     const row = y * stride;
     let bestCost = Infinity;
     for (let filter = 0; filter < 5; filter++) {
@@ -66,10 +80,22 @@ export function filterRows(pixels: Uint8Array, width: number, height: number, ch
       }
       if (cost < bestCost) {
         bestCost = cost;
-        out[y * (stride + 1)] = filter;
-        out.set(candidate, y * (stride + 1) + 1);
+        out[(y - from) * (stride + 1)] = filter;
+        out.set(candidate, (y - from) * (stride + 1) + 1);
       }
     }
+  }
+  return out;
+}
+
+const FILTER_SLICE_ROWS = 32;
+
+/** filterRows on the page's thread, a slice of rows per task. */
+export async function filterRowsInSlices(pixels: Uint8Array, width: number, height: number, channels: number): Promise<Uint8Array> {
+  const out = new Uint8Array(height * (width * channels + 1));
+  for (let y = 0; y < height; y += FILTER_SLICE_ROWS) {
+    out.set(filterRows(pixels, width, height, channels, y, Math.min(height, y + FILTER_SLICE_ROWS)), y * (width * channels + 1));
+    await yieldToPage();
   }
   return out;
 }
@@ -96,7 +122,9 @@ function predict(p: Uint8Array, row: number, i: number, stride: number, channels
   if (filter === 2) return b;
   if (filter === 3) return (a + b) >> 1;
   const c = hasUp && i >= channels ? p[row - stride + i - channels] : 0;
-  const estimate = a + b - c;
-  const [pa, pb, pc] = [Math.abs(estimate - a), Math.abs(estimate - b), Math.abs(estimate - c)];
+  // Paeth: the neighbour closest to a + b − c, ties to a, then b.
+  const pa = Math.abs(b - c);
+  const pb = Math.abs(a - c);
+  const pc = Math.abs(a + b - 2 * c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }

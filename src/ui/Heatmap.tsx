@@ -2,14 +2,13 @@ import { scaleLinear, select } from 'd3';
 import { useEffect, useRef } from 'react';
 import type { ModelInputImage } from '../worker/protocol';
 import { formatLegendTick } from './format';
-import { type ColorScale, colorize, imageDataUrl } from './raster';
+import { type ColorMap, colorize, imageDataUrl } from './raster';
 
 export interface HeatmapProps {
   values: ArrayLike<number>;
   width: number;
   height: number;
-  scale: ColorScale;
-  extent: [number, number];
+  colors: ColorMap;
   /** Drawn under the map, which then is half transparent. */
   under?: ModelInputImage;
   size?: number;
@@ -22,9 +21,10 @@ export interface HeatmapProps {
 const LEGEND_HEIGHT = 48;
 
 /** A map drawn by d3 as an SVG: the image, the colored cells over it, and a color legend with its axis. */
-export function Heatmap({ values, width, height, scale, extent, under, size = 220, label, legend, testId }: HeatmapProps) {
+export function Heatmap({ values, width, height, colors, under, size = 220, label, legend, testId }: HeatmapProps) {
   const ref = useRef<SVGSVGElement>(null);
   useEffect(() => {
+    const { scale, extent } = colors;
     const h = (size * height) / width;
     const svg = select(ref.current!)
       .attr('viewBox', `0 0 ${size} ${h + LEGEND_HEIGHT}`)
@@ -41,7 +41,7 @@ export function Heatmap({ values, width, height, scale, extent, under, size = 22
         .attr('style', 'image-rendering: pixelated');
     svg
       .append('image')
-      .attr('href', imageDataUrl(colorize(values, width, height, scale, extent)))
+      .attr('href', imageDataUrl(colorize(values, width, height, colors)))
       .attr('width', size)
       .attr('height', h)
       .attr('preserveAspectRatio', 'none')
@@ -81,7 +81,7 @@ export function Heatmap({ values, width, height, scale, extent, under, size = 22
       .attr('font-size', 11)
       .attr('fill', '#6b7280')
       .text(legend);
-  }, [values, width, height, scale, extent, under, size, legend]);
+  }, [values, width, height, colors, under, size, legend]);
   return <svg ref={ref} className="heatmap" role="img" aria-label={label} data-testid={testId} />;
 }
 

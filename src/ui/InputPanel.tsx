@@ -93,9 +93,9 @@ export function InputPanel() {
 function Reconstruction() {
   const reconstruction = useApp((s) => s.reconstruction);
   const input = useApp((s) => s.classification?.input);
-  const scale = useMemo(() => reconstruction && sequentialScale(reconstruction.maxError), [reconstruction]);
+  const colors = useMemo(() => reconstruction && sequentialScale(reconstruction.maxError), [reconstruction]);
   if (!input) return null;
-  if (!reconstruction || !scale)
+  if (!reconstruction || !colors)
     return (
       <p className="hint" data-testid="reconstruction-pending">
         Computing x̂ = f⁻¹(f(x))…
@@ -112,8 +112,7 @@ function Reconstruction() {
           values={reconstruction.error}
           width={input.width}
           height={input.height}
-          scale={scale.scale}
-          extent={scale.extent}
+          colors={colors}
           size={160}
           label="reconstruction error per pixel"
           legend="on the [0, 1] pixel scale"

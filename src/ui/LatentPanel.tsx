@@ -316,8 +316,7 @@ function Counterfactual() {
             values={change.difference}
             width={change.width}
             height={change.height}
-            scale={difference.scale}
-            extent={difference.extent}
+            colors={difference}
             size={160}
             label="the difference image x′ − x"
             legend="x′ − x (pixel units)"

@@ -131,8 +131,7 @@ function MapView() {
             values={shown.values}
             width={shown.width}
             height={shown.height}
-            scale={colors.scale}
-            extent={colors.extent}
+            colors={colors}
             under={under}
             size={260}
             label={`likelihood map: ${explanation}`}

@@ -17,6 +17,28 @@ function columnWidths(width: number, labelLength: number) {
   return { label: Math.ceil(Math.min(labelLength + 8, 150, width * 0.4)), value: narrow ? 48 : 64, likelihood: narrow ? 56 : 96 };
 }
 
+/**
+ * Label widths by text, measured on a canvas in the labels' font: asking the SVG (getComputedTextLength) lays out the
+ * whole page at once, and the counterfactual's chart is redrawn at every slider step.
+ */
+const labelLengths = new Map<string, number>();
+let measuring: CanvasRenderingContext2D | null = null;
+function labelLength(label: SVGTextElement): number {
+  const text = label.textContent ?? '';
+  let length = labelLengths.get(text);
+  if (length === undefined) {
+    if (!measuring) {
+      measuring = document.createElement('canvas').getContext('2d');
+      if (!measuring) return label.getComputedTextLength();
+      const style = getComputedStyle(label);
+      measuring.font = `${style.fontSize} ${style.fontFamily}`;
+    }
+    length = measuring.measureText(text).width;
+    labelLengths.set(text, length);
+  }
+  return length;
+}
+
 /** What the chart prints beside each bar: a per-class value in nats. */
 export type BesideTerm = 'logLikelihood' | 'latentFit';
 
@@ -95,7 +117,7 @@ export function PosteriorChart({
       .select<SVGTextElement>('text.label')
       .text((d) => d.label)
       .attr('fill', (d) => (d.classIndex === null ? '#6b7280' : '#111827'));
-    const column = columnWidths(width, Math.max(0, ...labels.nodes().map((n) => n.getComputedTextLength())));
+    const column = columnWidths(width, Math.max(0, ...labels.nodes().map(labelLength)));
     const barWidth = width - column.label - column.value - column.likelihood;
     const x = scaleLinear([0, 1], [0, barWidth]);
     labels.attr('x', column.label - 8);

@@ -159,6 +159,16 @@ function FolderTable({ classNames }: { classNames: readonly string[] }) {
   const setLabel = useTrust((s) => s.setLabel);
   const setRole = useTrust((s) => s.setRole);
   const notes = useMemo(() => (selection ? selectionNotes(selection, classNames) : []), [selection, classNames]);
+  // Made once per model: each folder's select holds every class, and the table re-renders at every step of a run.
+  const labelOptions = useMemo(
+    () =>
+      classNames.map((c, y) => (
+        <option key={c} value={y}>
+          {y}: {c}
+        </option>
+      )),
+    [classNames],
+  );
   if (status === 'reading') return <p className="hint">Reading the selection…</p>;
   if (!selection) return message ? <p className="inline-error">{message}</p> : null;
   return (
@@ -192,11 +202,7 @@ function FolderTable({ classNames }: { classNames: readonly string[] }) {
                     onChange={(e) => setLabel(f.path, e.target.value === '' ? null : Number(e.target.value))}
                   >
                     <option value="">unlabelled</option>
-                    {classNames.map((c, y) => (
-                      <option key={c} value={y}>
-                        {y}: {c}
-                      </option>
-                    ))}
+                    {labelOptions}
                   </select>{' '}
                   <span className="hint">
                     {f.match === 'name' ? 'by name' : f.match === 'index' ? 'by index' : f.match === 'chosen' ? 'chosen' : 'no match'}

@@ -1,52 +1,75 @@
 import { color, interpolateInferno, interpolateRdBu, scaleDiverging, scaleSequential } from 'd3';
 import type { ModelInputImage } from '../worker/protocol';
 
+/** Encoded once per image: the model input is drawn under every map and difference image, redrawn at each result. */
+const dataUrls = new WeakMap<ModelInputImage, string>();
+
 /** A PNG data URL of an RGBA image, for SVG <image> elements (exports keep them). */
 export function imageDataUrl(image: ModelInputImage): string {
+  const known = dataUrls.get(image);
+  if (known) return known;
   const canvas = document.createElement('canvas');
   canvas.width = image.width;
   canvas.height = image.height;
   canvas.getContext('2d')!.putImageData(new ImageData(image.rgba, image.width, image.height), 0, 0);
-  return canvas.toDataURL('image/png');
+  const url = canvas.toDataURL('image/png');
+  dataUrls.set(image, url);
+  return url;
 }
 
 export type ColorScale = (v: number) => string;
 
+/** A color scale (for legends), the values it spans, and its colors tabulated across that span (for rasters). */
+export interface ColorMap {
+  scale: ColorScale;
+  extent: [number, number];
+  /** RGBA of LUT_STEPS colors evenly across the extent. */
+  table: Uint8ClampedArray;
+}
+
+const LUT_STEPS = 4096;
+const tables = new Map<(t: number) => string, Uint8ClampedArray>();
+
+/**
+ * An interpolator's colors at LUT_STEPS points of [0, 1], made once: a scale's colors depend on a value only through
+ * its place in the extent, and parsing thousands of color strings per drawing costs the page tens of milliseconds.
+ */
+function tabulate(interpolator: (t: number) => string): Uint8ClampedArray {
+  let table = tables.get(interpolator);
+  if (table) return table;
+  table = new Uint8ClampedArray(LUT_STEPS * 4);
+  for (let j = 0; j < LUT_STEPS; j++) {
+    const c = color(interpolator(j / (LUT_STEPS - 1)))?.rgb();
+    table.set(c ? [c.r, c.g, c.b, 255] : [0, 0, 0, 0], 4 * j);
+  }
+  tables.set(interpolator, table);
+  return table;
+}
+
+const redToBlue = (t: number) => interpolateRdBu(1 - t);
+
 /** Red for positive, blue for negative, white at zero; symmetric so that signs compare. */
-export function divergingScale(values: ArrayLike<number>): { scale: ColorScale; extent: [number, number] } {
+export function divergingScale(values: ArrayLike<number>): ColorMap {
   let m = 0;
   for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]));
   m = m || 1;
-  return { scale: scaleDiverging((t: number) => interpolateRdBu(1 - t)).domain([-m, 0, m]), extent: [-m, m] };
+  return { scale: scaleDiverging(redToBlue).domain([-m, 0, m]), extent: [-m, m], table: tabulate(redToBlue) };
 }
 
-export function sequentialScale(max: number): { scale: ColorScale; extent: [number, number] } {
+export function sequentialScale(max: number): ColorMap {
   const top = max > 0 ? max : 1;
-  return { scale: scaleSequential(interpolateInferno).domain([0, top]), extent: [0, top] };
+  return { scale: scaleSequential(interpolateInferno).domain([0, top]), extent: [0, top], table: tabulate(interpolateInferno) };
 }
 
-/**
- * values[row·width + col] colored by scale, as an RGBA image. With the scale's extent, colors come
- * from a table of 4096 steps across it (a 224² map in a few ms instead of one color parse per pixel).
- */
-export function colorize(values: ArrayLike<number>, width: number, height: number, scale: ColorScale, extent?: [number, number]): ModelInputImage {
+/** values[row·width + col] colored from the map's table, as an RGBA image; values that are not finite stay transparent. */
+export function colorize(values: ArrayLike<number>, width: number, height: number, { extent: [lo, hi], table }: ColorMap): ModelInputImage {
   const rgba = new Uint8ClampedArray(width * height * 4);
-  const rgbOf = (v: number) => {
-    const c = color(scale(v))?.rgb();
-    return c ? [c.r, c.g, c.b, 255] : [0, 0, 0, 0];
-  };
-  if (!extent || !(extent[1] > extent[0])) {
-    for (let i = 0; i < width * height; i++) rgba.set(rgbOf(values[i]), 4 * i);
-    return { width, height, rgba };
-  }
-  const [lo, hi] = extent;
-  const steps = LUT_STEPS - 1;
-  const table = new Uint8ClampedArray(LUT_STEPS * 4);
-  for (let j = 0; j <= steps; j++) table.set(rgbOf(lo + ((hi - lo) * j) / steps), 4 * j);
+  const steps = table.length / 4 - 1;
+  const span = hi - lo || 1;
   for (let i = 0; i < width * height; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) continue;
-    const j = 4 * Math.round(Math.min(steps, Math.max(0, ((v - lo) / (hi - lo)) * steps)));
+    const j = 4 * Math.round(Math.min(steps, Math.max(0, ((v - lo) / span) * steps)));
     rgba[4 * i] = table[j];
     rgba[4 * i + 1] = table[j + 1];
     rgba[4 * i + 2] = table[j + 2];
@@ -54,5 +77,3 @@ export function colorize(values: ArrayLike<number>, width: number, height: numbe
   }
   return { width, height, rgba };
 }
-
-const LUT_STEPS = 4096;

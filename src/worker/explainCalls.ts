@@ -8,6 +8,7 @@ import { type PrincipalDirections, principalDirections, residualStrength, separa
 import { occlusionMap } from '../explain/occlusion';
 import { type DecodedImages, describeImages, interpolateImages, sampleClass, sampleTypical, typicalTemperature } from '../explain/sampling';
 import type { GenerativeClassifier } from '../flow/classifier';
+import { yieldToNewImages } from './backgroundPause';
 import { editLatent } from './latentEdits';
 import { modelInputImage } from './modelInputImage';
 import type {
@@ -31,7 +32,7 @@ const principalCache = new WeakMap<GenerativeClassifier, Promise<PrincipalDirect
 function principalOf(model: GenerativeClassifier): Promise<PrincipalDirections> {
   let p = principalCache.get(model);
   if (!p) {
-    p = principalDirections(model, Math.min(MAX_PRINCIPAL, Math.max(1, model.mixture.classes - 1)));
+    p = principalDirections(model, Math.min(MAX_PRINCIPAL, Math.max(1, model.mixture.classes - 1)), yieldToNewImages);
     principalCache.set(model, p);
   }
   return p;
@@ -195,8 +196,8 @@ export async function sample(
 ): Promise<SampleStrip> {
   const model = requireModel();
   const batchSize = batchFor(model);
-  const mean = await sampleClass(model, classIndex, { count: 1, seed: 0, temperature: 0 });
-  const [mode] = await describeImages(model, mean.images, 1);
+  const mean = await sampleClass(model, classIndex, { count: 1, seed: 0, temperature: 0, signal });
+  const [mode] = await describeImages(model, mean.images, 1, { signal });
   if (!typical) {
     const decoded = await sampleClass(model, classIndex, { count, seed, temperature, signal, batchSize });
     return { ...(await strip(model, decoded, signal)), requested: count, draws: count, mode, temperature, typicalBits: null };

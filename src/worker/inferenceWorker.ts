@@ -10,6 +10,7 @@ import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
 import { activeBackend, BACKEND_ORDER, type BackendChoice, chooseBackend } from '../flow/backend';
 import type { GenerativeClassifier } from '../flow/classifier';
 import { attackCurrent, attackImages } from './attackCalls';
+import { watchNewImages } from './backgroundPause';
 import { edit, interpolate, latentGuide, likelihoodMap, sample } from './explainCalls';
 import { modelInputImage } from './modelInputImage';
 import { pixelsToImage } from './modelPixels';
@@ -41,6 +42,7 @@ const IMAGE_TYPES: readonly CallType[] = ['reconstruct', 'latentGuide', 'edit'];
 const SETUP_TYPES: readonly CallType[] = ['init', 'load'];
 /** The running long request of each type; a newer one of the same type cancels it. */
 const running = new Map<CallType, { controller: AbortController; settled: Promise<void> }>();
+watchNewImages(() => current?.request.type === 'classify' || queue.some((q) => q.type === 'classify'));
 
 const post = (message: WorkerResponse) => self.postMessage(message);
 const sourceKey = (s: ModelSource) => ('modelUrl' in s ? `url:${s.modelUrl}` : `stored:${s.storedId}`);

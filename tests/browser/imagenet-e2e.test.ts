@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,18 +27,19 @@ const SLOW = { timeout: 240_000 };
 /** Integrated gradients with 4 steps, occlusion with 56-pixel patches (16 of them): every map kind, in minutes. */
 const VIEW = '#v=1&steps=4&patch=56&stride=56&n=2';
 /**
- * Main-thread task bound while maps, conversions and edits run: a guard against freezes, not the 50 ms target (unmet;
- * measured 90–210 ms on this 2-core machine, see the issue note).
+ * Main-thread task bound while maps, conversions and edits run. On this 2-core machine, with the worker busy on one core
+ * and Node converting the same checkpoint beside the browser, the longest tasks measured were 53–70 ms (the 50 ms target
+ * is met unloaded: no task over 40 ms in a trace of the same steps); 100 ms leaves room for a loaded CI machine and still
+ * fails on the causes found (the link's image re-encoded and the SVG icon re-decoded at each view change, color tables
+ * rebuilt at each heatmap, chart labels measured by page layout), which made 100–210 ms tasks here.
  */
-const LONG_TASK_BOUND_MS = 300;
+const LONG_TASK_BOUND_MS = 100;
 
-/** A 300×200 pattern: not square, so the authors' resize (shorter side 256) and center crop run. */
+/** A real photograph, 451×300 (CC0, tests/fixtures/photos): not square, so the authors' resize (shorter side 256) and center crop run. */
 function photo(): { buffer: Buffer; rgba: { width: number; height: number; data: Uint8Array } } {
-  const png = new PNG({ width: 300, height: 200 });
-  for (let y = 0; y < 200; y++)
-    for (let x = 0; x < 300; x++)
-      png.data.set([(x * 255) / 299, (y * 255) / 199, 128 + 100 * Math.sin(x / 9) * Math.cos(y / 13), 255].map(Math.round), 4 * (y * 300 + x));
-  return { buffer: PNG.sync.write(png), rgba: { width: 300, height: 200, data: new Uint8Array(png.data) } };
+  const buffer = readFileSync(join(ROOT, 'tests/fixtures/photos/chelsea.png'));
+  const png = PNG.sync.read(buffer);
+  return { buffer, rgba: { width: png.width, height: png.height, data: new Uint8Array(png.data) } };
 }
 
 /** Records the page's long tasks (main thread busy over 50 ms) from the first script on. */
@@ -132,7 +134,7 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
     ).toEqual([]);
   }, 600_000);
 
-  it('classifies a dropped 300×200 photo as the authors preprocess it: 1000 classes, the posteriors Node gives', async () => {
+  it('classifies a dropped 451×300 photo as the authors preprocess it: 1000 classes, the posteriors Node gives', async () => {
     const { page } = session;
     const dropped = Date.now();
     await dropFile(page, { name: 'pattern.png', type: 'image/png', bytes: image.buffer });
@@ -151,9 +153,10 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
     const { page } = session;
     // Two folders named after ImageNet classes (one in other case); the explorer's photo and a mirrored copy in each.
     const set = join(dir, 'photos');
-    const mirrored = new PNG({ width: 300, height: 200 });
-    for (let y = 0; y < 200; y++)
-      for (let x = 0; x < 300; x++) mirrored.data.set(image.rgba.data.subarray(4 * (y * 300 + 299 - x), 4 * (y * 300 + 300 - x)), 4 * (y * 300 + x));
+    const { width, height, data } = image.rgba;
+    const mirrored = new PNG({ width, height });
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) mirrored.data.set(data.subarray(4 * (y * width + width - 1 - x), 4 * (y * width + width - x)), 4 * (y * width + x));
     for (const folder of ['tench', 'GoldFish']) {
       await mkdir(join(set, folder), { recursive: true });
       await writeFile(join(set, folder, 'pattern.png'), image.buffer);
