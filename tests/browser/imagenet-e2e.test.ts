@@ -42,15 +42,37 @@ function photo(): { buffer: Buffer; rgba: { width: number; height: number; data:
   return { buffer, rgba: { width: png.width, height: png.height, data: new Uint8Array(png.data) } };
 }
 
-/** Records the page's long tasks (main thread busy over 50 ms) from the first script on. */
+/**
+ * Records the page's long tasks (main thread busy over 50 ms) from the first script on, and the scripts of each long
+ * animation frame that held one (where the time went: the app's code, or the test driver's own queries).
+ */
 const LONGTASKS = () => {
-  const w = window as unknown as { longTasks: number[] };
+  const w = window as unknown as { longTasks: number[]; longFrames: string[] };
   w.longTasks = [];
+  w.longFrames = [];
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) w.longTasks.push(Math.round(e.duration));
   }).observe({ type: 'longtask', buffered: true });
+  type Script = { invoker: string; sourceFunctionName: string; sourceURL: string; duration: number };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries() as (PerformanceEntry & { blockingDuration: number; scripts: Script[] })[]) {
+      // Frames that held a long task only.
+      if (e.blockingDuration === 0) continue;
+      const scripts = e.scripts
+        .filter((s) => s.duration >= 5)
+        .map((s) => `${s.invoker} ${s.sourceFunctionName || '(anonymous)'} ${s.sourceURL.split('/').pop()} ${Math.round(s.duration)} ms`);
+      w.longFrames.push(`${Math.round(e.duration)} ms frame: ${scripts.join('; ') || 'no script over 5 ms (layout, paint, garbage collection)'}`);
+    }
+  }).observe({ type: 'long-animation-frame', buffered: true });
 };
-const longTasks = (page: Page) => page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks.splice(0));
+const longTasks = async (page: Page) => {
+  const { tasks, frames } = await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[]; longFrames: string[] };
+    return { tasks: w.longTasks.splice(0), frames: w.longFrames.splice(0) };
+  });
+  for (const frame of frames) console.log(`  long animation frame: ${frame}`);
+  return tasks;
+};
 
 /** Fetches the checkpoint into a Blob in the page and drops it as a file named beta_8.avg.pt. */
 const dropCheckpoint = (page: Page, url: string) =>
