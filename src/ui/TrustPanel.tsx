@@ -163,7 +163,8 @@ function FolderTable({ classNames }: { classNames: readonly string[] }) {
   const labelOptions = useMemo(
     () =>
       classNames.map((c, y) => (
-        <option key={c} value={y}>
+        // biome-ignore lint/suspicious/noArrayIndexKey: a model's class list is fixed; names may repeat (ImageNet), indices do not
+        <option key={y} value={y}>
           {y}: {c}
         </option>
       )),
