@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextTask } from '../src/explain/checks';
 import { type Contrast, decomposeLogitDifference } from '../src/explain/decomposition';
 import { PoolingTail } from '../src/explain/poolingTail';
 import type { GenerativeClassifier } from '../src/flow/classifier';
@@ -23,10 +24,8 @@ describe('the linear tail (DCT pooling and permutation) in float64', () => {
     const tail = await PoolingTail.of(model);
     expect([tail.size, tail.channels, tail.dims]).toEqual([3, 768, 6912]);
     const x = image(2);
-    const [features, z] = tf.tidy(() => {
-      const f = tail.features(x);
-      return [f, tail.latent(f)];
-    });
+    const features = await tail.features(x, nextTask);
+    const z = tail.latent(features);
     const f = (await features.data()) as Float32Array;
     const zModel = (await z.data()) as Float32Array;
     tf.dispose([x, features, z]);

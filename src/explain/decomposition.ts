@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
-import { assertClassIndex, assertSingleImage, dot } from './checks';
+import { assertClassIndex, assertSingleImage, dot, yieldUnlessAborted } from './checks';
 import { classMeanGeometry } from './classMeans';
 import { PoolingTail } from './poolingTail';
 
@@ -39,9 +39,15 @@ export interface LatentDecomposition {
  * which for a class b is the midpoint itself (δ_i = (μ_a,i − μ_b,i)(z_i − (μ_a,i + μ_b,i)/2)).
  * The tail z = L(F) from the feature grid F is linear and invertible, so with F0 = L⁻¹(z0):
  * g = (LᵀΔ) · (F − F0), and cell (h, w) gets Σ_c (LᵀΔ)_hwc (F − F0)_hwc. The cells sum to g
- * up to rounding; computed in float64.
+ * up to rounding; computed in float64. The flow's pass to F yields between layers; aborting `signal` stops it.
  */
-export async function decomposeLogitDifference(model: Model, x: tf.Tensor, classIndex: number, contrast: Contrast): Promise<LatentDecomposition> {
+export async function decomposeLogitDifference(
+  model: Model,
+  x: tf.Tensor,
+  classIndex: number,
+  contrast: Contrast,
+  signal?: AbortSignal,
+): Promise<LatentDecomposition> {
   assertSingleImage(x, 'decomposeLogitDifference');
   const k = model.mixture.classes;
   assertClassIndex(classIndex, k);
@@ -49,11 +55,11 @@ export async function decomposeLogitDifference(model: Model, x: tf.Tensor, class
   if (k < 2) throw new RangeError('a contrast needs at least two classes');
   const tail = await PoolingTail.of(model);
   const { fcDims, convDims } = model.spec.latent;
+  const featureGrid = await tail.features(x, () => yieldUnlessAborted(signal));
   const outputs = tf.tidy(() => {
-    const features = tail.features(x);
-    const z = tail.latent(features);
+    const z = tail.latent(featureGrid);
     const [fc, conv] = tf.split(z, [fcDims, convDims], 1);
-    return [features, z, model.mixture.evaluate(fc, conv).logits];
+    return [featureGrid, z, model.mixture.evaluate(fc, conv).logits];
   });
   const [features, z, logits] = (await Promise.all(outputs.map((t) => t.data()))) as Float32Array[];
   tf.dispose(outputs);

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
+import { yieldUnlessAborted } from './checks';
 
 type Latent = Pick<ModelSpec, 'latent'>;
 
@@ -24,9 +25,18 @@ export function joinLatents({ latent }: Latent, zFc: Float32Array, zConv: Float3
   return rows;
 }
 
-/** x = f⁻¹(z) of `count` flat latents in one inverse pass, read back as normalized NHWC; no tensor outlives the call. */
-export async function decodeLatentBatch(model: Pick<GenerativeClassifier, 'spec' | 'decode'>, latents: Float32Array, count: number): Promise<Float32Array> {
-  const x = tf.tidy(() => model.decode(...splitLatents(model.spec, latents, count)));
+/**
+ * x = f⁻¹(z) of `count` flat latents in one inverse pass, read back as normalized NHWC; no tensor outlives the call.
+ * The pass yields between layers: an abort of `signal` stops it within one layer.
+ */
+export async function decodeLatentBatch(
+  model: Pick<GenerativeClassifier, 'spec' | 'decodePausing'>,
+  latents: Float32Array,
+  count: number,
+  signal?: AbortSignal,
+): Promise<Float32Array> {
+  const [zFc, zConv] = tf.tidy(() => splitLatents(model.spec, latents, count));
+  const x = await model.decodePausing(zFc, zConv, () => yieldUnlessAborted(signal)).finally(() => tf.dispose([zFc, zConv]));
   try {
     return (await x.data()) as Float32Array;
   } finally {

@@ -53,7 +53,7 @@ export async function occlusionMap(model: Model, x: tf.Tensor, options: Occlusio
   const rowStarts = patchStarts(height, patch, stride);
   const colStarts = patchStarts(width, patch, stride);
   const patches = rowStarts.flatMap((r) => colStarts.map((c) => [r, c]));
-  const logLikelihood = (await logLikelihoods(model, image, [1, height, width, channels], classIndex))[0];
+  const logLikelihood = (await logLikelihoods(model, image, [1, height, width, channels], classIndex, signal))[0];
   const patchMap = new Float64Array(patches.length);
   for (let start = 0; start < patches.length; start += batchSize) {
     await yieldUnlessAborted(signal);
@@ -64,7 +64,7 @@ export async function occlusionMap(model: Model, x: tf.Tensor, options: Occlusio
       out.set(image);
       for (let r = r0; r < r0 + patch; r++) out.fill(fill, (r * width + c0) * channels, (r * width + c0 + patch) * channels);
     });
-    const values = await logLikelihoods(model, batch, [group.length, height, width, channels], classIndex);
+    const values = await logLikelihoods(model, batch, [group.length, height, width, channels], classIndex, signal);
     for (const [b, v] of values.entries()) patchMap[start + b] = v - logLikelihood;
     onStep?.(start + group.length, patches.length);
   }
@@ -99,10 +99,11 @@ export function patchStarts(length: number, patch: number, stride: number): numb
   return starts;
 }
 
-async function logLikelihoods(model: Model, data: Float32Array, shape: number[], classIndex: number): Promise<number[]> {
+/** One forward pass that yields between layers: a cancel stops it within one layer. */
+async function logLikelihoods(model: Model, data: Float32Array, shape: number[], classIndex: number, signal?: AbortSignal): Promise<number[]> {
   const batch = tf.tensor4d(data, shape as [number, number, number, number]);
   try {
-    const r = await model.classify(batch);
+    const r = await model.classify(batch, () => yieldUnlessAborted(signal));
     return Array.from({ length: r.batch }, (_, i) => r.logLikelihood[i * r.classes + classIndex]);
   } finally {
     batch.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
-import type { InvertibleLayer } from '../flow/layer';
+import { Flow, type Pause } from '../flow/flow';
 import { dctMatrix, inverseDctMatrix } from '../flow/layers/dctPool';
 
 type Model = Pick<GenerativeClassifier, 'spec' | 'flow'>;
@@ -22,8 +22,8 @@ export class PoolingTail {
   private readonly inverseDct: Float64Array;
 
   private constructor(
-    private readonly head: InvertibleLayer[],
-    private readonly tail: InvertibleLayer[],
+    private readonly head: Flow,
+    private readonly tail: Flow,
     spec: { size: number; channels: number; rebalance: number },
     private readonly scale: number,
     /** z[i] = DCT(F)[permutation[i]]: every layer after the pooling, composed. */
@@ -64,7 +64,7 @@ export class PoolingTail {
       Float32Array.from({ length: dims }, (_, i) => i),
       [1, dims],
     );
-    const moved = runLayers(after, index);
+    const moved = new Flow(after).forwardLatent(index);
     const permutation = Int32Array.from((await moved.data()) as Float32Array);
     tf.dispose([index, moved]);
     const seen = new Uint8Array(dims);
@@ -74,17 +74,19 @@ export class PoolingTail {
     }
     // DctPooling's scale: rebalance / (2 (N + 1)).
     const scale = spec.rebalance / (2 * (spec.size + 1));
-    return new PoolingTail(layers.slice(0, at), layers.slice(at), spec, scale, permutation);
+    return new PoolingTail(new Flow(layers.slice(0, at)), new Flow(layers.slice(at)), spec, scale, permutation);
   }
 
-  /** The last feature grid of a normalized NHWC batch: [B, N, N, C]. The caller disposes it. */
-  features(x: tf.Tensor): tf.Tensor {
-    return runLayers(this.head, x);
+  /** The last feature grid of a normalized NHWC batch: [B, N, N, C], awaiting `pause` between layers. The caller disposes it. */
+  async features(x: tf.Tensor, pause: Pause): Promise<tf.Tensor> {
+    const { z, logDet } = await this.head.forwardPausing(x, pause);
+    logDet.dispose();
+    return z;
   }
 
   /** z = L(F) as the model computes it (float32): [B, D]. The caller disposes it. */
   latent(features: tf.Tensor): tf.Tensor {
-    return runLayers(this.tail, features);
+    return this.tail.forwardLatent(features);
   }
 
   /** z = L(F). */
@@ -144,15 +146,3 @@ export class PoolingTail {
 }
 
 const cache = new WeakMap<object, Promise<PoolingTail>>();
-
-/** Runs layers forward, freeing every intermediate and log-determinant. */
-function runLayers(layers: InvertibleLayer[], x: tf.Tensor): tf.Tensor {
-  let h = x;
-  for (const layer of layers) {
-    const { y, logDet } = layer.forward(h);
-    logDet.dispose();
-    if (h !== x) h.dispose();
-    h = y;
-  }
-  return h === x ? tf.clone(x) : h;
-}

@@ -5,7 +5,7 @@ import { MT19937 } from '../util/mt19937';
 import { assertClassIndex, assertSingleImage, yieldUnlessAborted } from './checks';
 import { decodeLatentBatch } from './latentDecode';
 
-type Model = Pick<GenerativeClassifier, 'spec' | 'mixture' | 'decode' | 'forwardTensors'>;
+type Model = Pick<GenerativeClassifier, 'spec' | 'mixture' | 'decodePausing' | 'forwardTensors'>;
 type Classifying = Model & Pick<GenerativeClassifier, 'classify'>;
 
 /** Decoded images with the latents they came from. */
@@ -28,7 +28,7 @@ export interface SampleOptions {
   temperature?: number;
   /** Images per inverse pass. Default 4. */
   batchSize?: number;
-  /** Checked between inverse passes: aborting throws an AbortError. */
+  /** Checked between layers: aborting throws an AbortError within one layer. */
   signal?: AbortSignal;
 }
 
@@ -77,7 +77,7 @@ export async function describeImages(
     await yieldUnlessAborted(signal);
     const n = Math.min(batchSize, count - start);
     const x = tf.tensor4d(images.subarray(start * size, (start + n) * size), [n, height, width, channels]);
-    const r = await model.classify(x).finally(() => x.dispose());
+    const r = await model.classify(x, () => yieldUnlessAborted(signal)).finally(() => x.dispose());
     for (let i = 0; i < n; i++) {
       const row = r.posterior.subarray(i * r.classes, (i + 1) * r.classes);
       const predicted = row.indexOf(Math.max(...row));
@@ -195,7 +195,7 @@ export async function interpolateImages(model: Model, xA: tf.Tensor, xB: tf.Tens
 export interface DecodeOptions {
   /** Images per inverse pass. Default 4. */
   batchSize?: number;
-  /** Checked between inverse passes: aborting throws an AbortError. */
+  /** Checked between layers: aborting throws an AbortError within one layer. */
   signal?: AbortSignal;
 }
 
@@ -210,7 +210,7 @@ export async function decodeLatents(model: Model, latents: Float32Array, count: 
   for (let start = 0; start < count; start += batchSize) {
     await yieldUnlessAborted(signal);
     const n = Math.min(batchSize, count - start);
-    images.set(await decodeLatentBatch(model, latents.subarray(start * dims, (start + n) * dims), n), start * size);
+    images.set(await decodeLatentBatch(model, latents.subarray(start * dims, (start + n) * dims), n, signal), start * size);
   }
   return { count, height, width, channels, images, latents };
 }

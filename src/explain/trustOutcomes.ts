@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { GenerativeClassifier } from '../flow/classifier';
+import type { Pause } from '../flow/flow';
 import { softmaxRow, topClass } from './trustMetrics';
 
 /** What the trust report keeps of one image: a few numbers, not its logits. */
@@ -12,9 +13,9 @@ export interface ImageOutcome {
   bitsPerDim: number;
 }
 
-/** One forward pass over a normalized NHWC batch; also returns the float32 logits [B·K] it read. */
-export async function classifyOutcomes(model: GenerativeClassifier, x: tf.Tensor): Promise<{ outcomes: ImageOutcome[]; logits: Float32Array }> {
-  const result = await model.classify(x);
+/** One forward pass over a normalized NHWC batch (pausing between layers, if asked); also returns the float32 logits [B·K] it read. */
+export async function classifyOutcomes(model: GenerativeClassifier, x: tf.Tensor, pause?: Pause): Promise<{ outcomes: ImageOutcome[]; logits: Float32Array }> {
+  const result = await model.classify(x, pause);
   const k = result.classes;
   const outcomes = Array.from({ length: result.batch }, (_, i) => {
     const { predicted, confidence } = topClass(softmaxRow(result.logits.subarray(i * k, (i + 1) * k)));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../formats/modelSpec';
-import { Flow } from './flow';
+import { Flow, type FlowForward, type Pause } from './flow';
 import { GaussianMixture } from './gaussianMixture';
 import type { WeightStore } from './weightStore';
 
@@ -86,15 +86,20 @@ export class GenerativeClassifier {
 
   /** x: normalized NHWC input. The caller disposes the returned tensors. */
   forwardTensors(x: tf.Tensor): ClassifierTensors {
-    const { z, logDet } = this.flow.forward(x);
+    return this.head(this.flow.forward(x));
+  }
+
+  /** The mixture's view of the flow's output; takes over z and logDet. */
+  private head({ z, logDet }: FlowForward): ClassifierTensors {
     const [zFc, zConv] = tf.split(z, [this.spec.latent.fcDims, this.spec.latent.convDims], 1);
     z.dispose();
     const { logits, posterior } = this.mixture.evaluate(zFc, zConv);
     return { zFc, zConv, logDet, logits, posterior };
   }
 
-  async classify(x: tf.Tensor): Promise<ClassifierResult> {
-    const t = this.forwardTensors(x);
+  /** With `pause`, the flow awaits it between layers (Flow.forwardPausing). */
+  async classify(x: tf.Tensor, pause?: Pause): Promise<ClassifierResult> {
+    const t = pause ? this.head(await this.flow.forwardPausing(x, pause)) : this.forwardTensors(x);
     try {
       const [zFc, zConv, logDet, logits, posterior] = (await Promise.all(
         [t.zFc, t.zConv, t.logDet, t.logits, t.posterior].map((v) => v.data()),
@@ -164,6 +169,16 @@ export class GenerativeClassifier {
     const z = tf.concat([zFc, zConv], 1);
     try {
       return this.flow.inverse(z);
+    } finally {
+      z.dispose();
+    }
+  }
+
+  /** decode, awaiting `pause` between layers (Flow.inversePausing). */
+  async decodePausing(zFc: tf.Tensor, zConv: tf.Tensor, pause: Pause): Promise<tf.Tensor> {
+    const z = tf.concat([zFc, zConv], 1);
+    try {
+      return await this.flow.inversePausing(z, pause);
     } finally {
       z.dispose();
     }

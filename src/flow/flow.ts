@@ -29,35 +29,105 @@ export class Flow {
   }
   /** x: NHWC [B, H, W, C]. */
   forward(x: tf.Tensor, keepIntermediates = false): FlowForward {
-    const intermediates: NonNullable<FlowForward['intermediates']> = [];
-    let h: tf.Tensor = x;
-    let logDet = tf.zeros([x.shape[0]]);
-    for (const layer of this.layers) {
-      const out = layer.forward(h);
-      const total = tf.add(logDet, out.logDet);
-      logDet.dispose();
-      logDet = total;
-      if (h !== x && !keepIntermediates) h.dispose();
-      if (keepIntermediates) intermediates.push({ name: layer.name, type: layer.type, y: out.y, logDet: out.logDet });
-      else out.logDet.dispose();
-      h = out.y;
-    }
-    const z = keepIntermediates ? tf.clone(h) : h;
-    return { z: z, logDet, intermediates: keepIntermediates ? intermediates : undefined };
+    return runToEnd(this.forwardSteps(x, keepIntermediates));
+  }
+
+  /**
+   * The forward pass, awaiting `pause` between layers: a worker reads its messages there, and a pause that throws
+   * (a cancel) stops the pass within one layer, its tensors freed.
+   */
+  forwardPausing(x: tf.Tensor, pause: Pause): Promise<FlowForward> {
+    return runPausing(this.forwardSteps(x, false), pause);
+  }
+
+  /** The output alone, its log-determinants freed. */
+  forwardLatent(x: tf.Tensor): tf.Tensor {
+    const { z, logDet } = this.forward(x);
+    logDet.dispose();
+    return z;
   }
 
   /** z: flat [B, D]; returns NHWC x. */
   inverse(z: tf.Tensor): tf.Tensor {
-    let h: tf.Tensor = z;
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      const next = this.layers[i].inverse(h);
-      if (h !== z) h.dispose();
-      h = next;
+    return runToEnd(this.inverseSteps(z));
+  }
+
+  /** The inverse pass, awaiting `pause` between layers as forwardPausing does. */
+  inversePausing(z: tf.Tensor, pause: Pause): Promise<tf.Tensor> {
+    return runPausing(this.inverseSteps(z), pause);
+  }
+
+  /** One layer per step; stopped early, it frees what it made. */
+  private *forwardSteps(x: tf.Tensor, keepIntermediates: boolean): Generator<void, FlowForward> {
+    const intermediates: NonNullable<FlowForward['intermediates']> = [];
+    let h: tf.Tensor = x;
+    let logDet = tf.zeros([x.shape[0]]);
+    let finished = false;
+    try {
+      for (const layer of this.layers) {
+        if (h !== x) yield;
+        const out = layer.forward(h);
+        const total = tf.add(logDet, out.logDet);
+        logDet.dispose();
+        logDet = total;
+        if (h !== x && !keepIntermediates) h.dispose();
+        if (keepIntermediates) intermediates.push({ name: layer.name, type: layer.type, y: out.y, logDet: out.logDet });
+        else out.logDet.dispose();
+        h = out.y;
+      }
+      finished = true;
+      // The caller owns what is returned, so never the input itself (a flow of no layers).
+      const z = keepIntermediates || h === x ? tf.clone(h) : h;
+      return { z, logDet, intermediates: keepIntermediates ? intermediates : undefined };
+    } finally {
+      if (!finished) {
+        if (h !== x && !keepIntermediates) h.dispose();
+        tf.dispose([logDet, ...intermediates.flatMap((s) => [s.y, s.logDet])]);
+      }
     }
-    return h;
+  }
+
+  private *inverseSteps(z: tf.Tensor): Generator<void, tf.Tensor> {
+    let h: tf.Tensor = z;
+    let finished = false;
+    try {
+      for (let i = this.layers.length - 1; i >= 0; i--) {
+        if (h !== z) yield;
+        const next = this.layers[i].inverse(h);
+        if (h !== z) h.dispose();
+        h = next;
+      }
+      finished = true;
+      return h === z ? tf.clone(z) : h;
+    } finally {
+      if (!finished && h !== z) h.dispose();
+    }
   }
 
   dispose(): void {
     for (const l of this.layers) l.dispose();
+  }
+}
+
+/** Awaited between layers; throws to stop the pass. */
+export type Pause = () => Promise<void>;
+
+function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+async function runPausing<T>(steps: Generator<void, T>, pause: Pause): Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    try {
+      await pause();
+    } catch (e) {
+      steps.return(undefined as T);
+      throw e;
+    }
   }
 }

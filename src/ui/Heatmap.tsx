@@ -1,8 +1,9 @@
 import { scaleLinear, select } from 'd3';
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { ModelInputImage } from '../worker/protocol';
 import { formatLegendTick } from './format';
-import { type ColorMap, colorize, imageDataUrl } from './raster';
+import { type ColorMap, colorize } from './raster';
+import { useImageUrl } from './useImageUrl';
 
 export interface HeatmapProps {
   values: ArrayLike<number>;
@@ -23,33 +24,37 @@ const LEGEND_HEIGHT = 48;
 /** A map drawn by d3 as an SVG: the image, the colored cells over it, and a color legend with its axis. */
 export function Heatmap({ values, width, height, colors, under, size = 220, label, legend, testId }: HeatmapProps) {
   const ref = useRef<SVGSVGElement>(null);
+  const cells = useMemo(() => colorize(values, width, height, colors), [values, width, height, colors]);
+  const underUrl = useImageUrl(under);
+  const cellsUrl = useImageUrl(cells);
   useEffect(() => {
-    const { scale, extent } = colors;
     const h = (size * height) / width;
     const svg = select(ref.current!)
       .attr('viewBox', `0 0 ${size} ${h + LEGEND_HEIGHT}`)
       .attr('width', size)
       .attr('height', h + LEGEND_HEIGHT);
-    svg.selectAll('*').remove();
-    if (under)
-      svg
-        .append('image')
-        .attr('href', imageDataUrl(under))
-        .attr('width', size)
-        .attr('height', h)
-        .attr('preserveAspectRatio', 'none')
-        .attr('style', 'image-rendering: pixelated');
+    // Kept elements, new hrefs: the images load without the map going blank in between.
     svg
-      .append('image')
-      .attr('href', imageDataUrl(colorize(values, width, height, colors)))
+      .selectAll('image')
+      .data([under && underUrl, cellsUrl].filter((url) => url !== undefined))
+      .join('image')
+      .attr('href', (url) => url)
       .attr('width', size)
       .attr('height', h)
       .attr('preserveAspectRatio', 'none')
-      .attr('opacity', under ? 0.62 : 1)
+      .attr('opacity', (_, i) => (under && i === 1 ? 0.62 : 1))
       .attr('style', 'image-rendering: pixelated');
+  }, [under, underUrl, cellsUrl, width, height, size]);
+  useEffect(() => {
+    const { scale, extent } = colors;
+    const h = (size * height) / width;
     const x = scaleLinear(extent, [8, size - 8]);
     const steps = 48;
-    const legendGroup = svg.append('g').attr('transform', `translate(0, ${h + 6})`);
+    select(ref.current!).selectAll('g.legend').remove();
+    const legendGroup = select(ref.current!)
+      .append('g')
+      .attr('class', 'legend')
+      .attr('transform', `translate(0, ${h + 6})`);
     legendGroup
       .selectAll('rect')
       .data(Array.from({ length: steps }, (_, i) => extent[0] + ((i + 0.5) * (extent[1] - extent[0])) / steps))
@@ -81,7 +86,7 @@ export function Heatmap({ values, width, height, colors, under, size = 220, labe
       .attr('font-size', 11)
       .attr('fill', '#6b7280')
       .text(legend);
-  }, [values, width, height, colors, under, size, legend]);
+  }, [colors, width, height, size, legend]);
   return <svg ref={ref} className="heatmap" role="img" aria-label={label} data-testid={testId} />;
 }
 

@@ -1,5 +1,5 @@
 import { scaleLinear, select } from 'd3';
-import { type ReactNode, useEffect, useMemo, useRef } from 'react';
+import { memo, type ReactNode, useEffect, useMemo, useRef } from 'react';
 import { unseenFlip } from '../explain/imageChange';
 import { formatSliderId, type SliderId, sameSlider } from '../explain/sliderId';
 import { posteriorBars, rankedScores } from '../state/resultView';
@@ -191,7 +191,8 @@ function Slider({ id, label, min, max, step, value, onChange, below }: SliderPro
   );
 }
 
-function DimensionSlider({
+/** Memoised: a slider step moves one coordinate, and every other strip would be drawn again. */
+const DimensionSlider = memo(function DimensionSlider({
   dim,
   amount,
   onChange,
@@ -230,7 +231,7 @@ function DimensionSlider({
       />
     </div>
   );
-}
+});
 
 /** Half the range thumb's width (styles.css): the thumb's center runs from this inset to the width less it. */
 const THUMB_INSET = 8;

@@ -24,17 +24,20 @@ const EXPLAINS_TERMS: Record<LikelihoodMap['explains']['kind'], Term> = {
 
 export function MapPanel() {
   const classes = useApp((s) => s.model?.spec.classes);
-  const view = useApp((s) => s.view);
+  // Not the whole view: a slider step changes it, and this panel's class choosers would be drawn again.
+  const settings = useApp((s) => s.view.map);
+  const target = useApp((s) => s.view.target);
+  const contrast = useApp((s) => s.view.contrast);
   const setMapClasses = useApp((s) => s.setMapClasses);
   const setMap = useApp((s) => s.setMap);
   const map = useApp((s) => s.map);
   const resolved = usePanelClasses()?.map;
   if (!classes) return null;
-  const { method } = view.map;
+  const { method } = settings;
   const gradient = method === 'input-gradient' || method === 'integrated-gradients';
   const context = {
     classes: resolved ? mapClassWords(classes, resolved) : 'the predicted class, once an image is classified',
-    method: mapMethodWords(view.map),
+    method: mapMethodWords(settings),
   };
 
   return (
@@ -43,7 +46,7 @@ export function MapPanel() {
         <ClassSelect
           label="explain class"
           classes={classes}
-          value={view.target}
+          value={target}
           words={{ predicted: 'the predicted class' }}
           onChange={(target) => setMapClasses({ target })}
           testId="map-target"
@@ -51,7 +54,7 @@ export function MapPanel() {
         <ClassSelect
           label="against"
           classes={classes}
-          value={view.contrast}
+          value={contrast}
           words={{ predicted: 'the most probable other class', mean: 'the mean over classes' }}
           onChange={(contrast) => setMapClasses({ contrast })}
           testId="map-contrast"
@@ -73,19 +76,19 @@ export function MapPanel() {
         {gradient && (
           <label className="field">
             differentiate
-            <select value={view.map.objective} onChange={(e) => setMap({ objective: e.target.value as 'likelihood' | 'contrast' })}>
+            <select value={settings.objective} onChange={(e) => setMap({ objective: e.target.value as 'likelihood' | 'contrast' })}>
               <option value="likelihood">log p(x | class)</option>
               <option value="contrast">logit difference against the contrast</option>
             </select>
           </label>
         )}
         {method === 'integrated-gradients' && (
-          <DecimalField integer label="steps" value={view.map.steps} min={1} max={256} onCommit={(steps) => setMap({ steps })} />
+          <DecimalField integer label="steps" value={settings.steps} min={1} max={256} onCommit={(steps) => setMap({ steps })} />
         )}
         {method === 'occlusion' && (
           <>
-            <DecimalField integer label="patch (px)" value={view.map.patch} min={1} max={1024} onCommit={(patch) => setMap({ patch })} />
-            <DecimalField integer label="stride (px)" value={view.map.stride} min={1} max={1024} onCommit={(stride) => setMap({ stride })} />
+            <DecimalField integer label="patch (px)" value={settings.patch} min={1} max={1024} onCommit={(patch) => setMap({ patch })} />
+            <DecimalField integer label="stride (px)" value={settings.stride} min={1} max={1024} onCommit={(stride) => setMap({ stride })} />
           </>
         )}
       </div>

@@ -2,19 +2,24 @@ import { color, interpolateInferno, interpolateRdBu, scaleDiverging, scaleSequen
 import type { ModelInputImage } from '../worker/protocol';
 
 /** Encoded once per image: the model input is drawn under every map and difference image, redrawn at each result. */
-const dataUrls = new WeakMap<ModelInputImage, string>();
+const pngBlobs = new WeakMap<ModelInputImage, Promise<Blob>>();
 
-/** A PNG data URL of an RGBA image, for SVG <image> elements (exports keep them). */
-export function imageDataUrl(image: ModelInputImage): string {
-  const known = dataUrls.get(image);
-  if (known) return known;
+/**
+ * An RGBA image as PNG, for SVG <image> elements. canvas.toBlob encodes outside the page's task: a synchronous
+ * toDataURL of a 224² image cost the main thread 5–25 ms per map or slider step.
+ */
+export function pngBlob(image: ModelInputImage): Promise<Blob> {
+  let blob = pngBlobs.get(image);
+  if (blob) return blob;
   const canvas = document.createElement('canvas');
   canvas.width = image.width;
   canvas.height = image.height;
   canvas.getContext('2d')!.putImageData(new ImageData(image.rgba, image.width, image.height), 0, 0);
-  const url = canvas.toDataURL('image/png');
-  dataUrls.set(image, url);
-  return url;
+  blob = new Promise((done, fail) =>
+    canvas.toBlob((b) => (b ? done(b) : fail(new Error(`a ${image.width}×${image.height} image could not be encoded as PNG`))), 'image/png'),
+  );
+  pngBlobs.set(image, blob);
+  return blob;
 }
 
 export type ColorScale = (v: number) => string;
@@ -27,7 +32,8 @@ export interface ColorMap {
   table: Uint8ClampedArray;
 }
 
-const LUT_STEPS = 4096;
+/** Finer than 8-bit color needs across a diverging scale (2 × 256 levels); each step parses one color string. */
+const LUT_STEPS = 1024;
 const tables = new Map<(t: number) => string, Uint8ClampedArray>();
 
 /**

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { decomposeLogitDifference } from '../explain/decomposition';
 import { type Attribution, inputTimesGradient, integratedGradients, type Objective } from '../explain/gradients';
 import { imageChange } from '../explain/imageChange';
-import { splitLatents } from '../explain/latentDecode';
+import { decodeLatentBatch, splitLatents } from '../explain/latentDecode';
 import { type PrincipalDirections, principalDirections, residualStrength, separatingDimensions, towardCrossing } from '../explain/latentEdit';
 import { occlusionMap } from '../explain/occlusion';
 import { type DecodedImages, describeImages, interpolateImages, sampleClass, sampleTypical, typicalTemperature } from '../explain/sampling';
@@ -71,7 +71,7 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal, on
   try {
     if (request.method === 'decomposition') {
       if (contrast === target) throw new Error('the latent decomposition compares two different classes: choose another contrast');
-      const d = await decomposeLogitDifference(model, x, target, contrast === 'mean' ? { kind: 'mean' } : { kind: 'class', index: contrast });
+      const d = await decomposeLogitDifference(model, x, target, contrast === 'mean' ? { kind: 'mean' } : { kind: 'class', index: contrast }, signal);
       return {
         request,
         width: d.size,
@@ -165,13 +165,13 @@ export async function edit(from: number, sliders: SliderValue[], signal: AbortSi
   const z = await editLatent(model, image.z, from, moved, principal);
   signal.throwIfAborted();
   const edited = performance.now();
-  const out = tf.tidy(() => {
-    const [zFc, zConv] = splitLatents(model.spec, z, 1);
-    const { logits, posterior } = model.mixture.evaluate(zFc, zConv);
-    return [model.decode(zFc, zConv), posterior, logits];
+  const x = await decodeLatentBatch(model, z, 1, signal);
+  const head = tf.tidy(() => {
+    const { logits, posterior } = model.mixture.evaluate(...splitLatents(model.spec, z, 1));
+    return [posterior, logits];
   });
-  const [x, posterior, logits] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
-  tf.dispose(out);
+  const [posterior, logits] = (await Promise.all(head.map((t) => t.data()))) as Float32Array[];
+  tf.dispose(head);
   const done = performance.now();
   return {
     image: modelInputImage(x, model.spec),

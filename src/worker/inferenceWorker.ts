@@ -112,7 +112,7 @@ const handlers: { [K in CallType]: Handler<K> } = {
     }
   },
 
-  reconstruct: () => reconstruct(requireModel(), requireImage()),
+  reconstruct: (_, signal) => reconstruct(requireModel(), requireImage(), signal),
 
   map: ({ id, request }, signal) => likelihoodMap(request, signal, (done, total) => post({ type: 'progress', id, done, total })),
   latentGuide: ({ a, b, dims, principal }, signal) => latentGuide(a, b, dims, principal, signal),
@@ -169,9 +169,9 @@ function progressOf(id: number): (done: number, total: number) => void {
 }
 
 /** x̂ = f⁻¹(z) and the per-pixel error max_c |x − x̂| on the [0, 1] pixel scale. */
-async function reconstruct(m: GenerativeClassifier, { x, z }: { x: Float32Array; z: Float32Array }): Promise<Reconstruction> {
+async function reconstruct(m: GenerativeClassifier, { x, z }: { x: Float32Array; z: Float32Array }, signal: AbortSignal): Promise<Reconstruction> {
   const { channels, height, width } = m.spec.input;
-  const xHat = await decodeLatentBatch(m, z, 1);
+  const xHat = await decodeLatentBatch(m, z, 1, signal);
   const std = m.spec.preprocessing.std;
   const error = new Float32Array(height * width);
   let maxError = 0;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { nextTask } from '../explain/checks';
 import { classifyOutcomes } from '../explain/trustOutcomes';
 import type { GenerativeClassifier } from '../flow/classifier';
 import type { TrustImage, TrustImageResult } from './protocol';
@@ -37,7 +38,8 @@ async function classifyEach(m: GenerativeClassifier, inputs: Float32Array[], siz
   for (const [i, x] of inputs.entries()) data.set(x, i * size);
   const x = tf.tensor4d(data, [inputs.length, height, width, channels]);
   try {
-    return (await classifyOutcomes(m, x)).outcomes.map((o) => ({ ok: true, ...o }));
+    // A batch at 224² takes seconds: between its layers, a new image or a slider step is answered.
+    return (await classifyOutcomes(m, x, nextTask)).outcomes.map((o) => ({ ok: true, ...o }));
   } catch (e) {
     if (inputs.length === 1) return [{ ok: false, error: `the model could not classify it: ${e instanceof Error ? e.message : String(e)}` }];
     const each: TrustImageResult[] = [];
