@@ -119,11 +119,14 @@ describe('inference worker protocol', () => {
     expect(order.filter((m) => m.endsWith(':done'))).toEqual(['25:done', '24:done']);
   });
 
-  it('reports the passes of a long map and stops it on cancel', async () => {
+  it('reports the progress of a long map within its first pass of 8 path points, and stops it on cancel', async () => {
     const ig = { method: 'integrated-gradients', objective: 'likelihood', target: 0, contrast: 'mean', steps: 512, patch: 8, stride: 4, fill: 0 } as const;
     send({ type: 'map', id: 30, request: ig });
     await vi.waitFor(() => expect(posted.some((m) => m.id === 30 && m.type === 'progress')).toBe(true), { timeout: 60_000, interval: 20 });
-    expect(posted.find((m) => m.id === 30 && m.type === 'progress')).toMatchObject({ done: 8, total: 512 });
+    const first = posted.find((m) => m.id === 30 && m.type === 'progress') as { done: number; total: number };
+    expect(first.total).toBe(512);
+    expect(first.done).toBeGreaterThan(0);
+    expect(first.done).toBeLessThanOrEqual(8);
     send({ type: 'cancel', id: 31, kind: 'map' });
     expect(await answer(31)).toEqual({ type: 'done', id: 31, result: true });
     expect(await answer(30)).toEqual({ type: 'superseded', id: 30 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { integratedGradients } from '../src/explain/gradients';
+import { inputTimesGradient, integratedGradients } from '../src/explain/gradients';
 import { occlusionMap } from '../src/explain/occlusion';
 import { interpolateImages, sampleClass } from '../src/explain/sampling';
 import { chooseBackend } from '../src/flow/backend';
@@ -37,6 +37,16 @@ async function abortedFromTimer(run: (signal: AbortSignal) => Promise<unknown>):
 describe('canceling long explanations', () => {
   it('integrated gradients yields between gradient passes and frees everything when aborted', async () => {
     await abortedFromTimer((signal) => integratedGradients(model, x, { kind: 'likelihood', classIndex: 1 }, { steps: 256, batchSize: 2, signal }));
+  });
+
+  it('input × gradient, one pass, reports progress layer by layer and stops mid-pass when aborted', async () => {
+    const steps: number[] = [];
+    await inputTimesGradient(model, x, { kind: 'likelihood', classIndex: 1 }, { onStep: (done, total) => steps.push(done / total) });
+    expect(steps.length).toBeGreaterThan(model.flow.layers.length);
+    for (let i = 1; i < steps.length; i++) expect(steps[i]).toBeGreaterThanOrEqual(steps[i - 1]);
+    expect(steps[0]).toBeLessThan(0.1);
+    expect(steps.at(-1)).toBe(1);
+    await abortedFromTimer((signal) => inputTimesGradient(model, x, { kind: 'likelihood', classIndex: 1 }, { signal }));
   });
 
   it('occlusion yields between forward passes and stops when aborted', async () => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextTask } from '../src/explain/checks';
 import { decomposeLogitDifference } from '../src/explain/decomposition';
+import { type Objective, objectiveGradient, objectiveGradientPausing } from '../src/explain/gradients';
 import { decodeLatentBatch } from '../src/explain/latentDecode';
 import { chooseBackend } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
@@ -85,6 +86,37 @@ describe('flow passes that pause between layers (a worker reads its messages the
     await aborted((signal) => decomposeLogitDifference(model, first, 0, { kind: 'class', index: 1 }, signal));
     expect(tf.memory().numTensors).toBe(before);
     first.dispose();
+  });
+
+  it('give the input gradient of every map objective layer by layer, as tf.grad of the whole flow does', async () => {
+    const objectives: Objective[] = [
+      { kind: 'likelihood', classIndex: 2 },
+      { kind: 'logitDifference', classIndex: 0, contrast: 'mean' },
+      { kind: 'logitDifference', classIndex: 1, contrast: 3 },
+      { kind: 'logPosterior', classIndex: 4 },
+    ];
+    for (const objective of objectives) {
+      const whole = objectiveGradient(model, objective)(x);
+      const pause = countingPause();
+      const layered = await objectiveGradientPausing(model, x, objective, pause);
+      expect(pause.calls, objective.kind).toBe(2 * model.flow.layers.length - 1);
+      const [a, b] = [await whole.data(), await layered.data()];
+      let scale = 0;
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) {
+        scale = Math.max(scale, Math.abs(a[i]));
+        worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      }
+      expect(scale, objective.kind).toBeGreaterThan(0);
+      expect(worst / scale, objective.kind).toBeLessThan(1e-5);
+      tf.dispose([whole, layered]);
+    }
+    const before = tf.memory().numTensors;
+    for (const stopAt of [2, model.flow.layers.length + 1]) {
+      const stopped = countingPause(stopAt);
+      await expect(objectiveGradientPausing(model, x, { kind: 'likelihood', classIndex: 0 }, stopped)).rejects.toMatchObject({ name: 'AbortError' });
+      expect(tf.memory().numTensors).toBe(before);
+    }
   });
 
   it('never hand back their input: a flow of no layers returns a copy the caller may free', async () => {

@@ -178,7 +178,7 @@ function MapProgress({ steps }: { steps?: { done: number; total: number } }) {
   return (
     <div className="map-progress" data-testid="map-progress" data-done={steps?.done ?? 0} data-total={steps?.total ?? 0}>
       <progress value={steps?.done} max={steps?.total} aria-label="map progress" />
-      <span className="hint">{steps ? `${steps.done} of ${steps.total} passes` : 'first pass…'}</span>
+      <span className="hint">{steps ? `${Math.floor(steps.done)} of ${steps.total} passes` : 'first pass…'}</span>
       <button type="button" className="button secondary" onClick={cancelMap} data-testid="map-cancel">
         Cancel
       </button>

@@ -109,7 +109,7 @@ export async function likelihoodMap(request: MapRequest, signal: AbortSignal, on
       request.objective === 'likelihood' ? { kind: 'likelihood', classIndex: target } : { kind: 'logitDifference', classIndex: target, contrast };
     const a: Attribution =
       request.method === 'input-gradient'
-        ? await inputTimesGradient(model, x, objective)
+        ? await inputTimesGradient(model, x, objective, { signal, onStep })
         : await integratedGradients(model, x, objective, { steps: request.steps, signal, batchSize: batchFor(model), onStep });
     return {
       request,

@@ -114,7 +114,7 @@ const handlers: { [K in CallType]: Handler<K> } = {
 
   reconstruct: (_, signal) => reconstruct(requireModel(), requireImage(), signal),
 
-  map: ({ id, request }, signal) => likelihoodMap(request, signal, (done, total) => post({ type: 'progress', id, done, total })),
+  map: ({ id, request }, signal) => likelihoodMap(request, signal, progressOf(id)),
   latentGuide: ({ a, b, dims, principal }, signal) => latentGuide(a, b, dims, principal, signal),
   edit: ({ from, sliders }, signal) => edit(from, sliders, signal),
   sample: ({ classIndex, count, seed, temperature, typical }, signal) => sample(classIndex, count, seed, temperature, typical, signal),
