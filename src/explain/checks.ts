@@ -14,12 +14,21 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
+/** Holds work back after a yield while more urgent work waits; the worker sets it (see setYieldGate). */
+let yieldGate: (signal: AbortSignal | undefined) => Promise<void> = async () => {};
+
+/** The worker's priorities: its background requests wait at every yield while a foreground one runs. */
+export function setYieldGate(gate: (signal: AbortSignal | undefined) => Promise<void>): void {
+  yieldGate = gate;
+}
+
 /**
- * Lets the worker's event loop run (so newer requests arrive mid-computation), then throws
- * the signal's AbortError if the caller has canceled. Called between batches.
+ * Lets the worker's event loop run (so newer requests arrive mid-computation), waits at the gate,
+ * then throws the signal's AbortError if the caller has canceled. Called between batches and layers.
  */
 export async function yieldUnlessAborted(signal: AbortSignal | undefined): Promise<void> {
   await nextTask();
+  await yieldGate(signal);
   signal?.throwIfAborted();
 }
 

@@ -6,6 +6,7 @@
  * (classify) goes ahead of the waiting requests about the old one and cancels those running.
  */
 import * as tf from '@tensorflow/tfjs';
+import { setYieldGate } from '../explain/checks';
 import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
 import { activeBackend, BACKEND_ORDER, type BackendChoice, chooseBackend } from '../flow/backend';
 import type { GenerativeClassifier } from '../flow/classifier';
@@ -22,6 +23,8 @@ declare const self: DedicatedWorkerGlobalScope;
 
 /** Progress messages are spaced out: a large model streams thousands of chunks. */
 const PROGRESS_INTERVAL_MS = 50;
+/** How often held-back long requests look whether the quick ones are done: short next to a layer at 224². */
+const FOREGROUND_POLL_MS = 5;
 
 let backend: BackendChoice | null = null;
 /** Why init failed, for the requests that need a backend. */
@@ -43,6 +46,12 @@ const SETUP_TYPES: readonly CallType[] = ['init', 'load'];
 /** The running long request of each type; a newer one of the same type cancels it. */
 const running = new Map<CallType, { controller: AbortController; settled: Promise<void> }>();
 watchNewImages(() => current?.request.type === 'classify' || queue.some((q) => q.type === 'classify'));
+/** The signals of long requests: at each yield they wait while a quick request runs or waits, so that it runs alone. */
+const background = new WeakSet<AbortSignal>();
+setYieldGate(async (signal) => {
+  if (!signal || !background.has(signal)) return;
+  while (!signal.aborted && (current || queue.length)) await new Promise((resolve) => setTimeout(resolve, FOREGROUND_POLL_MS));
+});
 
 const post = (message: WorkerResponse) => self.postMessage(message);
 const sourceKey = (s: ModelSource) => ('modelUrl' in s ? `url:${s.modelUrl}` : `stored:${s.storedId}`);
@@ -227,6 +236,7 @@ function startLong(request: WorkerRequest): void {
   const previous = running.get(request.type);
   previous?.controller.abort();
   const controller = new AbortController();
+  background.add(controller.signal);
   const settled = (async () => {
     await previous?.settled;
     if (controller.signal.aborted) post({ type: 'superseded', id: request.id });
