@@ -21,23 +21,27 @@ export interface ClassScore {
   beside: number;
 }
 
-/** The classes of the first image, most probable first, with log p(x|y) beside each. */
-export function rankedClasses(result: ClassifierResult, classes: string[]): ClassScore[] {
-  return rankedScores(result.posterior.subarray(0, result.classes), result.logLikelihood, classes);
-}
-
-/** Classes by p(y|x), most probable first, each with its value of beside. */
-export function rankedScores(posterior: ArrayLike<number>, beside: ArrayLike<number>, classes: string[]): ClassScore[] {
-  return Array.from({ length: posterior.length }, (_, y) => ({
-    classIndex: y,
-    label: className(classes, y),
-    probability: posterior[y],
-    beside: beside[y],
-  })).sort((a, b) => b.probability - a.probability || a.classIndex - b.classIndex);
+/**
+ * The `count` most probable classes, most probable first (ties by index), with their value of beside. One pass that
+ * keeps the best few: ranking all of ImageNet's 1000 classes at every result and slider step cost the page a long task.
+ */
+export function topClasses(posterior: ArrayLike<number>, beside: ArrayLike<number>, classes: string[], count: number): ClassScore[] {
+  const best: number[] = [];
+  for (let y = 0; y < posterior.length; y++) {
+    if (best.length === count) {
+      if (!(posterior[y] > posterior[best[count - 1]])) continue;
+      best.pop();
+    }
+    let at = best.length;
+    while (at > 0 && posterior[y] > posterior[best[at - 1]]) at--;
+    best.splice(at, 0, y);
+  }
+  return best.map((y) => ({ classIndex: y, label: className(classes, y), probability: posterior[y], beside: beside[y] }));
 }
 
 /** At most maxBars bars, most probable first; past that, the rest share one bar so that the bars still sum to 1. */
-export function posteriorBars(ranked: ClassScore[], maxBars: number): PosteriorBar[] {
+export function posteriorBars(posterior: ArrayLike<number>, beside: ArrayLike<number>, classes: string[], maxBars: number): PosteriorBar[] {
+  const k = posterior.length;
   const bar = (c: ClassScore): PosteriorBar => ({
     key: String(c.classIndex),
     label: c.label,
@@ -45,13 +49,12 @@ export function posteriorBars(ranked: ClassScore[], maxBars: number): PosteriorB
     probability: c.probability,
     beside: c.beside,
   });
-  if (ranked.length <= maxBars) return ranked.map(bar);
-  const shown = ranked.slice(0, maxBars - 1);
-  const rest = ranked.slice(maxBars - 1);
-  return [
-    ...shown.map(bar),
-    { key: 'rest', label: `${rest.length} other classes`, classIndex: null, probability: rest.reduce((s, c) => s + c.probability, 0), beside: null },
-  ];
+  if (k <= maxBars) return topClasses(posterior, beside, classes, k).map(bar);
+  const shown = topClasses(posterior, beside, classes, maxBars - 1);
+  const isShown = new Set(shown.map((c) => c.classIndex));
+  let rest = 0;
+  for (let y = 0; y < k; y++) if (!isShown.has(y)) rest += posterior[y];
+  return [...shown.map(bar), { key: 'rest', label: `${k - shown.length} other classes`, classIndex: null, probability: rest, beside: null }];
 }
 
 /** H(p) in nats. */

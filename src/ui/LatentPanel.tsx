@@ -2,7 +2,7 @@ import { scaleLinear, select } from 'd3';
 import { memo, type ReactNode, useEffect, useMemo, useRef } from 'react';
 import { unseenFlip } from '../explain/imageChange';
 import { formatSliderId, type SliderId, sameSlider } from '../explain/sliderId';
-import { posteriorBars, rankedScores } from '../state/resultView';
+import { posteriorBars } from '../state/resultView';
 import { className, latentClassWords, quotedClass } from '../state/resultWords';
 import { unlistedSliders } from '../state/sliders';
 import type { LatentGuide, SeparatingDimensionInfo } from '../worker/protocol';
@@ -296,7 +296,7 @@ function Counterfactual() {
   const before = useApp((s) => s.classification?.result.posterior);
   const classes = useApp((s) => s.model?.spec.classes);
   const bars = useMemo(
-    () => counterfactual && classes && posteriorBars(rankedScores(counterfactual.posterior, counterfactual.logits, classes), COUNTERFACTUAL_BARS),
+    () => counterfactual && classes && posteriorBars(counterfactual.posterior, counterfactual.logits, classes, COUNTERFACTUAL_BARS),
     [counterfactual, classes],
   );
   const difference = useMemo(() => counterfactual && divergingScale(counterfactual.change.difference), [counterfactual]);

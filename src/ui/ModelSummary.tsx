@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type { ClassifierResult } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
-import { entropy, posteriorBars, rankedClasses, typicality } from '../state/resultView';
+import { entropy, posteriorBars, topClasses, typicality } from '../state/resultView';
 import { formatBitsPerDim, formatEntropy, formatNats, formatProbability, formatZScore } from './format';
 import { Help, TermName } from './Help';
 import { PosteriorChart, PosteriorChartKey } from './PosteriorChart';
@@ -19,11 +19,10 @@ export function ModelSummary({
   /** Distinct ids where two summaries share the page. */
   testIds?: SummaryTestIds;
 }) {
-  const ranked = useMemo(() => rankedClasses(result, spec.classes), [result, spec]);
-  const bars = useMemo(() => posteriorBars(ranked, maxBars), [ranked, maxBars]);
-  const top = ranked[0];
-  const typical = typicality(spec.card, result.logEvidence[0]);
   const k = result.classes;
+  const bars = useMemo(() => posteriorBars(result.posterior.subarray(0, k), result.logLikelihood, spec.classes, maxBars), [result, spec, maxBars, k]);
+  const top = useMemo(() => topClasses(result.posterior.subarray(0, k), result.logLikelihood, spec.classes, 1)[0], [result, spec, k]);
+  const typical = typicality(spec.card, result.logEvidence[0]);
   return (
     <>
       <dl className="summary">

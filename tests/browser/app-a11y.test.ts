@@ -118,9 +118,22 @@ describe('accessibility in Chromium: axe-core audit and keyboard only', () => {
     // reconstruction and the maps arrive after the posteriors; a key pressed during their re-render was lost once in CI).
     await expect.poll(() => page.locator('section[aria-busy]').count(), POLL).toBe(0);
     await page.getByTestId('reconstruction-error').waitFor(POLL);
-    await tabTo(page, '[data-testid="checkpoint-input"]', 'Shift+Tab');
-    const [checkpointChooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 10_000 }), page.keyboard.press('Enter')]);
-    expect(await checkpointChooser.element().getAttribute('accept')).toBe('.pt,.pth');
+    // Under a loaded CI run, one Enter in four rehearsals opened nothing here: a second press says whether the focus
+    // had moved (printed), and the step still fails if Enter never opens the picker.
+    const enterOpensChooser = async () => {
+      await tabTo(page, '[data-testid="checkpoint-input"]', 'Shift+Tab');
+      const opened = page.waitForEvent('filechooser', { timeout: 5_000 }).catch(() => null);
+      await page.keyboard.press('Enter');
+      return opened;
+    };
+    let checkpointChooser = await enterOpensChooser();
+    if (!checkpointChooser) {
+      const focus = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName);
+      console.log(`Enter on the checkpoint picker opened no file chooser within 5 s (focus then on ${focus}); pressing it again`);
+      checkpointChooser = await enterOpensChooser();
+    }
+    expect(checkpointChooser, 'Enter opens the checkpoint picker').not.toBeNull();
+    expect(await checkpointChooser!.element().getAttribute('accept')).toBe('.pt,.pth');
 
     // The model picker: arrow keys choose the next model and back.
     await tabTo(page, '[data-testid="model-picker"]', 'Shift+Tab');
