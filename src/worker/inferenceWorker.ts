@@ -2,8 +2,9 @@
 /**
  * The inference worker's code (its entry, inference.worker.ts, imports it). Owns TensorFlow.js: chooses the backend, loads models and answers requests. Quick requests run
  * one at a time in order; long explanations (maps, samples, interpolations) run beside them,
- * yielding between batches, so a slider edit never waits for a map to finish. A new image
- * (classify) goes ahead of the waiting requests about the old one and cancels those running.
+ * yielding between layers and holding still while a quick request runs, so a slider edit never waits for a map to
+ * finish. A new image (classify) goes ahead of the waiting requests about the old one and cancels those running,
+ * which stop within one layer.
  */
 import * as tf from '@tensorflow/tfjs';
 import { setYieldGate } from '../explain/checks';
