@@ -4,21 +4,19 @@ import { nextTask } from '../src/explain/checks';
 import { decomposeLogitDifference } from '../src/explain/decomposition';
 import { type Objective, objectiveGradient, objectiveGradientPausing } from '../src/explain/gradients';
 import { decodeLatentBatch } from '../src/explain/latentDecode';
-import { chooseBackend } from '../src/flow/backend';
 import type { GenerativeClassifier } from '../src/flow/classifier';
 import { Flow } from '../src/flow/flow';
-import { loadClassifier } from '../src/flow/loadClassifier';
-import { nodePackageFiles } from '../tools/lib/nodePackageFiles';
-import { convertFixture } from './helpers/convertFixture';
+import { referenceMini } from './helpers/convertFixture';
 
 let model: GenerativeClassifier;
+/** Two of the fixture's inputs. */
 let x: tf.Tensor4D;
 
 beforeAll(async () => {
-  await chooseBackend(['cpu']);
-  const { dir } = await convertFixture('mini_gc.zip.pt');
-  model = await loadClassifier(nodePackageFiles(dir));
-  x = tf.randomUniform([2, 48, 48, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
+  const mini = await referenceMini();
+  model = mini.model;
+  x = tf.slice(mini.images, [0, 0, 0, 0], [2, 48, 48, 3]);
+  mini.images.dispose();
 });
 afterAll(() => {
   model.dispose();

@@ -102,12 +102,12 @@ async function attribute(
   onStep?: (done: number, total: number) => void,
 ): Promise<Attribution> {
   const [, height, width, channels] = x.shape;
+  // Progress within a pass, one layer at a time: at 224² a single pass takes seconds.
+  const pausesPerPass = 2 * model.flow.layers.length - 1;
   let gradientSum = tf.zerosLike(x);
   try {
     for (let start = 0; start < alphas.length; start += batchSize) {
       const chunk = alphas.slice(start, start + batchSize);
-      // Progress within a pass, one layer at a time: at 224² a single pass takes seconds.
-      const pausesPerPass = 2 * model.flow.layers.length - 1;
       let paused = 0;
       const pause = () => {
         onStep?.(start + (chunk.length * ++paused) / pausesPerPass, alphas.length);

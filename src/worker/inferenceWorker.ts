@@ -7,12 +7,11 @@
  * which stop within one layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setYieldGate } from '../explain/checks';
 import { decodeLatentBatch, joinLatents } from '../explain/latentDecode';
 import { activeBackend, BACKEND_ORDER, type BackendChoice, chooseBackend } from '../flow/backend';
 import type { GenerativeClassifier } from '../flow/classifier';
 import { attackCurrent, attackImages } from './attackCalls';
-import { watchNewImages } from './backgroundPause';
+import { holdLongRequests, watchNewImages } from './backgroundPause';
 import { edit, interpolate, latentGuide, likelihoodMap, sample } from './explainCalls';
 import { modelInputImage } from './modelInputImage';
 import { pixelsToImage } from './modelPixels';
@@ -24,8 +23,6 @@ declare const self: DedicatedWorkerGlobalScope;
 
 /** Progress messages are spaced out: a large model streams thousands of chunks. */
 const PROGRESS_INTERVAL_MS = 50;
-/** How often held-back long requests look whether the quick ones are done: short next to a layer at 224². */
-const FOREGROUND_POLL_MS = 5;
 
 let backend: BackendChoice | null = null;
 /** Why init failed, for the requests that need a backend. */
@@ -47,12 +44,12 @@ const SETUP_TYPES: readonly CallType[] = ['init', 'load'];
 /** The running long request of each type; a newer one of the same type cancels it. */
 const running = new Map<CallType, { controller: AbortController; settled: Promise<void> }>();
 watchNewImages(() => current?.request.type === 'classify' || queue.some((q) => q.type === 'classify'));
-/** The signals of long requests: at each yield they wait while a quick request runs or waits, so that it runs alone. */
-const background = new WeakSet<AbortSignal>();
-setYieldGate(async (signal) => {
-  if (!signal || !background.has(signal)) return;
-  while (!signal.aborted && (current || queue.length)) await new Promise((resolve) => setTimeout(resolve, FOREGROUND_POLL_MS));
-});
+/** The signals of the long requests. */
+const longSignals = new WeakSet<AbortSignal>();
+holdLongRequests(
+  (signal) => longSignals.has(signal),
+  () => current !== null || queue.length > 0,
+);
 
 const post = (message: WorkerResponse) => self.postMessage(message);
 const sourceKey = (s: ModelSource) => ('modelUrl' in s ? `url:${s.modelUrl}` : `stored:${s.storedId}`);
@@ -237,7 +234,7 @@ function startLong(request: WorkerRequest): void {
   const previous = running.get(request.type);
   previous?.controller.abort();
   const controller = new AbortController();
-  background.add(controller.signal);
+  longSignals.add(controller.signal);
   const settled = (async () => {
     await previous?.settled;
     if (controller.signal.aborted) post({ type: 'superseded', id: request.id });
