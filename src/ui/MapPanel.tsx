@@ -5,7 +5,7 @@ import { CHECK_RULES, mapClassWords, mapExplanation } from '../state/resultWords
 import type { LikelihoodMap } from '../worker/protocol';
 import { ClassSelect } from './ClassSelect';
 import { DecimalField } from './DecimalField';
-import { formatLogDifference, formatRelativeError } from './format';
+import { formatLogDifference, formatPercent, formatRelativeError } from './format';
 import type { Term } from './glossary';
 import { Heatmap } from './Heatmap';
 import { Help } from './Help';
@@ -166,7 +166,7 @@ function MapView() {
   );
 }
 
-/** After a second of computing: passes done of all (when the worker says), and a way to stop. */
+/** After a second of computing: how far, of how many passes (when the worker says), and a way to stop. */
 function MapProgress({ steps }: { steps?: { done: number; total: number } }) {
   const cancelMap = useApp((s) => s.cancelMap);
   const [slow, setSlow] = useState(false);
@@ -178,7 +178,9 @@ function MapProgress({ steps }: { steps?: { done: number; total: number } }) {
   return (
     <div className="map-progress" data-testid="map-progress" data-done={steps?.done ?? 0} data-total={steps?.total ?? 0}>
       <progress value={steps?.done} max={steps?.total} aria-label="map progress" />
-      <span className="hint">{steps ? `${Math.floor(steps.done)} of ${steps.total} passes` : 'first pass…'}</span>
+      <span className="hint">
+        {steps ? `${formatPercent(steps.done / steps.total, { decimals: 0 })} of ${steps.total} ${steps.total === 1 ? 'pass' : 'passes'}` : 'first pass…'}
+      </span>
       <button type="button" className="button secondary" onClick={cancelMap} data-testid="map-cancel">
         Cancel
       </button>
