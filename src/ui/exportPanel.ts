@@ -38,7 +38,6 @@ export function exportPicture(picture: Picture, name: string, format: 'png' | 's
 
 async function exportPictures(pictures: Picture[], maxWidth: number, name: string, format: 'png' | 'svg', context: ExportContext): Promise<void> {
   const svg = composeSvg(pictures, maxWidth, exportCaption(context));
-  await embedObjectUrls(svg);
   const text = new XMLSerializer().serializeToString(svg);
   if (format === 'svg') return download(new Blob([text], { type: 'image/svg+xml' }), `${name}.svg`);
   const width = Number(svg.getAttribute('width'));
@@ -134,24 +133,6 @@ function composeSvg(pictures: Picture[], maxWidth: number, caption: { title: str
   out.setAttribute('width', String(Math.ceil(width)));
   out.setAttribute('height', String(Math.ceil(y + rowHeight + GAP)));
   return out;
-}
-
-/** Maps show their images by object URLs, which live only in this page: the file carries the bytes instead. */
-async function embedObjectUrls(svg: SVGSVGElement): Promise<void> {
-  const images = [...svg.querySelectorAll('image')].filter((image) => image.getAttribute('href')?.startsWith('blob:'));
-  for (const image of images) {
-    const blob = await (await fetch(image.getAttribute('href')!)).blob();
-    image.setAttribute('href', await dataUrl(blob));
-  }
-}
-
-function dataUrl(blob: Blob): Promise<string> {
-  return new Promise((done, fail) => {
-    const reader = new FileReader();
-    reader.onload = () => done(reader.result as string);
-    reader.onerror = () => fail(reader.error);
-    reader.readAsDataURL(blob);
-  });
 }
 
 function canvasImage(canvas: HTMLCanvasElement, box: DOMRect): SVGImageElement {

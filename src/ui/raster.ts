@@ -2,24 +2,35 @@ import { color, interpolateInferno, interpolateRdBu, scaleDiverging, scaleSequen
 import type { ModelInputImage } from '../worker/protocol';
 
 /** Encoded once per image: the model input is drawn under every map and difference image, redrawn at each result. */
-const pngBlobs = new WeakMap<ModelInputImage, Promise<Blob>>();
+const pngDataUrls = new WeakMap<ModelInputImage, Promise<string>>();
 
 /**
- * An RGBA image as PNG, for SVG <image> elements. canvas.toBlob encodes outside the page's task: a synchronous
- * toDataURL of a 224² image cost the main thread 5–25 ms per map or slider step.
+ * An RGBA image as a PNG data URL, for SVG <image> elements (an exported SVG carries it as it is). canvas.toBlob and
+ * FileReader work outside the page's task: a synchronous toDataURL of a 224² image cost the main thread 5–25 ms per map
+ * or slider step, and URL.createObjectURL waits on the browser process, 100+ ms while it was busy with a screenshot.
  */
-export function pngBlob(image: ModelInputImage): Promise<Blob> {
-  let blob = pngBlobs.get(image);
-  if (blob) return blob;
+export function pngDataUrl(image: ModelInputImage): Promise<string> {
+  let url = pngDataUrls.get(image);
+  if (url) return url;
   const canvas = document.createElement('canvas');
   canvas.width = image.width;
   canvas.height = image.height;
   canvas.getContext('2d')!.putImageData(new ImageData(image.rgba, image.width, image.height), 0, 0);
-  blob = new Promise((done, fail) =>
+  url = new Promise<Blob>((done, fail) =>
     canvas.toBlob((b) => (b ? done(b) : fail(new Error(`a ${image.width}×${image.height} image could not be encoded as PNG`))), 'image/png'),
-  );
-  pngBlobs.set(image, blob);
-  return blob;
+  ).then(blobDataUrl);
+  pngDataUrls.set(image, url);
+  return url;
+}
+
+/** A blob's bytes as a data: URL, read outside the page's task. */
+function blobDataUrl(blob: Blob): Promise<string> {
+  return new Promise((done, fail) => {
+    const reader = new FileReader();
+    reader.onload = () => done(reader.result as string);
+    reader.onerror = () => fail(reader.error);
+    reader.readAsDataURL(blob);
+  });
 }
 
 export type ColorScale = (v: number) => string;

@@ -114,8 +114,9 @@ describe('GC Lens features end to end (wasm)', () => {
           expect(svg, id!).toMatch(/^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
           // Every picture of the panel is in the file: charts as nested SVG, canvases as images.
           expect((svg.match(/<svg|<image/g) ?? []).length - 1, id!).toBeGreaterThanOrEqual(pictures);
-          // Maps show their images by object URLs of this page; the file carries the pixels.
+          // Maps carry their pixels as PNG data URLs, never as object URLs that live only in this page.
           expect(svg, id!).not.toContain('href="blob:');
+          if (id === 'map') expect(svg, id!).toMatch(/<image[^>]*href="data:image\/png;base64,/);
         }
       }
     }
