@@ -15,6 +15,8 @@ import { Panel } from './Panel';
 import { PosteriorChart, PosteriorChartKey } from './PosteriorChart';
 import { divergingScale } from './raster';
 import { useApp, usePanelClasses } from './storeContext';
+import { linesWithMovingLabel, placeLabels } from './stripLabels';
+import { textWidth } from './textWidth';
 import { useElementWidth } from './useElementWidth';
 
 const COUNTERFACTUAL_BARS = 6;
@@ -238,15 +240,20 @@ const THUMB_INSET = 8;
 
 /**
  * One latent coordinate on an axis as wide as its slider, with both class means and z′ marked; z′ sits under
- * the slider's thumb. Labels that would collide move to a second line.
+ * the slider's thumb. Labels that would touch go to further lines; the strip keeps its height while z′ moves.
  */
 function DimensionStrip({ low, high, marks }: { low: number; high: number; marks: { key: string; at: number; label: string; color: string }[] }) {
   const ref = useRef<SVGSVGElement>(null);
   const width = useElementWidth(ref, 0);
+  const x = scaleLinear([low, high], [THUMB_INSET, width - THUMB_INSET]);
+  const placed = placeLabels(
+    marks.map((d) => ({ x: x(d.at), width: textWidth(d.label, LABEL_SIZE) })),
+    width,
+  );
+  const height = FIRST_LINE + LINE_HEIGHT * (linesWithMovingLabel(placed) - 1) + 5;
   useEffect(() => {
     if (!width) return;
-    const x = scaleLinear([low, high], [THUMB_INSET, width - THUMB_INSET]);
-    const svg = select(ref.current!).attr('viewBox', `0 0 ${width} ${STRIP_HEIGHT}`);
+    const svg = select(ref.current!).attr('viewBox', `0 0 ${width} ${height}`);
     svg
       .selectAll('line.axis')
       .data([0])
@@ -263,33 +270,24 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
       .join((enter) => {
         const m = enter.append('g').attr('class', 'mark');
         m.append('circle').attr('r', 4).attr('cy', 9);
-        m.append('text').attr('font-size', 11).attr('text-anchor', 'middle');
+        m.append('text').attr('font-size', LABEL_SIZE).attr('text-anchor', 'middle');
         return m;
       });
-    const rows = labelRows(marks.map((d) => x(d.at)));
     g.attr('transform', (d) => `translate(${x(d.at)}, 0)`).attr('data-mark', (d) => d.key);
     g.select('circle').attr('fill', (d) => d.color);
     g.select('text')
-      .attr('y', (_, i) => 25 + 12 * rows[i])
+      .attr('x', (d, i) => placed[i].center - x(d.at))
+      .attr('y', (_, i) => FIRST_LINE + LINE_HEIGHT * placed[i].line)
       .attr('fill', (d) => d.color)
       .text((d) => d.label);
-  }, [low, high, marks, width]);
-  return <svg ref={ref} className="strip" height={STRIP_HEIGHT} aria-hidden="true" />;
+  }, [marks, x, placed, width, height]);
+  return <svg ref={ref} className="strip" height={height} aria-hidden="true" />;
 }
 
-const STRIP_HEIGHT = 42;
-/** Labels closer than this (in px) share no line. */
-const LABEL_GAP = 34;
-
-/** The line (0 or 1) of each label at these x positions: a label goes to line 1 when it would touch one already on line 0. */
-function labelRows(xs: number[]): number[] {
-  const taken: number[] = [];
-  return xs.map((x) => {
-    if (taken.some((t) => Math.abs(t - x) < LABEL_GAP)) return 1;
-    taken.push(x);
-    return 0;
-  });
-}
+const LABEL_SIZE = 11;
+/** Baseline of the first label line, and the distance between lines, in pixels. */
+const FIRST_LINE = 25;
+const LINE_HEIGHT = 12;
 
 function Counterfactual() {
   const counterfactual = useApp((s) => s.counterfactual);

@@ -4,39 +4,19 @@ import type { PosteriorBar } from '../state/resultView';
 import { formatNats, formatProbability } from './format';
 import { GLOSSARY } from './glossary';
 import { Help } from './Help';
+import { textWidth } from './textWidth';
 import { useElementWidth } from './useElementWidth';
 
 /** Widest drawing, in CSS pixels. Narrower containers get the chart redrawn at their width (one unit = one pixel), so text keeps its size. */
 const MAX_WIDTH = 560;
 const ROW = 22;
 const HEADER = 16;
+const LABEL_SIZE = 12;
 
 /** Column widths of a chart `width` pixels wide whose longest label is `labelLength` wide: on phones the number columns shrink. */
 function columnWidths(width: number, labelLength: number) {
   const narrow = width < 420;
   return { label: Math.ceil(Math.min(labelLength + 8, 150, width * 0.4)), value: narrow ? 48 : 64, likelihood: narrow ? 56 : 96 };
-}
-
-/**
- * Label widths by text, measured on a canvas in the labels' font: asking the SVG (getComputedTextLength) lays out the
- * whole page at once, and the counterfactual's chart is redrawn at every slider step.
- */
-const labelLengths = new Map<string, number>();
-let measuring: CanvasRenderingContext2D | null = null;
-function labelLength(label: SVGTextElement): number {
-  const text = label.textContent ?? '';
-  let length = labelLengths.get(text);
-  if (length === undefined) {
-    if (!measuring) {
-      measuring = document.createElement('canvas').getContext('2d');
-      if (!measuring) return label.getComputedTextLength();
-      const style = getComputedStyle(label);
-      measuring.font = `${style.fontSize} ${style.fontFamily}`;
-    }
-    length = measuring.measureText(text).width;
-    labelLengths.set(text, length);
-  }
-  return length;
 }
 
 /** What the chart prints beside each bar: a per-class value in nats. */
@@ -84,7 +64,7 @@ export function PosteriorChart({
           .attr('y', ROW / 2)
           .attr('dy', '0.35em')
           .attr('text-anchor', 'end')
-          .attr('font-size', 12);
+          .attr('font-size', LABEL_SIZE);
         row
           .append('rect')
           .attr('class', 'track')
@@ -117,7 +97,7 @@ export function PosteriorChart({
       .select<SVGTextElement>('text.label')
       .text((d) => d.label)
       .attr('fill', (d) => (d.classIndex === null ? '#6b7280' : '#111827'));
-    const column = columnWidths(width, Math.max(0, ...labels.nodes().map(labelLength)));
+    const column = columnWidths(width, Math.max(0, ...bars.map((d) => textWidth(d.label, LABEL_SIZE))));
     const barWidth = width - column.label - column.value - column.likelihood;
     const x = scaleLinear([0, 1], [0, barWidth]);
     labels.attr('x', column.label - 8);

@@ -83,6 +83,23 @@ const longTasks = async (page: Page) => {
   return tasks;
 };
 
+/** What is wrong with the latent strips' labels as drawn: a label leaving its strip, or touching another on its line. */
+const stripLabelProblems = (page: Page) =>
+  page.evaluate(() => {
+    const problems: string[] = [];
+    for (const strip of document.querySelectorAll('svg.strip')) {
+      const frame = strip.getBoundingClientRect();
+      const labels = [...strip.querySelectorAll('text')].map((t) => ({ text: t.textContent, line: t.getAttribute('y'), box: t.getBoundingClientRect() }));
+      for (const [i, a] of labels.entries()) {
+        if (a.box.left < frame.left - 0.5 || a.box.right > frame.right + 0.5 || a.box.bottom > frame.bottom + 0.5)
+          problems.push(`“${a.text}” leaves its strip`);
+        for (const b of labels.slice(i + 1))
+          if (a.line === b.line && a.box.left < b.box.right && b.box.left < a.box.right) problems.push(`“${a.text}” touches “${b.text}”`);
+      }
+    }
+    return problems;
+  });
+
 /** Fetches the checkpoint into a Blob in the page and drops it as a file named beta_8.avg.pt. */
 const dropCheckpoint = (page: Page, url: string) =>
   page.evaluate(
@@ -259,6 +276,9 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
     await showMap('occlusion');
     expect(await page.getByTestId('map-error').count()).toBe(0);
     await moveSlider(20);
+    // ImageNet's class names are long: the strips' labels take further lines rather than overlap.
+    expect(await page.locator('svg.strip').count()).toBeGreaterThan(0);
+    expect(await stripLabelProblems(page)).toEqual([]);
     await page.getByTestId('samples').locator('canvas').nth(1).waitFor(SLOW);
     // The interpolation panel is not shown by default: switch it on as a user does.
     await page.locator('details.panel-toggles summary').click();
