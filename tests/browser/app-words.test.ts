@@ -173,6 +173,19 @@ describe('GC Lens for a newcomer (wasm)', () => {
     await page.close();
   });
 
+  it('keeps the counterfactual’s chart right under its image, however tall the sliders beside it', async () => {
+    const page = await open(MNIST + ALL_PANELS);
+    await page.getByTestId('counterfactual-posterior').locator('g.row').first().waitFor(POLL);
+    const image = (await page.getByTestId('counterfactual-image').boundingBox())!;
+    const chart = (await page.getByTestId('counterfactual-posterior').boundingBox())!;
+    const sliders = (await page.locator('.latent-layout > :first-child').boundingBox())!;
+    // The sliders' column is the taller one: the rows beside it must not spread over its height.
+    expect(sliders.height).toBeGreaterThan(image.height + chart.height + 200);
+    // At most the caption and the chart's key lie between them.
+    expect(chart.y - (image.y + image.height)).toBeLessThan(70);
+    await page.close();
+  });
+
   it('puts z′ on each latent strip under its slider’s thumb', async () => {
     const page = await open(MNIST + ALL_PANELS);
     const first = page.locator('input[data-testid="latent-slider"][data-direction^="dim-"]').first();
