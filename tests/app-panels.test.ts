@@ -119,6 +119,31 @@ describe('each panel has its own class', () => {
     expect(written.at(-1)).toMatch(/^v=2&model=a&img=g:g1&a=2&to=2&sample=1(&|$)/);
   });
 
+  it('rewrites the address bar only once no worker request runs: a long link costs the page a long task', async () => {
+    serve();
+    const written: string[] = [];
+    let releaseMap = () => {};
+    const client = new AnsweringClient();
+    const answer = client.call.bind(client);
+    client.call = (async (type, args) => {
+      if (type === 'map') await new Promise<void>((release) => (releaseMap = release));
+      return answer(type, args);
+    }) as InferenceCalls['call'];
+    const store = createAppStore(client, BASE, { fragment: '', writeFragment: (f) => written.push(f) });
+    await store.getState().start();
+    await settle();
+    releaseMap();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(written.at(-1)).toMatch(/^v=2&model=a&img=g:g1/);
+    // The new map runs for longer than the address bar's delay: the address waits for it.
+    store.getState().setMapClasses({ target: 2 });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(written.at(-1)).not.toContain('a=2');
+    releaseMap();
+    await settle();
+    expect(written.at(-1)).toMatch(/&a=2(&|$)/);
+  });
+
   it('opens a link written before the panels had their own classes with the class it shared', async () => {
     serve();
     const { store, client } = await open('#v=1&model=a&img=g:g1&a=2&b=mean');

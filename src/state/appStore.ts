@@ -12,6 +12,7 @@ import { createExplainer } from './explainer';
 import { createLinkActions, type OpeningLink } from './linkActions';
 import { galleryFor, messageOf, modelSource, storedChoice } from './models';
 import { defaultPermalinkState, type PermalinkImage } from './permalink';
+import { workCounter } from './workCounter';
 
 export type { AppState, ChosenInput, LoadedModel, LoadingModel, ModelChoice } from './appState';
 export type AppStore = StoreApi<AppState>;
@@ -41,23 +42,27 @@ export function createAppStore(
   baseUrl: string,
   environment: Partial<AppEnvironment> & { backends?: BackendName[]; wasmThreads?: number } = {},
 ): AppStore {
-  const env = { ...NO_BROWSER, pageUrl: baseUrl, ...environment };
+  // The address bar is rewritten only while nothing runs: a link with a 224² photo costs its replaceState 15–40 ms.
+  const work = workCounter();
+  const given = { ...NO_BROWSER, pageUrl: baseUrl, ...environment };
+  const env: typeof given = { ...given, convert: (...args) => work.during(given.convert(...args)) };
+  const calls: InferenceCalls = { call: (type, args, onProgress) => work.during(client.call(type, args, onProgress)) };
   // Only the latest load and the latest input may update what is shown.
   let loadToken = 0;
   let inputToken = 0;
   const url = (path: string) => new URL(path, baseUrl).href;
 
   return createStore<AppState>()((set, get) => {
-    const explainer = createExplainer(client, get, set, url);
-    const links = createLinkActions(get, set, env, () => explainer.refreshAll());
-    const { invalidate: invalidateAttack, ...attackActions } = createAttackActions(client, get, set, () => links.scheduleFragment());
+    const explainer = createExplainer(calls, get, set, url);
+    const links = createLinkActions(get, set, env, () => explainer.refreshAll(), work.idle);
+    const { invalidate: invalidateAttack, ...attackActions } = createAttackActions(calls, get, set, () => links.scheduleFragment());
 
     /** Classifies an input; keepView keeps the sliders (a link's). */
     async function classify(input: ChosenInput, keepView = false): Promise<boolean> {
       const token = ++inputToken;
       set({ classifying: true });
       try {
-        const classification = await client.call('classify', { input: input.source });
+        const classification = await calls.call('classify', { input: input.source });
         if (token !== inputToken) return false;
         explainer.invalidate();
         invalidateAttack();
@@ -95,7 +100,7 @@ export function createAppStore(
       const token = ++loadToken;
       set({ loading: { entry, loadedBytes: 0, totalBytes: entry.bytes }, error: null });
       try {
-        const spec = await client.call('load', modelSource(entry, url), (loadedBytes, totalBytes) => {
+        const spec = await calls.call('load', modelSource(entry, url), (loadedBytes, totalBytes) => {
           if (token === loadToken) set({ loading: { entry, loadedBytes, totalBytes } });
         });
         // The worker answers in request order: the last load to succeed is its active model.
@@ -115,7 +120,7 @@ export function createAppStore(
     /** Starts the worker's compute backend; without one no model can load, and the page says why. */
     async function startBackend(): Promise<void> {
       try {
-        set({ backend: await client.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`), backends: env.backends, wasmThreads: env.wasmThreads }) });
+        set({ backend: await calls.call('init', { wasmPaths: url(`${TFJS_WASM_DIR}/`), backends: env.backends, wasmThreads: env.wasmThreads }) });
       } catch (e) {
         set({ backendFailure: messageOf(e) });
         throw new Error(`No model can run in this browser: ${messageOf(e)}`);

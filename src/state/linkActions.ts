@@ -71,7 +71,8 @@ export function missingCheckpointMessage(ref: CheckpointRef): string {
   );
 }
 
-export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onViewChanged: () => void) {
+/** whenIdle: resolves once no work runs; the address bar waits for it. */
+export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onViewChanged: () => void, whenIdle: () => Promise<void>) {
   let timer: ReturnType<typeof setTimeout> | null = null;
   /** The opening link whose checkpoint is missing, waiting for it to be converted. */
   let pending: { state: PermalinkState; notices: string[] } | null = null;
@@ -100,10 +101,24 @@ export function createLinkActions(get: Get, set: Set, env: AppEnvironment, onVie
     env.writeFragment(fragment);
   };
 
+  /** A write asked for while one waits or runs: that one writes again, from the newest state. */
+  let asked = false;
+  let writing = false;
   async function writeFragment(): Promise<void> {
-    if (!get().model) return;
-    const { serialized } = await fittingLink(get());
-    if (serialized.ok) write(serialized.fragment);
+    asked = true;
+    if (writing) return;
+    writing = true;
+    try {
+      while (asked) {
+        asked = false;
+        await whenIdle();
+        if (!get().model) continue;
+        const { serialized } = await fittingLink(get());
+        if (serialized.ok) write(serialized.fragment);
+      }
+    } finally {
+      writing = false;
+    }
   }
 
   return {

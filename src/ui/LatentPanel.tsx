@@ -250,7 +250,8 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
     marks.map((d) => ({ x: x(d.at), width: textWidth(d.label, LABEL_SIZE) })),
     width,
   );
-  const height = FIRST_LINE + LINE_HEIGHT * (linesWithMovingLabel(placed) - 1) + 5;
+  // Two lines until the width is known: most strips need no more, so the panel does not shift when it is measured.
+  const height = FIRST_LINE + LINE_HEIGHT * ((width ? linesWithMovingLabel(placed) : 2) - 1) + 5;
   useEffect(() => {
     if (!width) return;
     const svg = select(ref.current!).attr('viewBox', `0 0 ${width} ${height}`);

@@ -29,10 +29,13 @@ const VIEW = '#v=1&steps=4&patch=56&stride=56&n=2';
 /**
  * Main-thread task bound while maps, conversions and edits run: the issue's 50 ms, the long-task threshold. On this
  * 2-core machine, with the worker busy on one core and Node converting the same checkpoint beside the browser, the causes
- * of longer tasks found and removed were: React's development build in the tests' bundle (every render twice), an
- * object URL per map image (URL.createObjectURL waits on the browser process: 75–165 ms during a full-page screenshot),
- * the link's image re-encoded and the SVG icon re-decoded at each view change, color tables rebuilt at each heatmap, and
- * chart labels measured by page layout.
+ * of longer tasks found and removed were:
+ * - React's development build in the tests' bundle (every render twice);
+ * - an object URL per map image (URL.createObjectURL waits on the browser process: 75–165 ms during a screenshot);
+ * - the address bar rewritten with the 240,000-character link while the worker computed (its replaceState took
+ *   15–40 ms, once 76 ms in a loaded CI run); it now waits until no request runs;
+ * - the link's image re-encoded and the SVG icon re-decoded at each view change, color tables rebuilt at each heatmap,
+ *   chart labels measured by page layout.
  */
 const LONG_TASK_BOUND_MS = 50;
 
