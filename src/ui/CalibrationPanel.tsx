@@ -1,5 +1,5 @@
 import { axisBottom, axisLeft, scaleLinear, select } from 'd3';
-import { useEffect, useMemo, useRef } from 'react';
+import { useMemo, useRef } from 'react';
 import type { ClassifierResult } from '../flow/classifier';
 import type { ModelSpec } from '../formats/modelSpec';
 import type { AppState } from '../state/appState';
@@ -9,6 +9,7 @@ import { Help, TermName } from './Help';
 import { ModelSummary, prefixedTestIds, type SummaryTestIds } from './ModelSummary';
 import { Panel } from './Panel';
 import { useApp } from './storeContext';
+import { useDrawEffect } from './useDrawEffect';
 
 const COMPARE_BARS = 6;
 
@@ -109,7 +110,7 @@ function ModelColumn({ spec, result, ids }: { spec: ModelSpec; result?: Classifi
 
 function ReliabilityDiagram({ bins, testId }: { bins: ReliabilityBin[]; testId: string }) {
   const ref = useRef<SVGSVGElement>(null);
-  useEffect(() => {
+  useDrawEffect(() => {
     const size = 240;
     const m = { top: 8, right: 8, bottom: 32, left: 40 };
     const x = scaleLinear([0, 1], [m.left, size - m.right]);

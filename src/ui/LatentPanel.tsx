@@ -1,5 +1,5 @@
 import { scaleLinear, select } from 'd3';
-import { memo, type ReactNode, useEffect, useMemo, useRef } from 'react';
+import { memo, type ReactNode, useMemo, useRef } from 'react';
 import { unseenFlip } from '../explain/imageChange';
 import { formatSliderId, type SliderId, sameSlider } from '../explain/sliderId';
 import { posteriorBars } from '../state/resultView';
@@ -17,6 +17,7 @@ import { divergingScale } from './raster';
 import { useApp, usePanelClasses } from './storeContext';
 import { linesWithMovingLabel, placeLabels } from './stripLabels';
 import { textWidth } from './textWidth';
+import { useDrawEffect } from './useDrawEffect';
 import { useElementWidth } from './useElementWidth';
 
 const COUNTERFACTUAL_BARS = 6;
@@ -252,7 +253,7 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
   );
   // Two lines until the width is known: most strips need no more, so the panel does not shift when it is measured.
   const height = FIRST_LINE + LINE_HEIGHT * ((width ? linesWithMovingLabel(placed) : 2) - 1) + 5;
-  useEffect(() => {
+  useDrawEffect(() => {
     if (!width) return;
     const svg = select(ref.current!).attr('viewBox', `0 0 ${width} ${height}`);
     svg

@@ -1,10 +1,11 @@
 import { scaleLinear, select } from 'd3';
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
 import type { PosteriorBar } from '../state/resultView';
 import { formatNats, formatProbability } from './format';
 import { GLOSSARY } from './glossary';
 import { Help } from './Help';
 import { textWidth } from './textWidth';
+import { useDrawEffect } from './useDrawEffect';
 import { useElementWidth } from './useElementWidth';
 
 /** Widest drawing, in CSS pixels. Narrower containers get the chart redrawn at their width (one unit = one pixel), so text keeps its size. */
@@ -40,7 +41,7 @@ export function PosteriorChart({
   const ref = useRef<SVGSVGElement>(null);
   const width = Math.min(MAX_WIDTH, useElementWidth(ref, MAX_WIDTH));
 
-  useEffect(() => {
+  useDrawEffect(() => {
     const height = HEADER + bars.length * ROW;
     const svg = select(ref.current!).attr('viewBox', `0 0 ${width} ${height}`);
     svg

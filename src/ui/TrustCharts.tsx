@@ -1,9 +1,10 @@
 /** The trust report's charts (d3 into SVG): they draw what src/state/trustReport computed. */
 import { axisBottom, axisLeft, bin, extent, line, max, scaleBand, scaleLinear, select } from 'd3';
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
 import type { ReliabilityBin, RocPoint } from '../explain/trustMetrics';
 import type { CardStatistics } from '../state/trustReport';
 import { formatPercent, formatProbability } from './format';
+import { useDrawEffect } from './useDrawEffect';
 
 const SIZE = 240;
 const M = { top: 10, right: 10, bottom: 34, left: 42 };
@@ -36,7 +37,7 @@ function frame(svg: SVGSVGElement, xDomain: [number, number], yDomain: [number, 
 /** Accuracy against mean confidence per bin (bars span the bin); the diagonal is perfect calibration. */
 export function ReliabilityChart({ bins }: { bins: ReliabilityBin[] }) {
   const ref = useRef<SVGSVGElement>(null);
-  useEffect(() => {
+  useDrawEffect(() => {
     const { s, x, y } = frame(ref.current!, [0, 1], [0, 1], 'confidence p(ŷ|x)', 'accuracy');
     s.append('line').attr('x1', x(0)).attr('y1', y(0)).attr('x2', x(1)).attr('y2', y(1)).attr('stroke', '#9ca3af').attr('stroke-dasharray', '4 3');
     const filled = bins.filter((b) => b.count > 0);
@@ -69,7 +70,7 @@ export function ConfusionChart({ matrix, classNames }: { matrix: number[][]; cla
   const ref = useRef<SVGSVGElement>(null);
   const k = matrix.length;
   const size = Math.max(SIZE, 60 + k * 18);
-  useEffect(() => {
+  useDrawEffect(() => {
     const left = 60;
     const top = 10;
     const cells = scaleBand(
@@ -129,7 +130,7 @@ export function ConfusionChart({ matrix, classNames }: { matrix: number[][]; cla
 export function NllHistogram({ folders, card }: { folders: { folder: string; negLogPx: number[] }[]; card: CardStatistics | null }) {
   const ref = useRef<SVGSVGElement>(null);
   const width = 360;
-  useEffect(() => {
+  useDrawEffect(() => {
     const all = folders.flatMap((f) => f.negLogPx);
     const [lo, hi] = extent([...all, ...(card ? [card.mean - 2 * card.std, card.mean + 2 * card.std] : [])]) as [number, number];
     const pad = (hi - lo) * 0.05 || 1;
@@ -174,7 +175,7 @@ export function NllHistogram({ folders, card }: { folders: { folder: string; neg
 /** True positive rate (out-of-distribution flagged) against false positive rate (in-distribution flagged). */
 export function RocChart({ points }: { points: RocPoint[] }) {
   const ref = useRef<SVGSVGElement>(null);
-  useEffect(() => {
+  useDrawEffect(() => {
     const { s, x, y } = frame(ref.current!, [0, 1], [0, 1], 'in-distribution flagged (FPR)', 'out-of-distribution flagged (TPR)');
     s.append('line').attr('x1', x(0)).attr('y1', y(0)).attr('x2', x(1)).attr('y2', y(1)).attr('stroke', '#9ca3af').attr('stroke-dasharray', '4 3');
     const path = line<RocPoint>()
