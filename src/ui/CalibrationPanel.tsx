@@ -110,7 +110,7 @@ function ModelColumn({ spec, result, ids }: { spec: ModelSpec; result?: Classifi
 
 function ReliabilityDiagram({ bins, testId }: { bins: ReliabilityBin[]; testId: string }) {
   const ref = useRef<SVGSVGElement>(null);
-  useDrawEffect(() => {
+  useDrawEffect(ref, () => {
     const size = 240;
     const m = { top: 8, right: 8, bottom: 32, left: 40 };
     const x = scaleLinear([0, 1], [m.left, size - m.right]);

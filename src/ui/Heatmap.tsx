@@ -28,7 +28,7 @@ export function Heatmap({ values, width, height, colors, under, size = 220, labe
   const cells = useMemo(() => colorize(values, width, height, colors), [values, width, height, colors]);
   const underUrl = useImageUrl(under);
   const cellsUrl = useImageUrl(cells);
-  useDrawEffect(() => {
+  useDrawEffect(ref, () => {
     const h = (size * height) / width;
     const svg = select(ref.current!)
       .attr('viewBox', `0 0 ${size} ${h + LEGEND_HEIGHT}`)
@@ -46,7 +46,7 @@ export function Heatmap({ values, width, height, colors, under, size = 220, labe
       .attr('opacity', (_, i) => (under && i === 1 ? 0.62 : 1))
       .attr('style', 'image-rendering: pixelated');
   }, [under, underUrl, cellsUrl, width, height, size]);
-  useDrawEffect(() => {
+  useDrawEffect(ref, () => {
     const { scale, extent } = colors;
     const h = (size * height) / width;
     const x = scaleLinear(extent, [8, size - 8]);

@@ -253,7 +253,7 @@ function DimensionStrip({ low, high, marks }: { low: number; high: number; marks
   );
   // Two lines until the width is known: most strips need no more, so the panel does not shift when it is measured.
   const height = FIRST_LINE + LINE_HEIGHT * ((width ? linesWithMovingLabel(placed) : 2) - 1) + 5;
-  useDrawEffect(() => {
+  useDrawEffect(ref, () => {
     if (!width) return;
     const svg = select(ref.current!).attr('viewBox', `0 0 ${width} ${height}`);
     svg

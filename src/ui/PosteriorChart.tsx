@@ -41,7 +41,7 @@ export function PosteriorChart({
   const ref = useRef<SVGSVGElement>(null);
   const width = Math.min(MAX_WIDTH, useElementWidth(ref, MAX_WIDTH));
 
-  useDrawEffect(() => {
+  useDrawEffect(ref, () => {
     const height = HEADER + bars.length * ROW;
     const svg = select(ref.current!).attr('viewBox', `0 0 ${width} ${height}`);
     svg

@@ -37,7 +37,7 @@ function frame(svg: SVGSVGElement, xDomain: [number, number], yDomain: [number, 
 /** Accuracy against mean confidence per bin (bars span the bin); the diagonal is perfect calibration. */
 export function ReliabilityChart({ bins }: { bins: ReliabilityBin[] }) {
   const ref = useRef<SVGSVGElement>(null);
-  useDrawEffect(() => {
+  useDrawEffect(ref, () => {
     const { s, x, y } = frame(ref.current!, [0, 1], [0, 1], 'confidence p(ŷ|x)', 'accuracy');
     s.append('line').attr('x1', x(0)).attr('y1', y(0)).attr('x2', x(1)).attr('y2', y(1)).attr('stroke', '#9ca3af').attr('stroke-dasharray', '4 3');
     const filled = bins.filter((b) => b.count > 0);
@@ -70,7 +70,7 @@ export function ConfusionChart({ matrix, classNames }: { matrix: number[][]; cla
   const ref = useRef<SVGSVGElement>(null);
   const k = matrix.length;
   const size = Math.max(SIZE, 60 + k * 18);
-  useDrawEffect(() => {
+  useDrawEffect(ref, () => {
     const left = 60;
     const top = 10;
     const cells = scaleBand(
@@ -130,7 +130,7 @@ export function ConfusionChart({ matrix, classNames }: { matrix: number[][]; cla
 export function NllHistogram({ folders, card }: { folders: { folder: string; negLogPx: number[] }[]; card: CardStatistics | null }) {
   const ref = useRef<SVGSVGElement>(null);
   const width = 360;
-  useDrawEffect(() => {
+  useDrawEffect(ref, () => {
     const all = folders.flatMap((f) => f.negLogPx);
     const [lo, hi] = extent([...all, ...(card ? [card.mean - 2 * card.std, card.mean + 2 * card.std] : [])]) as [number, number];
     const pad = (hi - lo) * 0.05 || 1;
@@ -175,7 +175,7 @@ export function NllHistogram({ folders, card }: { folders: { folder: string; neg
 /** True positive rate (out-of-distribution flagged) against false positive rate (in-distribution flagged). */
 export function RocChart({ points }: { points: RocPoint[] }) {
   const ref = useRef<SVGSVGElement>(null);
-  useDrawEffect(() => {
+  useDrawEffect(ref, () => {
     const { s, x, y } = frame(ref.current!, [0, 1], [0, 1], 'in-distribution flagged (FPR)', 'out-of-distribution flagged (TPR)');
     s.append('line').attr('x1', x(0)).attr('y1', y(0)).attr('x2', x(1)).attr('y2', y(1)).attr('stroke', '#9ca3af').attr('stroke-dasharray', '4 3');
     const path = line<RocPoint>()

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { chartsDrawn } from './app-helpers';
 import { useBrowserSession } from './session';
 
 const POLL = { timeout: 90_000 };
@@ -64,10 +65,12 @@ describe('samples and counterfactuals a reader can see (wasm, mnist-beta2)', () 
     await page.getByTestId('reset-sliders').click();
     await expect.poll(() => page.getByTestId('counterfactual-state').getAttribute('data-original'), POLL).toBe('true');
     // p(y|x) only: the chart's second column (−½‖z′ − μ_y‖²) does change, by the same amount for every class.
-    const posterior = () =>
-      page.$$eval('[data-testid="counterfactual-posterior"] [data-probability]', (rows) =>
+    const posterior = async () => {
+      await chartsDrawn(page);
+      return page.$$eval('[data-testid="counterfactual-posterior"] [data-probability]', (rows) =>
         rows.map((r) => ({ classIndex: r.getAttribute('data-class-index'), probability: Number(r.getAttribute('data-probability')) })),
       );
+    };
     const before = await posterior();
     await page.locator('[data-testid="latent-slider"][data-direction="residual"]').fill('-1');
     await expect.poll(() => page.getByTestId('counterfactual-state').getAttribute('data-original'), POLL).toBe('false');

@@ -41,8 +41,14 @@ export async function classifyInNode(
   }
 }
 
-/** The bars of a posterior chart: class index → p(y|x). */
+/** Waits until no chart has a drawing pending: useDrawEffect marks a chart aria-busy until its animation frame draws it. */
+export async function chartsDrawn(page: Page): Promise<void> {
+  await page.waitForFunction(() => !document.querySelector('svg[aria-busy="true"]'), undefined, { timeout: 90_000 });
+}
+
+/** The bars of a posterior chart, as drawn for the page's current result: class index → p(y|x). */
 export async function readBars(page: Page, testId = 'posterior-chart'): Promise<Map<number, number>> {
+  await chartsDrawn(page);
   const bars = await page
     .locator(`[data-testid="${testId}"] rect.bar`)
     .evaluateAll((els) => els.map((e) => [e.getAttribute('data-class-index'), Number(e.getAttribute('data-probability'))] as const));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BARS, classifyInNode, dropFile, probePng, RESULTS, ROOT, waitForInput } from './app-helpers';
+import { BARS, chartsDrawn, classifyInNode, dropFile, probePng, RESULTS, ROOT, waitForInput } from './app-helpers';
 import { useBrowserSession } from './session';
 
 describe('the app, end to end in headless Chromium', () => {
@@ -34,6 +34,7 @@ describe('the app, end to end in headless Chromium', () => {
     const probe = probePng();
     await page.getByTestId('file-input').setInputFiles({ name: 'probe.png', mimeType: 'image/png', buffer: probe.buffer });
     await waitForInput(page, 'probe.png');
+    await chartsDrawn(page);
     const bars = await page
       .locator(BARS)
       .evaluateAll((els) => els.map((e) => ({ index: e.getAttribute('data-class-index'), p: Number(e.getAttribute('data-probability')) })));

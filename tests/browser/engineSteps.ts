@@ -28,6 +28,8 @@ interface View {
   now: number;
   posterior: [number, number][];
   counterfactual: [number, number][];
+  /** No chart waits for its animation frame to draw the current data (useDrawEffect). */
+  chartsDrawn: boolean;
   /** The counterfactual-state's data-original: 'true' while no slider moves z. */
   original: string | null;
   counterfactualImage: string | null;
@@ -47,6 +49,7 @@ function readView(): View {
       .map(([i, p]) => [Number(i), p] as [number, number]);
   return {
     now: performance.now(),
+    chartsDrawn: !document.querySelector('svg[aria-busy="true"]'),
     posterior: bars('posterior-chart'),
     counterfactual: bars('counterfactual-posterior'),
     original: q('counterfactual-state')?.getAttribute('data-original') ?? null,
@@ -90,7 +93,7 @@ async function until(page: EnginePage, what: string, done: (v: View) => boolean,
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const view = await page.call(readView, null);
-    if (done(view)) return view;
+    if (view.chartsDrawn && done(view)) return view;
     if (view.error) throw new Error(`waiting for ${what}, the page shows an error: ${view.error}`);
     if (Date.now() > deadline)
       throw new Error(`waiting for ${what}: not within ${timeoutMs / 1000} s; the page shows ${JSON.stringify({ ...view, counterfactualImage: undefined })}`);

@@ -16,7 +16,7 @@ import { fileByteSource } from '../../tools/lib/nodeByteSource';
 import { nodeFileWriter, nodePackageFiles } from '../../tools/lib/nodePackageFiles';
 import { FIXTURES } from '../helpers/fixtures';
 import { requirePythonTorch } from '../helpers/requirements';
-import { BARS, dropFile, RESULTS, ROOT, readBars, recordDownloads, tensorCount, waitForInput } from './app-helpers';
+import { BARS, chartsDrawn, dropFile, RESULTS, ROOT, readBars, recordDownloads, tensorCount, waitForInput } from './app-helpers';
 import { sampleMemory, serveFile } from './conversionHarness';
 import { launchContext } from './harness';
 import { useBrowserSession } from './session';
@@ -312,6 +312,7 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
     await moveSlider(20);
     // ImageNet's class names are long: the strips' labels take further lines rather than overlap.
     expect(await page.locator('svg.strip').count()).toBeGreaterThan(0);
+    await chartsDrawn(page);
     expect(await stripLabelProblems(page)).toEqual([]);
     await page.getByTestId('samples').locator('canvas').nth(1).waitFor(SLOW);
     // The interpolation panel is not shown by default: switch it on as a user does.
