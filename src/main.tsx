@@ -30,8 +30,8 @@ const store = createAppStore(client, new URL(import.meta.env.BASE_URL, location.
     return conversion.convert(file, { defaultClassNames }, onProgress, signal);
   },
   fragment: location.hash,
-  // After the next paint, in a task of its own: replaceState recalculates the page's style (16 ms at 224² on a CPU
-  // slowed twofold), which would otherwise add to the task that rendered the view the link describes.
+  // After the next paint, in a task of its own: replaceState recalculates the page's style, which would otherwise
+  // add to the task that rendered the view the link describes.
   writeFragment: (fragment) => requestAnimationFrame(() => setTimeout(() => history.replaceState(null, '', `#${fragment}`))),
   copyText: (text) => navigator.clipboard.writeText(text),
   pageUrl: location.href,

@@ -42,7 +42,8 @@ export function createAppStore(
   baseUrl: string,
   environment: Partial<AppEnvironment> & { backends?: BackendName[]; wasmThreads?: number } = {},
 ): AppStore {
-  // The address bar is rewritten only while nothing runs: a link with a 224² photo costs its replaceState 15–40 ms.
+  // The address bar is rewritten only while nothing runs: a link with a 224² photo costs its replaceState 3–33 ms
+  // on an idle page (npm run bench:links), more beside a busy worker.
   const work = workCounter();
   const given = { ...NO_BROWSER, pageUrl: baseUrl, ...environment };
   const env: typeof given = { ...given, convert: (...args) => work.during(given.convert(...args)) };

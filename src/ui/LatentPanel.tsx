@@ -246,10 +246,15 @@ const THUMB_INSET = 8;
 function DimensionStrip({ low, high, marks }: { low: number; high: number; marks: { key: string; at: number; label: string; color: string }[] }) {
   const ref = useRef<SVGSVGElement>(null);
   const width = useElementWidth(ref, 0);
-  const x = scaleLinear([low, high], [THUMB_INSET, width - THUMB_INSET]);
-  const placed = placeLabels(
-    marks.map((d) => ({ x: x(d.at), width: textWidth(d.label, LABEL_SIZE) })),
-    width,
+  // Kept across renders that change none of their inputs, so that the strip redraws only when it changes.
+  const x = useMemo(() => scaleLinear([low, high], [THUMB_INSET, width - THUMB_INSET]), [low, high, width]);
+  const placed = useMemo(
+    () =>
+      placeLabels(
+        marks.map((d) => ({ x: x(d.at), width: textWidth(d.label, LABEL_SIZE) })),
+        width,
+      ),
+    [marks, x, width],
   );
   // Two lines until the width is known: most strips need no more, so the panel does not shift when it is measured.
   const height = FIRST_LINE + LINE_HEIGHT * ((width ? linesWithMovingLabel(placed) : 2) - 1) + 5;

@@ -100,9 +100,19 @@ describe('GC Lens end to end (wasm)', () => {
     const after = await readBars(page, 'counterfactual-posterior');
     expect([...after].some(([y, p]) => Math.abs(p - (before.get(y) ?? 0)) > 1e-6)).toBe(true);
     await shot('slider');
+    // The chart says it is busy from the render that gives it new data until it has drawn them (useDrawEffect).
+    await page.evaluate(() => {
+      const chart = document.querySelector('[data-testid="counterfactual-posterior"]')!;
+      const marks: (string | null)[] = [];
+      (window as unknown as { busyMarks: (string | null)[] }).busyMarks = marks;
+      new MutationObserver(() => marks.push(chart.getAttribute('aria-busy'))).observe(chart, { attributeFilter: ['aria-busy'] });
+    });
     await page.getByTestId('reset-sliders').click();
     await expect.poll(() => page.getByTestId('counterfactual-state').getAttribute('data-original'), POLL).toBe('true');
     expect(await readBars(page, 'counterfactual-posterior')).toEqual(before);
+    const marks = await page.evaluate(() => (window as unknown as { busyMarks: (string | null)[] }).busyMarks);
+    expect(marks.slice(0, 2), 'busy, then drawn').toEqual(['true', null]);
+    expect(marks.at(-1)).toBeNull();
   });
 
   it('switches between the map methods, each with its check', async () => {

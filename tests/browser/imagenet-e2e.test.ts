@@ -90,8 +90,8 @@ const clearLongTasks = (page: Page) =>
 /**
  * The window's long tasks, printed with their frames' scripts. A task that rewrote the address bar counts without
  * that one native call: the app writes only once no worker request runs and the page has painted (src/main.tsx), and
- * the call's cost grows with the link (19 ms for the 240,000 characters of this test's link in a bare page, up to 28 ms
- * in these runs); the writes are printed and bounded on their own.
+ * the call's cost grows with the link (3–33 ms per one-photo link on an idle page, npm run bench:links; this test's
+ * link carries two photos); the writes are printed and bounded on their own.
  */
 const longTasks = async (page: Page) => {
   const { tasks, frames, writes } = await page.evaluate(() => {
