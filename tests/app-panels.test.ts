@@ -108,6 +108,19 @@ describe('each panel has its own class', () => {
     expect(store.getState().view).toMatchObject({ target: 2, latent: { from: 1 }, sampling: { target: 2 } });
   });
 
+  it('showing or hiding a panel asks the worker for nothing and keeps every explanation', async () => {
+    serve();
+    const written: string[] = [];
+    const { store, client } = await open('', { writeFragment: (f) => written.push(f) });
+    const shown = { map: store.getState().map, samples: store.getState().samples, guide: store.getState().guide };
+    const from = client.calls.length;
+    store.getState().setPanels(['input', 'posterior', 'interpolation']);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(client.calls.slice(from)).toEqual([]);
+    expect(store.getState()).toMatchObject(shown);
+    expect(written.at(-1)).toMatch(/&panels=input,posterior,interpolation(&|$)/);
+  });
+
   it('writes each class into the link under its own key', async () => {
     serve();
     const written: string[] = [];

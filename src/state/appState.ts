@@ -117,7 +117,7 @@ export interface AppState {
   /** A drop or paste: the first file (saying so when there were more), an image URL fetched with CORS, or a notice for text. */
   dropInput(dropped: Dropped): Promise<void>;
   dismissInputNotice(): void;
-  setView(change: Partial<ViewSettings>): void;
+  setPanels(panels: ViewSettings['panels']): void;
   /** The trust report's counts and metrics, for the link (explanations are not recomputed). */
   setTrustSummary(summary: ViewSettings['trust']): void;
   setMap(change: Partial<ViewSettings['map']>): void;

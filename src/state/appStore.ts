@@ -260,9 +260,9 @@ export function createAppStore(
         }
       },
 
-      setView(change) {
-        set((s) => ({ view: { ...s.view, ...change } }));
-        explainer.refreshAll();
+      // Every explanation is computed whichever panels are shown: showing one asks the worker for nothing.
+      setPanels(panels) {
+        set((s) => ({ view: { ...s.view, panels } }));
         links.scheduleFragment();
       },
 

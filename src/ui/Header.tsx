@@ -137,7 +137,7 @@ function CheckpointLabel({ convert }: { convert: (file: File) => Promise<void> }
 
 function PanelToggles() {
   const panels = useApp((s) => s.view.panels);
-  const setView = useApp((s) => s.setView);
+  const setPanels = useApp((s) => s.setPanels);
   return (
     <details className="panel-toggles">
       <summary>Panels</summary>
@@ -146,7 +146,7 @@ function PanelToggles() {
           <input
             type="checkbox"
             checked={panels.includes(p)}
-            onChange={(e) => setView({ panels: e.target.checked ? PANELS.filter((q) => q === p || panels.includes(q)) : panels.filter((q) => q !== p) })}
+            onChange={(e) => setPanels(e.target.checked ? PANELS.filter((q) => q === p || panels.includes(q)) : panels.filter((q) => q !== p))}
           />
           {PANEL_NAMES[p]}
         </label>
