@@ -19,6 +19,7 @@ import { requirePythonTorch } from '../helpers/requirements';
 import { BARS, chartsDrawn, dropFile, RESULTS, ROOT, readBars, recordDownloads, tensorCount, waitForInput } from './app-helpers';
 import { sampleMemory, serveFile } from './conversionHarness';
 import { launchContext } from './harness';
+import { endWindow, expectResponsive, RECORD_LONG_TASKS, startWindow } from './mainThreadWindow';
 import { useBrowserSession } from './session';
 
 const NAME = 'beta_8.avg.pt';
@@ -26,106 +27,12 @@ const NAME = 'beta_8.avg.pt';
 const SLOW = { timeout: 240_000 };
 /** Integrated gradients with 4 steps, occlusion with 56-pixel patches (16 of them): every map kind, in minutes. */
 const VIEW = '#v=1&steps=4&patch=56&stride=56&n=2';
-/**
- * Main-thread task bound while maps, conversions and edits run: the issue's 50 ms, the long-task threshold, so no task
- * may be reported at all (each reported one is printed with its frame's scripts). The causes of longer tasks found
- * and removed:
- * - React's development build in the tests' bundle (every render twice);
- * - an object URL per map image (URL.createObjectURL waits on the browser process: 75–165 ms during a screenshot);
- * - the address bar rewritten with the 240,000-character link while the worker computed (its replaceState took
- *   15–40 ms, once 76 ms in a loaded CI run); it now waits until no request runs, then for the next paint, as
- *   replaceState recalculates the page's style and had joined the task that rendered the converted model's result;
- * - that render and the drawing of its charts in one task (51–56 ms in two loaded runs): charts now draw in the next
- *   animation frame;
- * - the link's image re-encoded and the SVG icon re-decoded at each view change, color tables rebuilt at each heatmap,
- *   chart labels measured by page layout.
- */
-const LONG_TASK_BOUND_MS = 50;
 
 /** A real photograph, 451×300 (CC0, tests/fixtures/photos): not square, so the authors' resize (shorter side 256) and center crop run. */
 function photo(): { buffer: Buffer; rgba: { width: number; height: number; data: Uint8Array } } {
   const buffer = readFileSync(join(ROOT, 'tests/fixtures/photos/chelsea.png'));
   const png = PNG.sync.read(buffer);
   return { buffer, rgba: { width: png.width, height: png.height, data: new Uint8Array(png.data) } };
-}
-
-/**
- * Records the page's long tasks (main thread busy over 50 ms) from the first script on, the scripts of each long
- * animation frame that held one (where the time went: the app's code, or the test driver's own queries), and each
- * rewrite of the address bar with its duration.
- */
-const LONGTASKS = () => {
-  const w = window as unknown as { longTasks: [number, number][]; longFrames: string[]; addressWrites: [number, number][] };
-  w.longTasks = [];
-  w.longFrames = [];
-  w.addressWrites = [];
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) w.longTasks.push([e.startTime, e.duration]);
-  }).observe({ type: 'longtask', buffered: true });
-  type Script = { invoker: string; sourceFunctionName: string; sourceURL: string; duration: number };
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries() as (PerformanceEntry & { blockingDuration: number; scripts: Script[] })[]) {
-      // Frames that held a long task only.
-      if (e.blockingDuration === 0) continue;
-      const scripts = e.scripts
-        .filter((s) => s.duration >= 5)
-        .map((s) => `${s.invoker} ${s.sourceFunctionName || '(anonymous)'} ${s.sourceURL.split('/').pop()} ${Math.round(s.duration)} ms`);
-      w.longFrames.push(
-        `${Math.round(e.duration)} ms frame: ${scripts.join('; ') || "no page script over 5 ms (layout, paint, garbage collection, or the test driver's own scripts)"}`,
-      );
-    }
-  }).observe({ type: 'long-animation-frame', buffered: true });
-  const replaceState = history.replaceState.bind(history);
-  history.replaceState = (...args: Parameters<History['replaceState']>) => {
-    const start = performance.now();
-    replaceState(...args);
-    w.addressWrites.push([start, performance.now() - start]);
-  };
-};
-/** Forgets what was recorded so far: a measured window starts. */
-const clearLongTasks = (page: Page) =>
-  page.evaluate(() => {
-    const w = window as unknown as { longTasks: unknown[]; longFrames: unknown[]; addressWrites: unknown[] };
-    for (const list of [w.longTasks, w.longFrames, w.addressWrites]) list.splice(0);
-  });
-
-/**
- * The window's long tasks, printed with their frames' scripts. A task that rewrote the address bar counts without
- * that one native call: the app writes only once no worker request runs and the page has painted (src/main.tsx), and
- * the call's cost grows with the link (3–33 ms per one-photo link on an idle page, npm run bench:links; this test's
- * link carries two photos); the writes are printed and bounded on their own.
- */
-const longTasks = async (page: Page) => {
-  const { tasks, frames, writes } = await page.evaluate(() => {
-    const w = window as unknown as { longTasks: [number, number][]; longFrames: string[]; addressWrites: [number, number][] };
-    return { tasks: w.longTasks.splice(0), frames: w.longFrames.splice(0), writes: w.addressWrites.splice(0) };
-  });
-  for (const frame of frames) console.log(`  long animation frame: ${frame}`);
-  const writesIn = ([start, duration]: [number, number]) => writes.filter(([at]) => at >= start && at <= start + duration);
-  const work = tasks.map((task) => Math.round(task[1] - writesIn(task).reduce((sum, [, took]) => sum + took, 0)));
-  const addressWrites = writes.map(([, took]) => Math.round(took));
-  console.log(`  address bar writes: ${addressWrites.length}, longest ${Math.max(0, ...addressWrites)} ms`);
-  return { work, addressWrites, frames };
-};
-
-/**
- * The address bar's rewrite, one native call in idle time: 28 ms at its slowest seen here; a loaded run before the
- * writes were timed had a 51 ms task where a write runs. The bound leaves room for that load and catches a write
- * that joins other work or a link that grows.
- */
-const ADDRESS_WRITE_BOUND_MS = 100;
-
-/** No main-thread task of the window held the page over 50 ms with the app's work; no address-bar write over its bound. */
-function expectResponsive({ work, addressWrites, frames }: Awaited<ReturnType<typeof longTasks>>, during: string) {
-  console.log(`long tasks during ${during}: ${work.length} (${work.join(', ')} ms without the address bar's rewrite)`);
-  expect(
-    work.filter((t) => t > LONG_TASK_BOUND_MS),
-    `main-thread tasks over ${LONG_TASK_BOUND_MS} ms during ${during}; long frames: ${frames.join(' | ')}`,
-  ).toEqual([]);
-  expect(
-    addressWrites.filter((t) => t > ADDRESS_WRITE_BOUND_MS),
-    `address bar writes over ${ADDRESS_WRITE_BOUND_MS} ms during ${during}`,
-  ).toEqual([]);
 }
 
 /** What is wrong with the latent strips' labels as drawn: a label leaving its strip, or touching another on its line. */
@@ -157,6 +64,15 @@ const dropCheckpoint = (page: Page, url: string) =>
     { url, name: NAME },
   );
 
+// The long main-thread tasks this test found in the app, and what removed them (tests/browser/mainThreadWindow.ts
+// measures the windows):
+// - React's development build in the tests' bundle (every render twice);
+// - an object URL per map image (URL.createObjectURL waits on the browser process: 75–165 ms during a screenshot);
+// - the address bar rewritten with the 240,000-character link while the worker computed: it now waits until no request
+//   runs, then for the next paint, as replaceState recalculates the page's style;
+// - the converted model's result rendered and its charts drawn in one task: charts now draw in the next animation frame;
+// - the link's image re-encoded and the SVG icon re-decoded at each view change, color tables rebuilt at each heatmap,
+//   chart labels measured by page layout.
 describe("the authors' ImageNet layout at full size, end to end in the browser (wasm)", () => {
   const session = useBrowserSession({ profile: true, timeout: 240_000 });
   let dir: string;
@@ -173,7 +89,7 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
     const checkpoint = join(dir, NAME);
     await promisify(execFile)(requirePythonTorch(), [join(ROOT, 'tools', 'make_synthetic_checkpoint.py'), join(FIXTURES, 'imagenet_layout.json'), checkpoint]);
     server = await serveFile(checkpoint);
-    await session.context.addInitScript(LONGTASKS);
+    await session.context.addInitScript(RECORD_LONG_TASKS);
     // Node converts the same file and classifies the same model input on wasm, beside the browser.
     nodePosterior = (async () => {
       const source = await fileByteSource(checkpoint);
@@ -208,7 +124,7 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
     const help = await page.getByTestId('checkpoint-help').textContent();
     for (const words of ['RayDeeA/ibinn_imagenet', 'beta_8.avg.pt', 'beta_inf.avg.pt', '540 MB', 'nothing leaves the browser', 'issue 7'])
       expect(help).toContain(words);
-    await clearLongTasks(page);
+    await startWindow(page);
     const started = Date.now();
     await dropCheckpoint(page, server.url);
     await page.getByTestId('conversion-progress').waitFor();
@@ -219,7 +135,7 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
     await page.getByTestId('load-progress').waitFor({ state: 'detached', timeout: 240_000 });
     await page.locator(BARS).first().waitFor();
     console.log(`conversion (hash + convert + store) and load: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    expectResponsive(await longTasks(page), 'the conversion and load');
+    expectResponsive(await endWindow(page), 'the conversion and load');
   }, 600_000);
 
   it('classifies a dropped 451×300 photo as the authors preprocess it: 1000 classes, the posteriors Node gives', async () => {
@@ -278,7 +194,7 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
 
   it('draws every map kind at 224² with progress and cancel, edits, samples and interpolates; tensors flat, worker heap bounded', async () => {
     const { page } = session;
-    await clearLongTasks(page);
+    await startWindow(page);
     const showMap = async (method: string) => {
       const started = Date.now();
       await page.getByTestId(`map-method-${method}`).check();
@@ -355,7 +271,7 @@ describe("the authors' ImageNet layout at full size, end to end in the browser (
     // a leak of one per step or map (60 of them) would retain over 36 MB more.
     expect(after.workerRetainedBytes, 'worker heap retained after the measured round').toBeLessThan(warm.workerRetainedBytes + 12e6);
 
-    expectResponsive(await longTasks(page), 'maps, slider, samples and interpolation');
+    expectResponsive(await endWindow(page), 'maps, slider, samples and interpolation');
     // After the measured window: a full-page screenshot lays the whole page out anew in one task (82–90 ms of layout in a loaded, traced run).
     await shot(page, 'maps');
   }, 900_000);
