@@ -52,7 +52,7 @@ export const RECORD_LONG_TASKS = () => {
   };
 };
 
-const tracing = (page: Page) => {
+const browserOf = (page: Page) => {
   const browser = page.context().browser();
   if (!browser) throw new Error('a measured window needs a launched browser, for its trace');
   return browser;
@@ -64,7 +64,7 @@ export async function startWindow(page: Page): Promise<void> {
     const w = window as unknown as Recorder;
     for (const list of [w.longTasks, w.longFrames, w.addressWrites]) list.splice(0);
   });
-  await tracing(page).startTracing(page, { categories: ['toplevel', 'blink.user_timing'] });
+  await browserOf(page).startTracing(page, { categories: ['toplevel', 'blink.user_timing'] });
   await page.evaluate((name) => void performance.mark(name), WINDOW_MARK);
 }
 
@@ -92,7 +92,7 @@ export interface MeasuredWindow {
 
 /** Ends the window: each long task the observer reported, with the thread time of the trace's task at that time. */
 export async function endWindow(page: Page): Promise<MeasuredWindow> {
-  const trace = JSON.parse((await tracing(page).stopTracing()).toString('utf8')).traceEvents as TraceEvent[];
+  const trace = JSON.parse((await browserOf(page).stopTracing()).toString('utf8')).traceEvents as TraceEvent[];
   const recorded = await page.evaluate(async (name) => {
     // Observers report in a task of their own after the task they saw.
     await new Promise((done) => setTimeout(done, 100));
